@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Install and start what Hostmaster needs on a Debian 12 machine without systemd.
+#
+#   contrib/stack/install.sh run    packages and daemons for `make run` (MariaDB, system Apache)
+#   contrib/stack/install.sh test   packages for `make test` and MariaDB; the tests start their
+#                                   own private Apache, nginx and php-fpm instances
+#
+# Idempotent: it installs only missing packages and starts only daemons that are not running,
+# printing one line per thing it checked or did. As a non-root user it changes nothing: it says
+# what is missing and carries on, so that `make run` still serves with null services.
+set -euo pipefail
+shopt -s inherit_errexit
+
+mode="${1:-run}"
+case "$mode" in
+    run | test) ;;
+    *)
+        echo "install.sh: unknown mode '$mode'; use 'run' or 'test'." >&2
+        exit 2
+        ;;
+esac
+
+run_packages=(
+    mariadb-server mariadb-client apache2 libapache2-mod-php php-cli php-mysql php-gd php-xml
+    php-mbstring php-curl rsync ca-certificates
+)
+test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress)
+
+say() { echo "install.sh: $*"; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+package_installed() {
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
+}
+
+# The venv module of the python3 in PATH comes with it (e.g. pyenv) or from Debian's python3-venv.
+venv_package() {
+    if ! command -v python3 >/dev/null 2>&1; then
+        echo "python3 python3-venv"
+    elif ! python3 -m venv --help >/dev/null 2>&1; then
+        if [ "$(python3 -c 'import sys; print(sys.base_prefix)')" = /usr ]; then
+            echo python3-venv
+        else
+            say "$(command -v python3) has no venv module and is not Debian's python3:" \
+                "rebuild it with venv or put /usr/bin first in PATH" >&2
+        fi
+    fi
+}
+
+install_missing_packages() {
+    local wanted=("${run_packages[@]}")
+    [ "$mode" = test ] && wanted+=("${test_packages[@]}")
+    # shellcheck disable=SC2207  # the names never contain spaces
+    wanted+=($(venv_package))
+    local missing=() name
+    for name in "${wanted[@]}"; do
+        package_installed "$name" || missing+=("$name")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        say "all ${#wanted[@]} packages for '$mode' are installed"
+        return
+    fi
+    if ! is_root; then
+        say "missing packages (not root, so not installing): ${missing[*]}"
+        say "to install them, run as root: apt-get install -y ${missing[*]}"
+        return
+    fi
+    # Package scripts must not start daemons: without systemd they would fight over port 80
+    # (apache2 and nginx). We start what we need ourselves below. policy-rc.d is Debian's switch.
+    local policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# Written by install.sh while it installs packages.\nexit 101\n' >"$policy"
+        chmod 0755 "$policy"
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    say "apt-get update (missing: ${missing[*]})"
+    apt-get update -qq
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    if [ -n "$(trap -p EXIT)" ]; then
+        rm -f "$policy"
+        trap - EXIT
+    fi
+}
+
+mariadb_answers() {
+    command -v mariadb-admin >/dev/null 2>&1 &&
+        mariadb-admin --connect-timeout=2 --silent ping >/dev/null 2>&1
+}
+
+start_mariadb() {
+    if mariadb_answers; then
+        say "MariaDB is running"
+        return
+    fi
+    if ! is_root; then
+        say "MariaDB is not running (not root, so not starting it)"
+        return
+    fi
+    if [ ! -d /var/lib/mysql/mysql ]; then
+        say "initialising the MariaDB data directory"
+        mariadb-install-db --user=mysql >/dev/null
+    fi
+    install -d -o mysql -g mysql -m 0755 /run/mysqld
+    say "starting MariaDB"
+    start-stop-daemon --start --oknodo --background --make-pidfile --pidfile /run/mariadbd.pid \
+        --chuid mysql --exec /usr/sbin/mariadbd -- --user=mysql
+    local waited=0
+    until mariadb_answers; do
+        if [ "$waited" -ge 30 ]; then
+            say "MariaDB did not answer within 30 s; read /var/log/mysql/error.log or run" \
+                "'/usr/sbin/mariadbd --user=mysql' by hand to see why." >&2
+            exit 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    say "MariaDB answers"
+}
+
+apache_pid_file() {
+    # envvars is the one place Debian keeps the pid file's path.
+    (
+        set +u
+        # shellcheck disable=SC1091
+        . /etc/apache2/envvars
+        echo "${APACHE_PID_FILE:-/var/run/apache2/apache2.pid}"
+    )
+}
+
+apache_running() {
+    local pid_file pid
+    pid_file="$(apache_pid_file)"
+    [ -s "$pid_file" ] || return 1
+    pid="$(cat "$pid_file")"
+    # Not `kill -0`: a non-root user may not signal root's Apache, yet it is running; and a
+    # zombie (state Z, where nothing reaps orphans) has exited.
+    [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] &&
+        [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)" != Z ]
+}
+
+# Enable prefork + mod_php + rewrite and a ServerName; sets apache_changed=1 if it changed anything.
+apache_changed=0
+configure_system_apache() {
+    local php_load php_module mpm module
+    php_load="$(find /etc/apache2/mods-available -name 'php*.load' | sort -V | tail -n 1)"
+    if [ -z "$php_load" ]; then
+        say "mod_php is missing from /etc/apache2/mods-available; run: apt-get install -y libapache2-mod-php" >&2
+        exit 1
+    fi
+    php_module="$(basename "$php_load" .load)"
+    for mpm in mpm_event mpm_worker; do
+        if [ -e "/etc/apache2/mods-enabled/$mpm.load" ]; then
+            a2dismod -q "$mpm" >/dev/null
+            say "disabled Apache module $mpm (mod_php needs prefork)"
+            apache_changed=1
+        fi
+    done
+    for module in mpm_prefork "$php_module" rewrite; do
+        if [ ! -e "/etc/apache2/mods-enabled/$module.load" ]; then
+            a2enmod -q "$module" >/dev/null
+            say "enabled Apache module $module"
+            apache_changed=1
+        fi
+    done
+    local conf=/etc/apache2/conf-available/hostmaster-servername.conf
+    if [ ! -e "$conf" ]; then
+        printf '# Written by Hostmaster install.sh: silences AH00558.\nServerName localhost\n' >"$conf"
+        apache_changed=1
+    fi
+    if [ ! -e /etc/apache2/conf-enabled/hostmaster-servername.conf ]; then
+        a2enconf -q hostmaster-servername >/dev/null
+        say "set Apache's ServerName to localhost"
+        apache_changed=1
+    fi
+}
+
+start_system_apache() {
+    if ! is_root; then
+        if apache_running; then
+            say "Apache is running"
+        else
+            say "Apache is not running (not root, so not starting it); sites need a web server"
+        fi
+        return
+    fi
+    configure_system_apache
+    if apache_running; then
+        if [ "$apache_changed" -eq 1 ]; then
+            # A change of MPM needs a full stop and start, not a graceful restart.
+            apachectl configtest
+            apachectl stop
+            local waited=0
+            while apache_running && [ "$waited" -lt 100 ]; do
+                sleep 0.1
+                waited=$((waited + 1))
+            done
+            apachectl start
+            say "restarted Apache with its new modules"
+        else
+            say "Apache is running"
+        fi
+        return
+    fi
+    apachectl configtest
+    apachectl start
+    say "started Apache"
+}
+
+install_missing_packages
+start_mariadb
+if [ "$mode" = run ]; then
+    start_system_apache
+fi
+say "ready for 'make $mode'"

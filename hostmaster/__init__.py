@@ -1,0 +1,71 @@
+"""hostmaster: the Flask front end of the hosting system.
+
+``create_app`` builds the web application; the dispatcher and the CLI use the same factory so
+that every process shares one configuration and one store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, default_config, secret_key
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, database engine options, blueprints."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure_app(app, config)
+    configure_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def configure_app(app: Flask, config: dict[str, Any] | None) -> None:
+    """Defaults, then the caller's mapping; a signing key from var/ only when none was given."""
+    app.config.from_mapping(default_config())
+    if config:
+        app.config.from_mapping(config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secret_key()
+    from .store import engine_options
+
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+
+
+def configure_extensions(app: Flask) -> None:
+    """Bind the extension singletons to this app."""
+    from .extensions import csrf, db, login_manager, migrate
+    from .store import configure_sqlite
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the web interface's blueprints."""
+    from .web import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Add the hostmaster commands to ``flask`` as well (the ``hostmaster`` script has them too)."""
+    from .cli import commands
+
+    for command in commands():
+        app.cli.add_command(command)

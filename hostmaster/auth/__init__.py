@@ -1,0 +1,1 @@
+"""Logging in and out, and the rule that every page but the login form needs a login."""

@@ -1,0 +1,61 @@
+"""Login and logout (Flask-Login), and the login requirement on every other page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..extensions import login_manager
+from ..models import User
+from ..services import users
+from ..ui import local_target
+from .forms import UserLoginForm
+
+bp = Blueprint("auth", __name__)
+
+# Pages anyone may see: the login form itself and the stylesheet and script it loads.
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+LOGIN_FAILED = "The user name or password is not right. Check them and try again."
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The logged-in user of a session, if the account still exists."""
+    return users.get(int(user_id)) if user_id.isdigit() else None
+
+
+@bp.before_app_request
+def require_login() -> Response | None:
+    """Send anonymous visitors to the login form, remembering where they were going."""
+    if current_user.is_authenticated or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if request.path.endswith(".json"):
+        abort(401)  # a script polling for data cannot follow a login form
+    target = request.full_path.rstrip("?")
+    return redirect(url_for("auth.login", next=target if target != "/" else None))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    """Show the login form; on success go where the visitor was going (a local path only)."""
+    target = local_target(request.args.get("next")) or url_for("dashboard.index")
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = UserLoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            return redirect(target)
+        # One message whether or not the account exists, so the form reveals no user names.
+        form.form_errors.append(LOGIN_FAILED)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    """End the session (a POST with the page's CSRF token, so no link can log anyone out)."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

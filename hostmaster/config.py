@@ -1,0 +1,55 @@
+"""Configuration: defaults, overridden by ``HOSTMASTER_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("HOSTMASTER_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def _secret_key() -> str:
+    """The session signing key: from the environment, else a file in var/ made once (0600)."""
+    if os.environ.get("HOSTMASTER_SECRET_KEY"):
+        return os.environ["HOSTMASTER_SECRET_KEY"]
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def default_aegir_root() -> str:
+    """/var/aegir for root (the original's home of the aegir user); var/aegir for anyone else."""
+    return "/var/aegir" if os.geteuid() == 0 else str(VAR_DIR / "aegir")
+
+
+def default_config() -> dict[str, Any]:
+    """The settings an app starts from, before the caller's overrides."""
+    return {
+        "SECRET_KEY": None,  # filled lazily by create_app so tests never touch var/
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "HOSTMASTER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'hostmaster.db'}"
+        ),
+        "AEGIR_ROOT": os.environ.get("AEGIR_ROOT", default_aegir_root()),
+        # How the dispatcher starts provision; the root and the context are appended.
+        "PROVISION_COMMAND": os.environ.get("HOSTMASTER_PROVISION_COMMAND", ""),
+        "DISPATCH_CONCURRENCY": int(os.environ.get("HOSTMASTER_DISPATCH_CONCURRENCY", "4")),
+        "DISPATCH_LEASE_SECONDS": float(os.environ.get("HOSTMASTER_LEASE_SECONDS", "60")),
+        "DISPATCH_POLL_SECONDS": float(os.environ.get("HOSTMASTER_POLL_SECONDS", "0.2")),
+        "TASK_TIMEOUT_SECONDS": float(os.environ.get("HOSTMASTER_TASK_TIMEOUT", "3600")),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PAGE_SIZE": 50,
+    }
+
+
+def secret_key() -> str:
+    """The key used to sign sessions and CSRF tokens."""
+    return _secret_key()

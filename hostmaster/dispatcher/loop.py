@@ -1,0 +1,150 @@
+"""The dispatcher: one pass for cron, or a daemon that keeps the task queue moving.
+
+Each claimed task runs in a thread of its own (provision is a subprocess, so the threads only
+wait on pipes and the store); a heartbeat thread renews the leases of every running task.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+from flask import Flask
+
+from ..extensions import db
+from . import claim, runner
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Claims and runs tasks for one process; safe beside other dispatchers on one store."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.concurrency = int(app.config["DISPATCH_CONCURRENCY"])
+        self.lease_seconds = float(app.config["DISPATCH_LEASE_SECONDS"])
+        self.poll_seconds = float(app.config["DISPATCH_POLL_SECONDS"])
+        self.running: dict[int, threading.Thread] = {}
+        self.faults = 0
+        self.stopping = threading.Event()
+        self._changed = threading.Event()
+        self._lock = threading.Lock()
+        self._heartbeat = threading.Thread(target=self._renew_forever, daemon=True)
+        self._heartbeat.start()
+
+    # -- one pass ---------------------------------------------------------------------------
+    def run_once(self) -> int:
+        """End expired tasks, claim up to the free slots, run them all, wait; returns faults."""
+        self.end_expired()
+        self.start_claimed(self.claim())
+        self.wait()
+        return self.faults
+
+    # -- daemon -----------------------------------------------------------------------------
+    def run_forever(self) -> int:
+        """Keep claiming while slots are free until SIGTERM/SIGINT; then let tasks finish."""
+        self._install_signal_handlers()
+        last_expiry_check = 0.0
+        while not self.stopping.is_set():
+            try:
+                if time.monotonic() - last_expiry_check > min(5.0, self.lease_seconds / 3):
+                    self.end_expired()
+                    last_expiry_check = time.monotonic()
+                self.start_claimed(self.claim())
+            except Exception:  # the store may be restarting: log, wait, try again
+                log.exception("dispatch pass failed")
+                self.faults += 1
+                with self.app.app_context():
+                    db.session.remove()
+                self.stopping.wait(5)
+            self._changed.wait(self.poll_seconds)
+            self._changed.clear()
+        self.wait()
+        return 0
+
+    def _install_signal_handlers(self) -> None:
+        def _stop(signum: int, _frame: Any) -> None:
+            log.info("signal %s: finishing running tasks, claiming no more", signum)
+            self.stopping.set()
+            self._changed.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+
+    # -- parts --------------------------------------------------------------------------------
+    def claim(self) -> list[int]:
+        """Claim as many tasks as this dispatcher and the global cap allow."""
+        with self.app.app_context():
+            with self._lock:
+                mine = len(self.running)
+            free = min(self.concurrency - mine, self.concurrency - claim.running_count())
+            return claim.claim(free, self.id, self.lease_seconds)
+
+    def start_claimed(self, task_ids: list[int]) -> None:
+        """Start a thread for each claimed task."""
+        for task_id in task_ids:
+            thread = threading.Thread(target=self._run, args=(task_id,), daemon=False)
+            with self._lock:
+                self.running[task_id] = thread
+            thread.start()
+
+    def wait(self) -> None:
+        """Wait until every task this dispatcher started has finished."""
+        while True:
+            with self._lock:
+                threads = list(self.running.values())
+            if not threads:
+                return
+            for thread in threads:
+                thread.join()
+
+    def end_expired(self) -> None:
+        """Finish as ERROR every task whose dispatcher stopped renewing its lease."""
+        with self.app.app_context():
+            for task_id in claim.expired():
+                log.warning("task %s: lease expired, ending it as an error", task_id)
+                runner.end_expired(task_id)
+
+    def _run(self, task_id: int) -> None:
+        try:
+            with self.app.app_context():
+                runner.run_task(task_id, self.id)
+        except Exception:
+            log.exception("task %s: internal fault in the dispatcher", task_id)
+            self.faults += 1
+            self._fail_after_fault(task_id)
+        finally:
+            with self._lock:
+                self.running.pop(task_id, None)
+            self._changed.set()
+
+    def _fail_after_fault(self, task_id: int) -> None:
+        """Best effort: do not leave a task PROCESSING because the dispatcher tripped."""
+        try:
+            with self.app.app_context():
+                db.session.rollback()
+                runner.finish(task_id, self.id, None)
+        except Exception:
+            log.exception("task %s: could not be ended; its lease will expire", task_id)
+
+    def _renew_forever(self) -> None:
+        interval = max(0.2, self.lease_seconds / 3)
+        while True:
+            time.sleep(interval)
+            with self._lock:
+                task_ids = list(self.running)
+            if not task_ids:
+                continue
+            try:
+                with self.app.app_context():
+                    claim.renew(task_ids, self.id, self.lease_seconds)
+            except Exception:
+                log.exception("renewing leases failed")

@@ -1,0 +1,80 @@
+"""The hostmaster store: one module per noun; everything is importable from here."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy.orm import Session, scoped_session
+
+from .base import (
+    Base,
+    IntEnumType,
+    PlatformStatus,
+    ServerStatus,
+    SiteStatus,
+    TaskStatus,
+    Timestamp,
+    utcnow,
+)
+from .client import Client, ClientUser
+from .context import ContextName
+from .package import Package, PackageInstance
+from .platform import Platform, platform_clients
+from .server import SERVICE_TYPES, Server, ServerIP, ServerService
+from .setting import Feature, QueueState, Setting
+from .site import Site, SiteAlias, SiteBackup, SiteStatistic
+from .task import Task, TaskLog
+from .user import Role, User, user_roles
+
+Entity = Server | Platform | Site
+
+# The entity kinds tasks and contexts refer to, by the name stored in ``entity_kind``.
+ENTITY_MODELS: dict[str, type[Entity]] = {
+    "server": Server,
+    "platform": Platform,
+    "site": Site,
+}
+
+
+
+def load_entity(session: Session | scoped_session[Any], kind: str, entity_id: int) -> Entity | None:
+    """The server, platform or site ``kind`` number ``entity_id``, or None."""
+    return cast(Entity | None, session.get(ENTITY_MODELS[kind], entity_id))
+
+
+__all__ = [
+    "ENTITY_MODELS",
+    "SERVICE_TYPES",
+    "Base",
+    "Client",
+    "ClientUser",
+    "ContextName",
+    "Entity",
+    "Feature",
+    "IntEnumType",
+    "Package",
+    "PackageInstance",
+    "Platform",
+    "PlatformStatus",
+    "QueueState",
+    "Role",
+    "Server",
+    "ServerIP",
+    "ServerService",
+    "ServerStatus",
+    "Setting",
+    "Site",
+    "SiteAlias",
+    "SiteBackup",
+    "SiteStatistic",
+    "SiteStatus",
+    "Task",
+    "TaskLog",
+    "TaskStatus",
+    "Timestamp",
+    "User",
+    "load_entity",
+    "platform_clients",
+    "user_roles",
+    "utcnow",
+]

@@ -1,0 +1,49 @@
+"""Platforms: codebases of Drupal or WordPress published on a web server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, IntEnumType, PlatformStatus, Timestamp, utcnow
+from .client import Client
+from .server import Server
+
+platform_clients = Table(
+    "platform_client",
+    Base.metadata,
+    Column("platform_id", ForeignKey("platform.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", ForeignKey("client.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Platform(Base):
+    """A codebase; ``application``, ``version`` and ``core`` come from its last verify."""
+
+    __tablename__ = "platform"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    root: Mapped[str] = mapped_column(String(1024))
+    makefile: Mapped[str] = mapped_column(String(1024), default="")
+    web_server_id: Mapped[int] = mapped_column(ForeignKey("server.id"))
+    status: Mapped[PlatformStatus] = mapped_column(
+        IntEnumType(PlatformStatus), default=PlatformStatus.QUEUED
+    )
+    application: Mapped[str] = mapped_column(String(32), default="")
+    version: Mapped[str] = mapped_column(String(64), default="")
+    core: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    web_server: Mapped[Server] = relationship(lazy="joined")
+    clients: Mapped[list[Client]] = relationship(secondary=platform_clients)
+
+    entity_kind = "platform"
+
+    @property
+    def title(self) -> str:
+        """What the interface calls this platform."""
+        return self.name

@@ -1,0 +1,87 @@
+"""Sites (one database and one sites/<uri> folder on a platform), their aliases and backups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, IntEnumType, SiteStatus, Timestamp, utcnow
+from .client import Client
+from .platform import Platform
+from .server import Server
+
+
+class Site(Base):
+    """A site. Its uri is unique among sites that are not deleted (checked by the service)."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uri: Mapped[str] = mapped_column(String(235), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id"))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id"))
+    db_server_id: Mapped[int | None] = mapped_column(ForeignKey("server.id"))
+    db_name: Mapped[str] = mapped_column(String(64), default="")
+    profile: Mapped[str] = mapped_column(String(64), default="")
+    language: Mapped[str] = mapped_column(String(12), default="en")
+    status: Mapped[SiteStatus] = mapped_column(IntEnumType(SiteStatus), default=SiteStatus.QUEUED)
+    cron_key: Mapped[str] = mapped_column(String(128), default="")
+    last_cron_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    client: Mapped[Client | None] = relationship()
+    platform: Mapped[Platform] = relationship(lazy="joined")
+    db_server: Mapped[Server | None] = relationship()
+    aliases: Mapped[list[SiteAlias]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="SiteAlias.alias"
+    )
+
+    entity_kind = "site"
+
+    @property
+    def title(self) -> str:
+        """What the interface calls this site."""
+        return self.uri
+
+
+class SiteAlias(Base):
+    """Another domain of a site, served by it or redirected to it."""
+
+    __tablename__ = "site_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(235), index=True)
+    redirection: Mapped[bool] = mapped_column(default=False)
+    automatic: Mapped[bool] = mapped_column(default=False)
+
+
+class SiteBackup(Base):
+    """A backup archive of a site, kept on the master."""
+
+    __tablename__ = "site_backup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    server_id: Mapped[int | None] = mapped_column(ForeignKey("server.id"))
+    filename: Mapped[str] = mapped_column(String(1024))
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class SiteStatistic(Base):
+    """One reading of a site's numbers, kept as history for its chart."""
+
+    __tablename__ = "site_statistic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    taken_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    users: Mapped[int] = mapped_column(default=0)
+    active_users: Mapped[int] = mapped_column(default=0)
+    content_items: Mapped[int] = mapped_column(default=0)
+    comments: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,1 @@
+"""Platforms: the list, the add form, each platform's page and its packages."""

@@ -1,0 +1,49 @@
+"""The form that registers a platform (a codebase on a web server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
+
+from ..extensions import db
+from ..models import Server
+from ..services.servers import web_servers
+
+
+def _server_id(value: object) -> int | None:
+    """The chosen server's id; None when nothing (or nothing numeric) was chosen."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+class PlatformAddForm(FlaskForm):
+    """Name, root path, the web server that publishes it, and an optional makefile."""
+
+    name = StringField(
+        "Name",
+        description="A short machine name: lower-case letters, digits, _ and -, "
+        "e.g. drupal7_103.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    root = StringField(
+        "Root path",
+        description="The absolute path of the codebase, e.g. /var/aegir/platforms/drupal-7.103.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    web_server = SelectField("Web server", coerce=_server_id, validate_choice=False)
+    makefile = StringField(
+        "Makefile",
+        description="Optional: an absolute path or an https:// address; it is recorded only.",
+    )
+    submit = SubmitField("Add platform")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.web_server.choices = [SelectChoice(str(s.id), s.title) for s in web_servers()]
+
+    def chosen_server(self) -> Server | None:
+        """The server picked in the form (the service checks that it can publish platforms)."""
+        chosen = self.web_server.data
+        return db.session.get(Server, chosen) if isinstance(chosen, int) else None

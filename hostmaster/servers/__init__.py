@@ -1,0 +1,1 @@
+"""Servers: the list, the add form and each server's page."""

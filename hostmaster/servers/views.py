@@ -1,0 +1,56 @@
+"""Servers: list, add, and each server's page with its tasks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import Server
+from ..services import contexts, servers, task_queries, tasks
+from ..services.errors import ValidationError
+from ..ui import apply_errors
+from .forms import ERROR_FIELDS, ServerAddForm
+
+bp = Blueprint("servers", __name__, url_prefix="/servers")
+
+
+@bp.route("")
+def index() -> str:
+    """Every server that is not deleted, with its services and status."""
+    return render_template("servers/list.html", servers=servers.list_servers())
+
+
+@bp.route("/add", methods=["GET", "POST"])
+def add() -> Response | str:
+    """Register a server; its verify task is queued."""
+    form = ServerAddForm()
+    if form.validate_on_submit():
+        try:
+            server = servers.create_server(
+                form.hostname.data or "",
+                human_name=form.human_name.data or "",
+                ip_addresses=form.ip_list(),
+                services=form.services(),
+                user=current_user._get_current_object(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error, ERROR_FIELDS)
+        else:
+            flash(f"Server {server.hostname} added; its verify task is queued.", "success")
+            return redirect(url_for("servers.show", entity_id=server.id))
+    return render_template("servers/add.html", form=form)
+
+
+@bp.route("/<int:entity_id>")
+def show(entity_id: int) -> str:
+    """A server's settings (never its database password), its tasks and their history."""
+    server = db.get_or_404(Server, entity_id)
+    return render_template(
+        "servers/show.html",
+        server=server,
+        context_name=contexts.name_of(server),
+        available=tasks.available_tasks(server),
+        history=task_queries.history_of(server),
+    )

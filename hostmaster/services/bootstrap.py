@@ -1,0 +1,112 @@
+"""First start on a machine: the admin account and the master server with what it detects."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Server, User
+from . import contexts, users
+from .servers import ServiceSpec, create_server
+from .validation import check_hostname
+
+MARIADB_SOCKETS = ("/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock")
+
+def db_admin_name() -> str:
+    """The MariaDB admin account bootstrap creates (HOSTMASTER_DB_ADMIN, else aegir_root)."""
+    return os.environ.get("HOSTMASTER_DB_ADMIN", "aegir_root")
+
+
+@dataclass
+class Detected:
+    """What the machine offers the master server, and what it lacks (as sentences)."""
+
+    services: dict[str, ServiceSpec] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+def create_admin() -> str | None:
+    """Create the ``admin`` account when there is no user; returns its new password, once."""
+    if db.session.scalar(select(func.count(User.id))):
+        return None
+    password = secrets.token_urlsafe(12)
+    users.create_user("admin", "admin@localhost.localdomain", password, roles=["administrator"])
+    return password
+
+
+def master_hostname() -> str:
+    """This machine's fully qualified name, or ``localhost`` when it has no valid one."""
+    name = socket.getfqdn().lower()
+    return name if check_hostname(name) is None else "localhost"
+
+
+def detect_services() -> Detected:
+    """Apache or nginx, and MariaDB with an admin account made over its socket (as root)."""
+    found = Detected()
+    if os.geteuid() != 0:
+        found.missing.append(
+            "Not running as root: the master server gets no web or database service "
+            "(run `make run` as root to manage Apache and MariaDB)."
+        )
+        return found
+    if shutil.which("apache2ctl"):
+        found.services["http"] = ServiceSpec(type="apache")
+    elif shutil.which("nginx"):
+        found.services["http"] = ServiceSpec(type="nginx")
+    else:
+        found.missing.append("No web server (Apache or nginx) is installed.")
+    sock = next((s for s in MARIADB_SOCKETS if Path(s).exists()), None)
+    if sock is None:
+        found.missing.append("MariaDB is not running (no socket in /run/mysqld).")
+        return found
+    try:
+        password = create_db_admin(sock)
+    except pymysql.MySQLError as exc:
+        found.missing.append(f"MariaDB refused to create the admin account: {exc.args[-1]}.")
+        return found
+    found.services["db"] = ServiceSpec(
+        type="mysql", db_user=db_admin_name(), db_password=password,
+        options={"db_host": "localhost"},
+    )
+    return found
+
+
+def create_db_admin(sock: str) -> str:
+    """(Re)create the admin account with a fresh random password; returns the password."""
+    password = secrets.token_urlsafe(24)
+    admin = db_admin_name()
+    connection = pymysql.connect(unix_socket=sock, user="root", connect_timeout=10)
+    try:
+        with connection.cursor() as cursor:
+            for host in ("localhost", "127.0.0.1"):
+                cursor.execute(
+                    "CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", (admin, host, password)
+                )
+                cursor.execute("ALTER USER %s@%s IDENTIFIED BY %s", (admin, host, password))
+                cursor.execute(
+                    "GRANT ALL PRIVILEGES ON *.* TO %s@%s WITH GRANT OPTION", (admin, host)
+                )
+        connection.commit()
+    finally:
+        connection.close()
+    return password
+
+
+def register_master() -> tuple[Server | None, Detected]:
+    """Register ``@server_master`` with the detected services (queues its verify) once."""
+    existing = contexts.master_server()
+    if existing is not None:
+        return None, Detected()
+    detected = detect_services()
+    server = create_server(
+        master_hostname(), human_name="Master server", services=detected.services, master=True
+    )
+    return server, detected

@@ -1,0 +1,30 @@
+"""Settings: typed values with defaults, read and written through one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..extensions import db
+from ..models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    # A newly verified platform starts LOCKED (not offered for new sites) when this is on.
+    "lock_platforms_by_default": False,
+    # Task rows and logs older than this many days are collected (0 = keep forever).
+    "task_retention_days": 0,
+}
+
+
+def get(name: str) -> Any:
+    """The value of setting ``name``, or its default."""
+    row = db.session.get(Setting, name)
+    return row.value if row is not None else DEFAULTS.get(name)
+
+
+def put(name: str, value: Any) -> None:
+    """Store a setting (the caller commits)."""
+    row = db.session.get(Setting, name)
+    if row is None:
+        db.session.add(Setting(name=name, value=value))
+    else:
+        row.value = value

@@ -1,0 +1,148 @@
+"""Queueing tasks, and what people can do with them: cancel, retry, read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Entity,
+    ServerStatus,
+    SiteStatus,
+    Task,
+    TaskLog,
+    TaskStatus,
+    User,
+    load_entity,
+    utcnow,
+)
+from ..tasks import registry
+from .errors import TaskNotAvailable
+
+PENDING = (TaskStatus.QUEUED, TaskStatus.PROCESSING)
+
+
+def entity_of(task: Task) -> Entity | None:
+    """The server, platform or site a task works on."""
+    return load_entity(db.session, task.entity_kind, task.entity_id)
+
+
+def pending_task(entity: Entity, type_name: str) -> Task | None:
+    """The queued or running task of this type on ``entity``, if there is one."""
+    return db.session.scalar(
+        select(Task)
+        .where(
+            Task.entity_kind == entity.entity_kind,
+            Task.entity_id == entity.id,
+            Task.type == type_name,
+            Task.status.in_(PENDING),
+        )
+        .limit(1)
+    )
+
+
+def why_unavailable(entity: Entity, type_name: str) -> str | None:
+    """None when the task may be queued on ``entity`` now; else a sentence saying why not."""
+    try:
+        task_type = registry.get(entity.entity_kind, type_name)
+    except KeyError:
+        return f"There is no '{type_name}' task for a {entity.entity_kind}."
+    if entity.status in (SiteStatus.DELETED, ServerStatus.DELETED):
+        return f"{entity.title} is deleted."
+    if not task_type.allow_duplicates and pending_task(entity, type_name) is not None:
+        return f"A {task_type.title.lower()} task is already queued or running on {entity.title}."
+    if not task_type.available(entity):
+        return f"{task_type.title} is not available for {entity.title} in its current state."
+    return None
+
+
+def queue(
+    entity: Entity,
+    type_name: str,
+    arguments: dict[str, Any] | None = None,
+    user: User | None = None,
+    *,
+    commit: bool = True,
+) -> Task:
+    """Queue a task on ``entity``; raises TaskNotAvailable (and queues nothing) when it may not."""
+    problem = why_unavailable(entity, type_name)
+    if problem:
+        raise TaskNotAvailable(problem)
+    task = Task(
+        type=type_name,
+        entity_kind=entity.entity_kind,
+        entity_id=entity.id,
+        arguments=arguments or {},
+        user_id=user.id if user is not None else None,
+        status=TaskStatus.QUEUED,
+        created_at=utcnow(),
+    )
+    db.session.add(task)
+    if commit:
+        db.session.commit()
+    return task
+
+
+def available_tasks(entity: Entity) -> list[tuple[registry.TaskType, Task | None, str | None]]:
+    """Each visible task type of ``entity`` with its last task and why it is unavailable."""
+    rows = []
+    for task_type in registry.types_for(entity):
+        if task_type.hidden:
+            continue
+        last = db.session.scalar(
+            select(Task)
+            .where(
+                Task.entity_kind == entity.entity_kind,
+                Task.entity_id == entity.id,
+                Task.type == task_type.name,
+            )
+            .order_by(Task.id.desc())
+            .limit(1)
+        )
+        rows.append((task_type, last, why_unavailable(entity, task_type.name)))
+    return rows
+
+
+def add_log(task: Task, level: str, message: str) -> TaskLog:
+    """Append a line to a task's log (the caller commits)."""
+    line = TaskLog(task_id=task.id, level=level, message=message, created_at=utcnow())
+    db.session.add(line)
+    return line
+
+
+def cancel(task: Task) -> None:
+    """Cancel a queued task: it ends as WARNING with a log line, as in the original."""
+    if task.status != TaskStatus.QUEUED:
+        raise TaskNotAvailable("Only a queued task can be cancelled.")
+    task.status = TaskStatus.WARNING
+    task.finished_at = utcnow()
+    add_log(task, "warning", "Task was cancelled.")
+    db.session.commit()
+
+
+def retry(task: Task, user: User | None = None) -> Task:
+    """Queue the same task again (Retry / Run again on a finished task)."""
+    if not task.status.finished:
+        raise TaskNotAvailable("A task can be run again only once it has finished.")
+    entity = entity_of(task)
+    if entity is None:
+        raise TaskNotAvailable("The task's server, platform or site no longer exists.")
+    return queue(entity, task.type, dict(task.arguments or {}), user)
+
+
+def recent(limit: int = 5) -> list[Task]:
+    """The newest tasks, for the sidebar's Queues block."""
+    return list(db.session.scalars(select(Task).order_by(Task.id.desc()).limit(limit)))
+
+
+def log_of(task: Task, after_id: int = 0) -> list[TaskLog]:
+    """A task's log lines with an id above ``after_id``, oldest first."""
+    return list(
+        db.session.scalars(
+            select(TaskLog)
+            .where(TaskLog.task_id == task.id, TaskLog.id > after_id)
+            .order_by(TaskLog.id)
+        )
+    )

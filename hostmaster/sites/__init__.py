@@ -1,0 +1,1 @@
+"""Sites: the list and each site's page (creating sites comes with the site lifecycle)."""

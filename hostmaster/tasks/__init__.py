@@ -1,0 +1,8 @@
+"""Task types, one module per entity kind; importing this package registers them all."""
+
+from __future__ import annotations
+
+from . import platform, server  # noqa: F401  (registration happens on import)
+from .registry import TaskType, get, register, types_for
+
+__all__ = ["TaskType", "get", "register", "types_for"]

@@ -1,0 +1,65 @@
+"""The task type registry: what each task does, on what, when it may run, and its results.
+
+A task type is registered once per entity kind. The dispatcher reads ``command`` to run
+provision and calls ``on_success`` or ``on_failure`` with the result object in the same
+transaction that records the final status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Entity, Task
+
+ResultHandler = Callable[[Task, Any, dict[str, Any]], None]
+
+
+def always(_entity: Any) -> bool:
+    """Availability rule of a task that may run whatever the entity's state."""
+    return True
+
+
+@dataclass(frozen=True)
+class TaskType:
+    """One kind of task on one kind of entity.
+
+    ``available`` says whether the entity's state allows the task (the registry adds the
+    rule that a task is not queued while the same task is pending on the entity, unless
+    ``allow_duplicates``; it never runs two tasks at once on one entity). ``form`` is the Flask-WTF
+    form class of its confirm dialog, or None when the task is queued on click.
+    """
+
+    entity_kind: str
+    name: str
+    title: str
+    command: str
+    description: str = ""
+    hidden: bool = False
+    allow_duplicates: bool = False
+    form: type | None = None
+    available: Callable[[Any], bool] = always
+    on_success: ResultHandler | None = None
+    on_failure: ResultHandler | None = None
+    options: Callable[[Task, Any], dict[str, Any]] = field(default=lambda task, entity: {})
+
+
+_REGISTRY: dict[tuple[str, str], TaskType] = {}
+
+
+def register(task_type: TaskType) -> TaskType:
+    """Add ``task_type``; a second registration of the same kind and name replaces the first."""
+    _REGISTRY[(task_type.entity_kind, task_type.name)] = task_type
+    return task_type
+
+
+def get(entity_kind: str, name: str) -> TaskType:
+    """The task type ``name`` for ``entity_kind``; KeyError when there is none."""
+    return _REGISTRY[(entity_kind, name)]
+
+
+def types_for(entity: Entity | str) -> list[TaskType]:
+    """Every task type of an entity kind (or of the kind of ``entity``), in registration order."""
+    kind = entity if isinstance(entity, str) else entity.entity_kind
+    return [t for (k, _), t in _REGISTRY.items() if k == kind]

@@ -1,0 +1,153 @@
+"""The application driver interface: what provision asks of a Drupal or WordPress codebase.
+
+A driver recognises its application in a platform root (``detect``), says which version and
+core it is, where the docroot and the sites folder are, and lists the install profiles, the
+packages (as docs/protocol.md's PACKAGE dicts) and the sites the codebase holds.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from .versions import version_code
+
+__all__ = ["AppDriver", "make_package", "read_head", "version_code"]
+
+# Header blocks (WordPress) and version constants sit at the top of a file; reading only the
+# start keeps a scan of hundreds of files fast.
+HEAD_BYTES = 8192
+
+
+class AppDriver(ABC):
+    """One application found in a platform root.
+
+    Subclasses set ``kind`` ("drupal", "wordpress") and fill ``docroot``, ``version``, ``core``
+    and ``sites_dir`` in ``detect``; nothing is written to the codebase by a driver's reads.
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self, root: Path, docroot: Path, version: str, core: str, sites_dir: Path) -> None:
+        self.root = root
+        self.docroot = docroot
+        self.version = version
+        self.core = core
+        self.sites_dir = sites_dir
+
+    @classmethod
+    @abstractmethod
+    def detect(cls, root: Path) -> Self | None:
+        """The driver for the application in ``root``, or None when ``root`` holds another one."""
+
+    @abstractmethod
+    def profiles(self) -> list[str]:
+        """The install profiles a new site on this platform may use, by short name."""
+
+    @abstractmethod
+    def packages(self) -> list[dict[str, Any]]:
+        """The core package first, then every module, theme, profile or plugin, as PACKAGE dicts."""
+
+    @abstractmethod
+    def sites(self) -> list[str]:
+        """The uris of the sites that live on this platform, sorted."""
+
+    def describe(self) -> dict[str, Any]:
+        """The platform verify result object of docs/protocol.md, read from the codebase."""
+        return {
+            "application": self.kind,
+            "version": self.version,
+            "core": self.core,
+            "docroot": str(self.docroot),
+            "profiles": self.profiles(),
+            "packages": self.packages(),
+            "sites": self.sites(),
+        }
+
+    def package(
+        self,
+        short_name: str,
+        kind: str,
+        path: Path,
+        *,
+        name: str = "",
+        description: str = "",
+        version: str = "",
+        schema_version: int = 0,
+        profile: str | None = None,
+    ) -> dict[str, Any]:
+        """A PACKAGE dict for a package of this platform declared by the file ``path``."""
+        return make_package(
+            short_name,
+            kind,
+            _relative(path, self.root),
+            core=self.core,
+            name=name,
+            description=description,
+            version=version,
+            schema_version=schema_version,
+            profile=profile,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.version} at {self.root}>"
+
+
+def make_package(
+    short_name: str,
+    kind: str,
+    path: str,
+    *,
+    core: str,
+    name: str = "",
+    description: str = "",
+    version: str = "",
+    schema_version: int = 0,
+    profile: str | None = None,
+) -> dict[str, Any]:
+    """A PACKAGE dict (docs/protocol.md); ``version`` is "" when the codebase does not say it."""
+    return {
+        "short_name": short_name,
+        "kind": kind,
+        "name": name or short_name,
+        "description": description,
+        "version": version,
+        "version_code": version_code(core, version) if version else 0,
+        "schema_version": schema_version,
+        "path": path,
+        "profile": profile,
+    }
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> str:
+    """The first ``size`` bytes of a text file, decoded leniently; "" if it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def read_text(path: Path) -> str:
+    """A whole text file, decoded leniently; "" if it cannot be read (a scan goes on without it)."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def php_string(source: str, pattern: str) -> str | None:
+    """The quoted PHP string captured by ``pattern``'s ``value`` group in ``source``, unquoted."""
+    match = re.search(pattern, source)
+    return match["value"] if match else None
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to the platform root, with forward slashes, as the protocol stores it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        # A package reached through a symlink that leaves the root: keep where it really is.
+        return path.as_posix()

@@ -1,0 +1,82 @@
+"""provision's commands, one verb a module, and the runner that wraps them in hooks.
+
+A command module defines ``CONTEXT`` (``"required"``: the context must exist before the command
+runs; ``"optional"``: it is loaded when it exists) and ``run(invocation) -> dict``, the result
+object. Modules are imported only when their verb is used, which keeps start-up fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..contexts import Context, Contexts
+from ..errors import ProvisionError
+from ..log import Logger
+
+#: Verb → module. ``save`` and ``show`` take the context name after the verb, the others
+#: before it (``provision @server_master verify``).
+COMMANDS = {
+    "noop": "provision.commands.noop",
+    "save": "provision.commands.save",
+    "show": "provision.commands.show",
+    "verify": "provision.commands.verify",
+}
+
+
+@dataclass
+class Invocation:
+    """One command to run: its verb, context, arguments and options, and where to log."""
+
+    command: str
+    name: str
+    contexts: Contexts
+    logger: Logger
+    args: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    #: The loaded context, set by the runner (None for an optional context that is missing).
+    context: Context | None = None
+
+
+@dataclass
+class Outcome:
+    """What a command produced: the result object and the context's public properties."""
+
+    object: dict[str, Any]
+    context: dict[str, Any]
+
+
+def run_command(invocation: Invocation) -> Outcome:
+    """Run ``invocation``: load its context, call the pre hooks, the command, the post hooks.
+
+    When the command or a hook fails, the rollback hooks run and the error propagates.
+    """
+    module_name = COMMANDS.get(invocation.command)
+    if module_name is None:
+        raise ProvisionError(
+            f"provision has no command {invocation.command!r}; the commands are "
+            f"{', '.join(sorted(COMMANDS))}."
+        )
+    module = importlib.import_module(module_name)
+    contexts = invocation.contexts
+    if module.CONTEXT == "required" or contexts.exists(invocation.name):
+        invocation.context = contexts.load(invocation.name)
+
+    from ..plugins import plugin_manager
+
+    hook = plugin_manager().hook
+    hook_args = {
+        "command": invocation.command,
+        "options": invocation.options,
+        "logger": invocation.logger,
+    }
+    try:
+        hook.provision_pre_command(context=invocation.context, **hook_args)
+        result: dict[str, Any] = module.run(invocation)
+        hook.provision_post_command(context=invocation.context, result=result, **hook_args)
+    except Exception as error:
+        hook.provision_rollback_command(context=invocation.context, error=error, **hook_args)
+        raise
+    context = invocation.context
+    return Outcome(result, context.public_properties() if context is not None else {})

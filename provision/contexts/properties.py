@@ -1,0 +1,196 @@
+"""Property definitions: what a context may hold, how a value from the command line is read.
+
+Values arrive as strings from the command line (``--http_port=8080``) or as JSON values from
+the dispatcher; :meth:`Property.convert` turns both into the stored form or refuses them with
+a sentence naming the property.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ContextError
+from .names import validate_name
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+#: The kinds of value a property can hold.
+KINDS = frozenset({"str", "int", "port", "bool", "list", "path", "ref", "service_type"})
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property a context may hold.
+
+    ``kind`` is one of :data:`KINDS`; a ``ref`` names another context whose type is
+    ``ref_type`` and resolves to that context's object when read. ``default`` is used when the
+    property is unset; ``default_from`` computes a default from the context's other stored
+    properties instead (``db_host`` defaults to the server's ``remote_host``). A ``secret``
+    is never shown or logged, and a context holding one is stored with mode 0600.
+    """
+
+    name: str
+    help: str
+    kind: str = "str"
+    default: Any = None
+    default_from: Callable[[Mapping[str, Any]], Any] | None = None
+    secret: bool = False
+    ref_type: str | None = None
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"property {self.name}: unknown kind {self.kind!r}")
+        if (self.kind == "ref") != (self.ref_type is not None):
+            raise ValueError(f"property {self.name}: a ref needs ref_type and only a ref has one")
+
+    def default_for(self, stored: Mapping[str, Any]) -> Any:
+        """The value this property has when it is not stored."""
+        if self.default_from is not None:
+            return self.default_from(stored)
+        return self.default
+
+    def convert(self, value: Any) -> Any:
+        """The stored form of ``value`` (a command-line string or a JSON value)."""
+        converter = getattr(self, f"_convert_{self.kind}")
+        result: Any = converter(value)
+        return result
+
+    def _refuse(self, value: Any, wanted: str) -> ContextError:
+        shown = "********" if self.secret else repr(value)
+        return ContextError(f"The property {self.name} must be {wanted}, not {shown}.")
+
+    def _convert_str(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self._refuse(value, "a string")
+        return str(value)
+
+    def _convert_int(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self._refuse(value, "a whole number")
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise self._refuse(value, "a whole number") from None
+
+    def _convert_port(self, value: Any) -> int:
+        try:
+            number = self._convert_int(value)
+        except ContextError:
+            number = 0
+        if not 1 <= number <= 65535:
+            raise self._refuse(value, "a port number between 1 and 65535")
+        return number
+
+    def _convert_bool(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise self._refuse(value, "true or false")
+
+    def _convert_list(self, value: Any) -> list[str]:
+        if isinstance(value, str):
+            items = value.split(",")
+        elif isinstance(value, list | tuple):
+            items = [str(item) for item in value]
+        else:
+            raise self._refuse(value, "a comma-separated list")
+        return [item.strip() for item in items if item.strip()]
+
+    def _convert_path(self, value: Any) -> str:
+        text = self._convert_str(value)
+        if not text.startswith("/"):
+            raise self._refuse(value, "an absolute path (starting with /)")
+        return text.rstrip("/") or "/"
+
+    def _convert_ref(self, value: Any) -> str:
+        text = self._convert_str(value)
+        if not text.startswith("@"):
+            raise self._refuse(value, f"a context name such as @{self.ref_type}_name")
+        return validate_name(text)
+
+    def _convert_service_type(self, value: Any) -> str:
+        text = "" if value is None else self._convert_str(value).strip().lower()
+        # The original front end sends NONE (or nothing) for a server without the service.
+        return "null" if text in ("", "none") else text
+
+
+def _current_user(stored: Mapping[str, Any]) -> str:
+    return getpass.getuser()
+
+
+def service_type_property(service: str) -> Property:
+    """The ``<service>_service_type`` property of servers (``null`` when unset)."""
+    return Property(
+        f"{service}_service_type",
+        f"which {service} service the server runs (null: none)",
+        kind="service_type",
+        default="null",
+    )
+
+
+SERVER_PROPERTIES = (
+    Property("remote_host", "FQDN or address of the server (localhost for @server_master)"),
+    Property("ip_addresses", "the server's IP addresses", kind="list", default=[]),
+    Property(
+        "script_user",
+        "the user that owns the aegir root",
+        default_from=_current_user,
+    ),
+)
+
+PLATFORM_PROPERTIES = (
+    Property("root", "absolute path of the codebase", kind="path", required=True),
+    Property(
+        "web_server",
+        "the server whose web service serves the platform",
+        kind="ref",
+        ref_type="server",
+        default="@server_master",
+    ),
+    Property(
+        "server",
+        "where the platform's master copy lives",
+        kind="ref",
+        ref_type="server",
+        default="@server_master",
+    ),
+    Property("makefile", "recorded only: building from a makefile is not supported"),
+)
+
+SITE_PROPERTIES = (
+    Property("uri", "the site's address (default: the context name without @)"),
+    Property("platform", "the platform the site runs on", kind="ref", ref_type="platform",
+             required=True),
+    Property("db_server", "the server holding the site's database", kind="ref",
+             ref_type="server", default="@server_master"),
+    Property("client_name", "the client that owns the site"),
+    Property("client_email", "where the site's administrator mail goes"),
+    Property("profile", "the install profile", default="standard"),
+    Property("language", "the site's default language", default="en"),
+    Property("aliases", "other addresses of the site", kind="list", default=[]),
+    Property("redirection", "the alias every other address redirects to"),
+    Property("install_method", "how the site is installed (profile or manual)",
+             default="profile"),
+    Property("cron_key", "the key of the site's cron address"),
+    Property("db_name", "the site's database"),
+    Property("db_user", "the site's database user"),
+    Property("db_passwd", "the site's database password", secret=True),
+    Property("site_enabled", "whether the site is served", kind="bool", default=True),
+)
+
+BASE_PROPERTIES: dict[str, tuple[Property, ...]] = {
+    "server": SERVER_PROPERTIES,
+    "platform": PLATFORM_PROPERTIES,
+    "site": SITE_PROPERTIES,
+}
+
+CONTEXT_TYPES = tuple(BASE_PROPERTIES)

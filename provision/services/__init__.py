@@ -1,0 +1,1 @@
+"""Services a server runs (``http``: apache, nginx; ``db``: mysql), each also as ``null``."""

@@ -1,0 +1,1 @@
+"""Database server services: mysql (MySQL and MariaDB)."""

@@ -1,0 +1,1 @@
+"""Web server services: apache and nginx."""

@@ -1,0 +1,16 @@
+"""nginx (Debian layout): ``nginx -t``, ``nginx -s reload`` and ``conf.d``."""
+
+from __future__ import annotations
+
+from .base import HttpService
+
+
+class NginxService(HttpService):
+    """nginx with its configuration under the aegir root, included from conf.d (http level)."""
+
+    type = "nginx"
+    default_restart_cmd = "nginx -s reload"
+    default_configtest_cmd = "nginx -t"
+    default_include_dir = "/etc/nginx/conf.d"
+    # nginx keeps serving with its old configuration when a reload reads a broken one.
+    reload_settle = 0.0

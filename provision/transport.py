@@ -1,0 +1,109 @@
+"""How services reach a server: run a command, read and write its files.
+
+Services never call :mod:`subprocess` or touch files directly; they go through a transport, so
+that a server reached over SSH only needs another transport class, not other services.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from . import files, shell
+from .shell import Completed
+
+
+class Transport(Protocol):
+    """What a service may do on its server."""
+
+    def run(
+        self,
+        argv: str | Sequence[str],
+        *,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = shell.DEFAULT_TIMEOUT,
+        check: bool = True,
+    ) -> Completed:
+        """Run a command on the server (see :func:`provision.shell.run`)."""
+        ...
+
+    def write_file(self, path: Path, text: str | bytes, mode: int = 0o644) -> None:
+        """Write a file atomically with ``mode``."""
+        ...
+
+    def read_file(self, path: Path) -> bytes:
+        """A file's content; raises FileNotFoundError when it does not exist."""
+        ...
+
+    def exists(self, path: Path) -> bool:
+        """Whether ``path`` exists."""
+        ...
+
+    def file_mode(self, path: Path) -> int | None:
+        """The permission bits of ``path``, or None when it does not exist."""
+        ...
+
+    def makedirs(self, path: Path, mode: int = 0o755) -> None:
+        """Create a folder and its parents; ``mode`` is set on the folder itself."""
+        ...
+
+    def remove(self, path: Path) -> None:
+        """Remove a file or a folder tree; nothing happens when it is already gone."""
+        ...
+
+
+class LocalTransport:
+    """The transport for the machine provision runs on."""
+
+    def run(
+        self,
+        argv: str | Sequence[str],
+        *,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = shell.DEFAULT_TIMEOUT,
+        check: bool = True,
+    ) -> Completed:
+        """Run a command here (see :func:`provision.shell.run`)."""
+        return shell.run(argv, input=input, env=env, timeout=timeout, check=check)
+
+    def write_file(self, path: Path, text: str | bytes, mode: int = 0o644) -> None:
+        """Write a file atomically with ``mode``."""
+        files.write_atomic(path, text, mode)
+
+    def read_file(self, path: Path) -> bytes:
+        """A file's content; raises FileNotFoundError when it does not exist."""
+        return Path(path).read_bytes()
+
+    def exists(self, path: Path) -> bool:
+        """Whether ``path`` exists (a dangling symbolic link counts as existing)."""
+        return os.path.lexists(path)
+
+    def file_mode(self, path: Path) -> int | None:
+        """The permission bits of ``path``, or None when it does not exist."""
+        try:
+            return stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            return None
+
+    def makedirs(self, path: Path, mode: int = 0o755) -> None:
+        """Create a folder and its parents; ``mode`` is set on the folder even if it existed.
+
+        The mode is applied with chmod because ``mkdir`` is subject to the umask, and because
+        verify must repair a folder whose mode was changed by hand.
+        """
+        Path(path).mkdir(parents=True, exist_ok=True)
+        os.chmod(path, mode)
+
+    def remove(self, path: Path) -> None:
+        """Remove a file or a folder tree; nothing happens when it is already gone."""
+        target = Path(path)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif os.path.lexists(target):
+            target.unlink()

@@ -1,0 +1,1 @@
+"""Tests of provision's application drivers (provision/apps/)."""
