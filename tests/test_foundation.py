@@ -153,3 +153,29 @@ def test_a_platform_whose_root_does_not_exist_fails_with_a_readable_reason(
         assert f"The platform root {missing} does not exist." in log_text(task.id)
         platform = db.session.scalars(select(Platform)).one()
         assert platform.status == PlatformStatus.QUEUED  # never verified
+
+
+def test_verifying_a_server_verifies_its_platforms_again(
+    app: Flask, aegir_root: Path, apache_instance: Any
+) -> None:
+    from hostmaster.services import tasks
+    from hostmaster.services.platforms import create_platform
+
+    root = aegir_root / "platforms" / "d7"
+    make_drupal7_platform(root)
+    with app.app_context():
+        server = web_server(apache_instance, master=True)
+        with apache_instance.expect_reload():
+            dispatch_once(app)
+        platform_id = create_platform("d7", str(root), server).id
+        dispatch_once(app)
+        tasks.queue(server, "verify")
+        dispatch_once(app)  # the server's verify queues its platform's
+        verifies = db.session.scalars(
+            select(Task).where(Task.entity_kind == "platform").order_by(Task.id)
+        ).all()
+        assert [t.status for t in verifies] == [TaskStatus.SUCCESS, TaskStatus.QUEUED]
+        assert verifies[-1].entity_id == platform_id
+        dispatch_once(app)
+        db.session.expire_all()
+        assert db.session.get(Task, verifies[-1].id).status == TaskStatus.SUCCESS  # type: ignore[union-attr]

@@ -18,6 +18,8 @@ from typing import Any
 from flask import Flask
 
 from ..extensions import db
+from ..models import Task
+from ..services.tasks import add_log
 from . import claim, runner
 
 log = logging.getLogger(__name__)
@@ -117,20 +119,29 @@ class Dispatcher:
         try:
             with self.app.app_context():
                 runner.run_task(task_id, self.id)
-        except Exception:
+        except Exception as exc:
             log.exception("task %s: internal fault in the dispatcher", task_id)
             self.faults += 1
-            self._fail_after_fault(task_id)
+            self._fail_after_fault(task_id, exc)
         finally:
             with self._lock:
                 self.running.pop(task_id, None)
             self._changed.set()
 
-    def _fail_after_fault(self, task_id: int) -> None:
+    def _fail_after_fault(self, task_id: int, exc: Exception) -> None:
         """Best effort: do not leave a task PROCESSING because the dispatcher tripped."""
         try:
             with self.app.app_context():
                 db.session.rollback()
+                task = db.session.get(Task, task_id)
+                if task is not None:
+                    add_log(
+                        task,
+                        "error",
+                        f"The dispatcher failed while running this task "
+                        f"({type(exc).__name__}: {exc}); see the dispatcher's own log.",
+                    )
+                    db.session.commit()
                 runner.finish(task_id, self.id, None)
         except Exception:
             log.exception("task %s: could not be ended; its lease will expire", task_id)

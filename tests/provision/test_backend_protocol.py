@@ -168,6 +168,6 @@ def test_noop_waits_the_seconds_it_is_given_and_refuses_nonsense(tmp_path: Path)
     refused = provision(tmp_path, "@x", "noop", "--seconds=soon")
 
     assert waited.returncode == 0
-    assert waited.messages("info") == ["Waited 0.3 seconds."]
+    assert waited.messages("info") == ["No-op started on @x.", "Waited 0.3 seconds."]
     assert refused.returncode == 1
     assert "--seconds must be a number of seconds" in refused.errors
