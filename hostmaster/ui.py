@@ -33,6 +33,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_size, "filesize")
     app.add_template_global(entity_url)
     app.add_template_global(task_queries.type_title, "task_title")
     app.context_processor(queues_block)
@@ -59,6 +60,16 @@ def format_duration(seconds: float | None) -> str:
     if whole < 3600:
         return f"{whole // 60} min {whole % 60} s"
     return f"{whole // 3600} h {whole % 3600 // 60} min"
+
+
+def format_size(size: int | None) -> str:
+    """Bytes as "812 B", "4.2 KB", "17.0 MB" or "1.3 GB"."""
+    value = float(size or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 def entity_url(kind: str, entity_id: int) -> str:

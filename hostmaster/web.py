@@ -10,11 +10,13 @@ def register(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .dashboard.views import bp as dashboard_bp
     from .platforms.views import bp as platforms_bp
+    from .public.views import bp as public_bp
     from .servers.views import bp as servers_bp
     from .sites.views import bp as sites_bp
     from .tasks.views import bp as tasks_bp
     from .ui import register_template_helpers
 
-    for blueprint in (auth_bp, dashboard_bp, servers_bp, platforms_bp, sites_bp, tasks_bp):
+    blueprints = (auth_bp, dashboard_bp, servers_bp, platforms_bp, sites_bp, tasks_bp, public_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_template_helpers(app)

@@ -26,7 +26,7 @@ from .log import Logger
 #: Commands whose context name comes after the verb (``provision save @name``).
 NAME_AFTER = ("save", "show")
 #: Options that never take the next word as their value.
-FLAGS = frozenset({"delete", "force"})
+FLAGS = frozenset({"delete", "force", "dry_run"})
 #: Option names whose values are masked in logs, whatever the command.
 SECRET_OPTION_WORDS = ("passw", "secret")
 

@@ -63,6 +63,7 @@ def run(
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     check: bool = True,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """Run a command without a shell and wait for it.
 
@@ -70,8 +71,9 @@ def run(
     setting such as ``env APACHE_CONFDIR=/x apache2ctl graceful`` works, ``env`` being a
     program). ``env`` adds variables to provision's own environment. With ``check`` (the
     default) a non-zero exit raises :class:`CommandFailed` whose message names the command and
-    ends with the tail of its error output; secrets must therefore travel on ``input``, never
-    in ``argv``.
+    ends with the tail of its error output; secrets must therefore travel on ``input`` or on a
+    pipe whose read end is in ``pass_fds`` (``--defaults-extra-file=/dev/fd/N``), never in
+    ``argv``.
     """
     import subprocess  # here, not at the top: provision's start-up time counts per task
 
@@ -86,6 +88,7 @@ def run(
             env=environment,
             timeout=timeout,
             check=False,
+            pass_fds=tuple(pass_fds),
         )
     except FileNotFoundError:
         raise ServiceError(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import files, shell
+from .errors import ServiceError
 from .shell import Completed
 
 
@@ -28,6 +29,7 @@ class Transport(Protocol):
         env: Mapping[str, str] | None = None,
         timeout: float = shell.DEFAULT_TIMEOUT,
         check: bool = True,
+        pass_fds: Sequence[int] = (),
     ) -> Completed:
         """Run a command on the server (see :func:`provision.shell.run`)."""
         ...
@@ -56,6 +58,14 @@ class Transport(Protocol):
         """Remove a file or a folder tree; nothing happens when it is already gone."""
         ...
 
+    def set_group(self, path: Path, group: str) -> None:
+        """Give ``path`` to ``group`` (its owner stays); raises ServiceError when it cannot."""
+        ...
+
+    def chmod(self, path: Path, mode: int) -> None:
+        """Set the permission bits of ``path``."""
+        ...
+
 
 class LocalTransport:
     """The transport for the machine provision runs on."""
@@ -68,9 +78,12 @@ class LocalTransport:
         env: Mapping[str, str] | None = None,
         timeout: float = shell.DEFAULT_TIMEOUT,
         check: bool = True,
+        pass_fds: Sequence[int] = (),
     ) -> Completed:
         """Run a command here (see :func:`provision.shell.run`)."""
-        return shell.run(argv, input=input, env=env, timeout=timeout, check=check)
+        return shell.run(
+            argv, input=input, env=env, timeout=timeout, check=check, pass_fds=pass_fds
+        )
 
     def write_file(self, path: Path, text: str | bytes, mode: int = 0o644) -> None:
         """Write a file atomically with ``mode``."""
@@ -107,3 +120,26 @@ class LocalTransport:
             shutil.rmtree(target)
         elif os.path.lexists(target):
             target.unlink()
+
+    def set_group(self, path: Path, group: str) -> None:
+        """Give ``path`` to ``group`` (its owner stays); raises ServiceError when it cannot."""
+        import grp
+
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise ServiceError(
+                f"The group {group} does not exist on this machine; create it or set the web "
+                "server's web_group to the group its workers run as."
+            ) from None
+        try:
+            os.chown(path, -1, gid)
+        except PermissionError:
+            raise ServiceError(
+                f"provision may not give {path} to the group {group}; add the user running "
+                f"provision to {group}, then verify again."
+            ) from None
+
+    def chmod(self, path: Path, mode: int) -> None:
+        """Set the permission bits of ``path``."""
+        os.chmod(path, mode)

@@ -179,3 +179,28 @@ def test_verifying_a_server_verifies_its_platforms_again(
         dispatch_once(app)
         db.session.expire_all()
         assert db.session.get(Task, verifies[-1].id).status == TaskStatus.SUCCESS  # type: ignore[union-attr]
+
+
+def test_deleting_a_platform_without_sites_removes_it_everywhere(
+    app: Flask, aegir_root: Path, apache_instance: Any
+) -> None:
+    from hostmaster.services import tasks
+    from hostmaster.services.platforms import create_platform
+
+    root = aegir_root / "platforms" / "old"
+    make_drupal7_platform(root)
+    conf = aegir_root / "config/server_master/apache/platform.d/platform_old.conf"
+    with app.app_context():
+        server = web_server(apache_instance, master=True)
+        with apache_instance.expect_reload():
+            dispatch_once(app)
+        platform = create_platform("old", str(root), server)
+        dispatch_once(app)
+        assert conf.exists()
+        task = tasks.queue(platform, "delete")
+        dispatch_once(app)
+        db.session.expire_all()
+        assert db.session.get(Task, task.id).status == TaskStatus.SUCCESS, log_text(task.id)  # type: ignore[union-attr]
+        assert db.session.get(Platform, platform.id).status == PlatformStatus.DELETED  # type: ignore[union-attr]
+    assert not conf.exists() and not root.exists()
+    apache_instance.configtest()

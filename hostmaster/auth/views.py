@@ -14,8 +14,9 @@ from .forms import UserLoginForm
 
 bp = Blueprint("auth", __name__)
 
-# Pages anyone may see: the login form itself and the stylesheet and script it loads.
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# Pages anyone may see: the login form itself, the stylesheet and script it loads, and the
+# page a disabled site's visitors are sent to.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "public.disabled"}
 LOGIN_FAILED = "The user name or password is not right. Check them and try again."
 
 

@@ -133,7 +133,7 @@ def finish(task_id: int, dispatcher_id: str | None, result: dict[str, Any] | Non
         add_log(task, "error", f"Applying the task's result failed: {exc}.")
         db.session.commit()
         return TaskStatus.ERROR
-    return status
+    return task.status  # a handler may lower SUCCESS to WARNING (a welcome mail that failed)
 
 
 def end_expired(task_id: int) -> None:

@@ -31,6 +31,10 @@ class Site(Base):
     last_cron_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The one-time login link of the last install or login-reset, offered until it expires
+    # or is used once (provision returns it; the site page's "Log in to" link spends it).
+    login_link: Mapped[str] = mapped_column(String(2048), default="")
+    login_link_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     client: Mapped[Client | None] = relationship()
     platform: Mapped[Platform] = relationship(lazy="joined")

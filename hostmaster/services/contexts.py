@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
@@ -38,6 +39,23 @@ def register(entity: Entity, name: str) -> ContextName:
     context = ContextName(name=name, entity_kind=entity.entity_kind, entity_id=entity.id)
     db.session.add(context)
     return context
+
+
+def unregister(entity: Entity) -> None:
+    """Free the context name of a deleted entity (the caller commits)."""
+    db.session.execute(
+        delete(ContextName).where(
+            ContextName.entity_kind == entity.entity_kind, ContextName.entity_id == entity.id
+        )
+    )
+
+
+def name_or_none(entity: Entity) -> str | None:
+    """The entity's context name with the ``@``, or None once it has none (deleted)."""
+    try:
+        return name_of(entity)
+    except LookupError:
+        return None
 
 
 def name_of(entity: Entity) -> str:
@@ -74,6 +92,8 @@ def server_properties(server: Server) -> dict[str, Any]:
         "ip_addresses": [ip.address for ip in server.ip_addresses],
         "http_service_type": server.service_type("http"),
         "db_service_type": server.service_type("db"),
+        # The front end's address, for the page a disabled site's vhost redirects to.
+        "master_url": current_app.config["HOSTMASTER_URL"],
     }
     for service in server.services:
         if service.type == "null":
@@ -121,6 +141,35 @@ def contexts_for(entity: Entity) -> list[dict[str, Any]]:
             {"name": name_of(entity), "properties": platform_properties(entity)},
         ]
     if isinstance(entity, Site):
-        # Site contexts come with the site lifecycle; until then a site needs its platform's.
-        return contexts_for(entity.platform)
+        # The db server's and web server's contexts, the platform's, then the site's.
+        needed: list[Server] = []
+        for server in (master_server(), entity.db_server, entity.platform.web_server):
+            if server is not None and all(server.id != s.id for s in needed):
+                needed.append(server)
+        return [
+            *({"name": name_of(s), "properties": server_properties(s)} for s in needed),
+            {"name": name_of(entity.platform), "properties": platform_properties(entity.platform)},
+            {"name": name_of(entity), "properties": site_properties(entity)},
+        ]
     raise TypeError(f"no contexts for {entity!r}")
+
+
+def site_properties(site: Site) -> dict[str, Any]:
+    """A site's provision properties. Never the database name, user or password: provision
+    chooses those at install and keeps them in the site's context."""
+    client = site.client
+    props: dict[str, Any] = {
+        "context_type": "site",
+        "uri": site.uri,
+        "platform": name_of(site.platform),
+        "client_name": client.uname if client is not None else "",
+        "client_email": client.email if client is not None else "",
+        "language": site.language or "en",
+        "aliases": [alias.alias for alias in site.aliases],
+        "redirection": any(alias.redirection for alias in site.aliases),
+    }
+    if site.db_server is not None:
+        props["db_server"] = name_of(site.db_server)
+    if site.profile:
+        props["profile"] = site.profile
+    return {key: value for key, value in props.items() if value != ""}

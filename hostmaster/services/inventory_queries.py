@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Package, PackageInstance, Platform, Server, Site, SiteStatus
+from ..models import Package, PackageInstance, Platform, Server, Site
 from .packages import instances_of
 
 
@@ -15,15 +15,6 @@ def status_counts(model: type[Server] | type[Platform] | type[Site]) -> dict[enu
     """How many servers, platforms or sites are in each status (only statuses that occur)."""
     rows = db.session.execute(select(model.status, func.count(model.id)).group_by(model.status))
     return {status: count for status, count in sorted(rows, key=lambda row: -int(row[0]))}
-
-
-def list_sites() -> list[Site]:
-    """Sites that are not deleted, by uri."""
-    return list(
-        db.session.scalars(
-            select(Site).where(Site.status != SiteStatus.DELETED).order_by(Site.uri)
-        )
-    )
 
 
 def platform_packages(platform_id: int, kind: str | None = None) -> list[PackageInstance]:

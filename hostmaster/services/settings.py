@@ -12,6 +12,12 @@ DEFAULTS: dict[str, Any] = {
     "lock_platforms_by_default": False,
     # Task rows and logs older than this many days are collected (0 = keep forever).
     "task_retention_days": 0,
+    # A site must be disabled before it can be deleted (the original's default).
+    "require_disable_before_delete": True,
+    # Where the welcome mail of a new site goes out, and whom it is from.
+    "smtp_host": "localhost",
+    "smtp_port": 25,
+    "mail_from": "hostmaster@localhost.localdomain",
 }
 
 

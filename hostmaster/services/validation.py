@@ -8,6 +8,7 @@ import re
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 _PATH = re.compile(r"^[A-Za-z0-9/._+@~-]+$")
 
 
@@ -30,13 +31,20 @@ def check_hostname(value: str) -> str | None:
 
 def check_domain(value: str, max_length: int = 235) -> str | None:
     """None when ``value`` is a lower-case fully qualified domain name; else why not."""
+    if len(value) > max_length:
+        return f"A domain has at most {max_length} characters."
     problem = check_hostname(value)
     if problem:
         return problem.replace("host name", "domain")
-    if len(value) > max_length:
-        return f"A domain has at most {max_length} characters."
     if "." not in value.strip("."):
         return f"'{value}' is not a fully qualified domain name (like example.com)."
+    return None
+
+
+def check_language(value: str) -> str | None:
+    """None when ``value`` is a language code like ``en`` or ``pt-br``; else why not."""
+    if not _LANGUAGE.match(value):
+        return "Enter a language code such as en, de or pt-br."
     return None
 
 

@@ -1,29 +1,116 @@
-"""Sites: the list and a page per site with its tasks."""
+"""Sites: the list, the add and edit forms, each site's page, its packages and its login link."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..models import Site
-from ..services import inventory_queries, task_queries, tasks
+from ..models import Site, SiteBackup, SiteStatus
+from ..services import contexts, inventory_queries, site_results, sites, task_queries, tasks
+from ..services.errors import ValidationError
+from ..services.packages import instances_of
+from ..ui import apply_errors
+from .forms import SiteAddForm, SiteEditForm
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 
 
 @bp.route("")
 def index() -> str:
-    """Every site that is not deleted, with its platform, client and status."""
-    return render_template("sites/list.html", sites=inventory_queries.list_sites())
+    """Sites with their platform, client and status; ``?status=`` shows one status only."""
+    name = (request.args.get("status") or "").upper()
+    status = SiteStatus[name] if name in SiteStatus.__members__ else None
+    return render_template(
+        "sites/list.html",
+        sites=sites.list_sites(status),
+        status=status,
+        statuses=list(SiteStatus),
+        counts=inventory_queries.status_counts(Site),
+    )
+
+
+@bp.route("/add", methods=["GET", "POST"])
+def add() -> Response | str:
+    """Create a site; its install task is queued."""
+    form = SiteAddForm()
+    if form.validate_on_submit():
+        try:
+            site = sites.create_site(form.spec(), user=current_user._get_current_object())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(f"Site {site.uri} created; its install task is queued.", "success")
+            return redirect(url_for("sites.show", entity_id=site.id))
+    return render_template("sites/add.html", form=form)
+
+
+@bp.route("/<int:entity_id>/edit", methods=["GET", "POST"])
+def edit(entity_id: int) -> Response | str:
+    """Change a site's client and aliases; its verify task is queued."""
+    site = db.get_or_404(Site, entity_id)
+    form = SiteEditForm(site)
+    if form.validate_on_submit():
+        try:
+            sites.update_site(
+                site,
+                client=form.chosen_client() or site.client,
+                aliases=form.alias_list(),
+                redirection=bool(form.redirection.data),
+                user=current_user._get_current_object(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(f"Site {site.uri} saved.", "success")
+            return redirect(url_for("sites.show", entity_id=site.id))
+    return render_template(
+        "sites/edit.html",
+        form=form,
+        site=site,
+        kind_counts=inventory_queries.package_kind_counts("site", site.id),
+    )
 
 
 @bp.route("/<int:entity_id>")
 def show(entity_id: int) -> str:
-    """A site's summary, its tasks and their history."""
+    """A site's summary, login link, tasks, backups and task history."""
     site = db.get_or_404(Site, entity_id)
+    backups = db.session.scalars(
+        db.select(SiteBackup).where(SiteBackup.site_id == site.id).order_by(SiteBackup.id.desc())
+    ).all()
     return render_template(
         "sites/show.html",
         site=site,
+        context_name=contexts.name_or_none(site),
+        login_link=site_results.fresh_login_link(site),
+        backups=backups,
         available=tasks.available_tasks(site),
         history=task_queries.history_of(site),
+        kind_counts=inventory_queries.package_kind_counts("site", site.id),
     )
+
+
+@bp.route("/<int:entity_id>/packages")
+def packages(entity_id: int) -> str:
+    """The Packages tab: the site's modules, themes and plugins, enabled or not."""
+    site = db.get_or_404(Site, entity_id)
+    kind = request.args.get("kind") or None
+    found = [i for i in instances_of("site", site.id) if kind is None or i.package.kind == kind]
+    return render_template(
+        "sites/packages.html",
+        site=site,
+        kind=kind,
+        kind_counts=inventory_queries.package_kind_counts("site", site.id),
+        packages=found,
+    )
+
+
+@bp.route("/<int:entity_id>/goto")
+def goto(entity_id: int) -> Response:
+    """Go to the site: through its one-time login link while a fresh one exists (it is spent),
+    else to its front page."""
+    site = db.get_or_404(Site, entity_id)
+    link = site_results.spend_login_link(site)
+    return redirect(link or site_results.site_url(site))

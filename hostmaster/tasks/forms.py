@@ -1,9 +1,12 @@
-"""The task list's filter form (a GET form: it changes nothing, so it carries no CSRF token)."""
+"""Forms of the task pages: the task list's filter, and the confirm dialogs of task types."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import Length
 
 from ..models import TaskStatus
 
@@ -34,3 +37,28 @@ class TaskFilterForm(FlaskForm):
         if self.kind.data and entity_id.isdigit():
             return self.kind.data, int(entity_id)
         return None, None
+
+
+class TaskConfirmForm(FlaskForm):
+    """The confirm dialog of a task that asks nothing but "are you sure?"."""
+
+    submit = SubmitField("Run")
+
+    def arguments(self) -> dict[str, Any]:
+        """The task's arguments from the dialog (none here)."""
+        return {}
+
+
+class TaskBackupForm(TaskConfirmForm):
+    """The backup dialog: an optional description kept with the backup."""
+
+    description = StringField(
+        "Description",
+        validators=[Length(max=255, message="A description has at most 255 characters.")],
+        description='Optional; without one the backup is listed as "Generated on request".',
+    )
+
+    def arguments(self) -> dict[str, Any]:
+        """``description`` when one was given."""
+        text = (self.description.data or "").strip()
+        return {"description": text} if text else {}

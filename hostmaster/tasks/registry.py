@@ -28,7 +28,8 @@ class TaskType:
     ``available`` says whether the entity's state allows the task (the registry adds the
     rule that a task is not queued while the same task is pending on the entity, unless
     ``allow_duplicates``; it never runs two tasks at once on one entity). ``form`` is the Flask-WTF
-    form class of its confirm dialog, or None when the task is queued on click.
+    form class of its confirm dialog, or None when the task is queued on click; the form's
+    ``arguments()`` become the task's arguments.
     """
 
     entity_kind: str
@@ -40,6 +41,9 @@ class TaskType:
     allow_duplicates: bool = False
     form: type | None = None
     available: Callable[[Any], bool] = always
+    #: A sentence saying why the task may not run on the entity now (None: no objection);
+    #: checked before ``available`` so that people read the real reason.
+    refusal: Callable[[Any], str | None] = field(default=lambda entity: None)
     on_success: ResultHandler | None = None
     on_failure: ResultHandler | None = None
     options: Callable[[Task, Any], dict[str, Any]] = field(default=lambda task, entity: {})

@@ -65,6 +65,33 @@ def run(kind: str, entity_id: int, type_name: str) -> Response:
     return redirect(url_for("tasks.show", task_id=task.id))
 
 
+@bp.route("/confirm/<kind>/<int:entity_id>/<type_name>", methods=["GET", "POST"])
+def confirm(kind: str, entity_id: int, type_name: str) -> Response | str:
+    """The confirm dialog of a task type with a form; submitting it queues the task."""
+    entity = _entity_or_404(kind, entity_id)
+    try:
+        task_type = registry.get(kind, type_name)
+    except KeyError:
+        abort(404)
+    if task_type.hidden or task_type.form is None:
+        abort(404)
+    form = task_type.form()
+    reason = tasks.why_unavailable(entity, type_name)
+    if reason is None and form.validate_on_submit():
+        try:
+            task = tasks.queue(
+                entity, type_name, form.arguments(), user=current_user._get_current_object()
+            )
+        except TaskNotAvailable as refusal:
+            reason = str(refusal)
+        else:
+            flash(f"{task_type.title} of {entity.title} is queued.", "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template(
+        "tasks/confirm.html", entity=entity, task_type=task_type, form=form, reason=reason
+    )
+
+
 @bp.route("/<int:task_id>")
 def show(task_id: int) -> str:
     """A task: what, on what, who asked, when, its arguments and its log."""

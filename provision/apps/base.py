@@ -10,11 +10,40 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from .versions import version_code
 
-__all__ = ["AppDriver", "make_package", "read_head", "version_code"]
+if TYPE_CHECKING:
+    from ..contexts.model import PlatformContext, SiteContext
+    from ..log import Logger
+    from ..transport import Transport
+
+__all__ = ["AppDriver", "DatabaseCredentials", "make_package", "read_head", "version_code"]
+
+
+class DatabaseCredentials(Protocol):
+    """A site's database account (``provision.services.db.credentials.SiteCredentials``)."""
+
+    @property
+    def name(self) -> str:
+        """The site's database."""
+
+    @property
+    def user(self) -> str:
+        """The site's database user."""
+
+    @property
+    def password(self) -> str:
+        """That user's password (a secret)."""
+
+    @property
+    def host(self) -> str:
+        """Where the database server is, as the site's web server reaches it."""
+
+    @property
+    def port(self) -> int:
+        """The database server's port."""
 
 # Header blocks (WordPress) and version constants sit at the top of a file; reading only the
 # start keeps a scan of hundreds of files fast.
@@ -53,6 +82,78 @@ class AppDriver(ABC):
     @abstractmethod
     def sites(self) -> list[str]:
         """The uris of the sites that live on this platform, sorted."""
+
+    # The site lifecycle ------------------------------------------------------------------
+    # provision's commands (install, verify, backup, import...) call these; the drivers
+    # implement them in their ``site`` and ``settings`` modules.
+
+    def site_path(self, uri: str) -> Path:
+        """The folder of the site ``uri`` on this platform."""
+        return self.sites_dir / uri
+
+    @abstractmethod
+    def site_directories(self, site: SiteContext) -> dict[Path, int]:
+        """The folders a site needs (besides its own), with their modes; the web server's group
+        must own them (the caller sets the group)."""
+
+    def write_platform_settings(
+        self, platform: PlatformContext, transport: Transport, logger: Logger, dry_run: bool = False
+    ) -> list[Path]:
+        """Write the files the platform itself needs for its sites; returns those written
+        (or, in a dry run, those that would change). Most applications need none."""
+        return []
+
+    @abstractmethod
+    def write_settings(
+        self, site: SiteContext, transport: Transport, logger: Logger, dry_run: bool = False
+    ) -> list[Path]:
+        """Write the site's settings file with cloaked credentials (read from ``$_SERVER``) and
+        the alias map; returns the files written. In a dry run, log a unified diff of each file
+        that would change and write nothing. Values that must outlive a rewrite (salts) are read
+        back from the previous file."""
+
+    @abstractmethod
+    def forget_site(self, site: SiteContext, transport: Transport, logger: Logger) -> None:
+        """Remove the site's entries from the platform's shared files (the alias map)."""
+
+    @abstractmethod
+    def uncloaked_settings(
+        self, site: SiteContext, credentials: DatabaseCredentials
+    ) -> tuple[str, str]:
+        """The settings file with literal credentials, for a backup archive: (its path relative
+        to the site folder, its content)."""
+
+    @abstractmethod
+    def install_site(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> dict[str, Any]:
+        """Install the application into the site's (empty) database with the PHP helper.
+
+        Returns ``login_link``, ``cron_key``, ``profile`` and ``language``; raises
+        ApplicationError with the helper's message when the install fails.
+        """
+
+    @abstractmethod
+    def login_link(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> str:
+        """A new one-time login link for the site's administrator."""
+
+    @abstractmethod
+    def site_packages(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> list[dict[str, Any]]:
+        """The platform's PACKAGE dicts plus ``enabled`` and the site's ``schema_version``,
+        read from the site's database."""
+
+    @abstractmethod
+    def read_site_settings(
+        self, site: SiteContext, credentials: DatabaseCredentials | None = None
+    ) -> dict[str, Any]:
+        """What an import needs from a live site: ``db_name``, ``db_user``, ``db_passwd``,
+        ``db_host``, ``db_port`` when the settings file holds them literally, and ``profile``
+        and ``language`` (read from the database, so cloaked sites pass ``credentials`` taken
+        from their vhost)."""
 
     def describe(self) -> dict[str, Any]:
         """The platform verify result object of docs/protocol.md, read from the codebase."""

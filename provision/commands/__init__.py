@@ -18,6 +18,13 @@ from ..log import Logger
 #: Verb → module. ``save`` and ``show`` take the context name after the verb, the others
 #: before it (``provision @server_master verify``).
 COMMANDS = {
+    "backup": "provision.commands.backup",
+    "delete": "provision.commands.delete",
+    "disable": "provision.commands.disable",
+    "enable": "provision.commands.enable",
+    "import": "provision.commands.import_site",
+    "install": "provision.commands.install",
+    "login-reset": "provision.commands.login_reset",
     "noop": "provision.commands.noop",
     "save": "provision.commands.save",
     "show": "provision.commands.show",

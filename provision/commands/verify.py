@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..contexts import Context, PlatformContext, ServerContext
+from ..contexts import PlatformContext, ServerContext
 from ..contexts.schema import service_kinds
 from ..errors import ApplicationError, ProvisionError
 from ..layout import AegirRoot
@@ -24,7 +24,9 @@ def run(invocation: Invocation) -> dict[str, Any]:
         return verify_server(context, logger)
     if isinstance(context, PlatformContext):
         return verify_platform(context, logger)
-    return verify_site(context, logger)
+    from ..sites.verify import verify_site
+
+    return verify_site(invocation)
 
 
 def verify_server(server: ServerContext, logger: Logger) -> dict[str, Any]:
@@ -63,6 +65,8 @@ def verify_platform(platform: PlatformContext, logger: Logger) -> dict[str, Any]
             f"The sites folder {sites_dir} is not a folder writable by the user running "
             "provision; give that user write permission, then verify again."
         )
+    # Files the platform's sites share (WordPress's wp-config.php that picks the site by host).
+    driver.write_platform_settings(platform, platform.web_server.transport, logger)
     platform.web_server.service("http").verify_platform(platform, logger)
     result = driver.describe()
     logger.success(
@@ -70,11 +74,3 @@ def verify_platform(platform: PlatformContext, logger: Logger) -> dict[str, Any]
         f"{len(result['sites'])} sites."
     )
     return result
-
-
-def verify_site(site: Context, logger: Logger) -> dict[str, Any]:
-    """Sites come with the site lifecycle work; until then verify says so."""
-    raise ProvisionError(
-        f"Verifying a site ({site.name}) is not implemented yet: the site lifecycle "
-        "(install, verify, delete) comes in a later version of provision."
-    )

@@ -182,6 +182,40 @@ class SiteContext(Context):
         assert isinstance(platform, PlatformContext)
         return platform
 
+    @property
+    def driver(self) -> AppDriver:
+        """The application driver of the site's platform (detected on first use)."""
+        platform = self.platform
+        if platform.application is None:
+            from ..apps import detect
+            from ..errors import ApplicationError
+            from ..plugins import app_drivers
+
+            platform.application = detect(platform.root, app_drivers())
+            if platform.application is None:
+                raise ApplicationError(
+                    f"No Drupal or WordPress codebase was found in {platform.root}, the root of "
+                    f"{platform.name}; verify the platform before its sites."
+                )
+        return platform.application
+
+    @property
+    def site_path(self) -> Path:
+        """The site's folder: ``<sites folder of the platform>/<uri>``."""
+        return self.driver.sites_dir / self.uri
+
+    @property
+    def web_server(self) -> ServerContext:
+        """The server whose web service serves the site (its platform's)."""
+        return self.platform.web_server
+
+    @property
+    def db_server(self) -> ServerContext:
+        """The server holding the site's database."""
+        server = self.get("db_server")
+        assert isinstance(server, ServerContext)
+        return server
+
 
 CONTEXT_CLASSES: dict[str, type[Context]] = {
     cls.context_type: cls for cls in (ServerContext, PlatformContext, SiteContext)

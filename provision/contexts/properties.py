@@ -145,6 +145,7 @@ SERVER_PROPERTIES = (
         "the user that owns the aegir root",
         default_from=_current_user,
     ),
+    Property("master_url", "the front end's base URL (disabled sites redirect to its page)"),
 )
 
 PLATFORM_PROPERTIES = (
@@ -177,7 +178,8 @@ SITE_PROPERTIES = (
     Property("profile", "the install profile", default="standard"),
     Property("language", "the site's default language", default="en"),
     Property("aliases", "other addresses of the site", kind="list", default=[]),
-    Property("redirection", "the alias every other address redirects to"),
+    Property("redirection", "whether the aliases answer with a redirect to the uri",
+             kind="bool", default=False),
     Property("install_method", "how the site is installed (profile or manual)",
              default="profile"),
     Property("cron_key", "the key of the site's cron address"),

@@ -50,7 +50,7 @@ def test_a_server_without_a_service_gets_the_null_one_and_verify_says_so(
     assert "The server @server_master has no db service." in run.messages("info")
 
 
-def test_site_verify_is_refused_until_the_site_lifecycle_exists(tmp_path: Path) -> None:
+def test_verifying_a_site_that_was_never_installed_says_to_install_it(tmp_path: Path) -> None:
     save_server(tmp_path)
     provision(tmp_path, "save", "@platform_x", "--context_type=platform", "--root=/srv/x")
     provision(tmp_path, "save", "@example.com", "--context_type=site", "--platform=@platform_x")
@@ -58,7 +58,7 @@ def test_site_verify_is_refused_until_the_site_lifecycle_exists(tmp_path: Path) 
     run = provision(tmp_path, "@example.com", "verify")
 
     assert run.returncode == 1
-    assert "Verifying a site (@example.com) is not implemented yet" in run.errors
+    assert "holds no database credentials; install the site first" in run.errors
 
 
 def test_the_logger_masks_a_secret_wherever_it_appears() -> None:

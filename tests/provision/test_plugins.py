@@ -91,10 +91,10 @@ def test_a_failed_command_runs_the_rollback_hooks(tmp_path: Path, register: Any)
     status, lines = run_here(tmp_path, "@example.com", "verify")
 
     assert status == 1
-    assert "not implemented yet" in errors(lines)
+    assert "holds no database credentials" in errors(lines)
     assert recorder.calls == [
         ("pre", "verify", "@example.com"),
-        ("rollback", "verify", "ProvisionError"),
+        ("rollback", "verify", "ContextError"),
     ]
 
 

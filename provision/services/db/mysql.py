@@ -8,12 +8,13 @@ from ...contexts.properties import Property
 from ...errors import ServiceError
 from ..base import Service
 from .connection import Credentials, connect, quote_identifier, server_message
+from .sites import SiteDatabases
 
 if TYPE_CHECKING:
     from ...log import Logger
 
 
-class MysqlService(Service):
+class MysqlService(SiteDatabases, Service):
     """A MySQL or MariaDB server reached with the admin credentials of the server context."""
 
     service = "db"

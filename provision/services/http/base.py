@@ -17,6 +17,7 @@ from ...errors import CommandFailed, ServiceError
 from ...layout import HTTP_FOLDER_MODE, HTTP_FOLDERS, SERVER_CONFIG_MODE, AegirRoot
 from ...locks import ConfigLock
 from ..base import Service
+from .vhost import SiteVhosts
 
 if TYPE_CHECKING:
     from ...contexts.model import PlatformContext
@@ -26,7 +27,7 @@ CONFIG_MODE = 0o644
 DEFAULT_PAGE = "No site is configured for this address."
 
 
-class HttpService(Service):
+class HttpService(SiteVhosts, Service):
     """A web server whose configuration lives under ``<root>/config/<server>/``."""
 
     service = "http"
@@ -144,6 +145,18 @@ class HttpService(Service):
                 logger.info(f"Wrote {path}")
             reloaded = self.apply(checkpoint, lock, logger)
         return {"config_file": str(path), "reloaded": reloaded}
+
+    def remove_platform(self, platform: PlatformContext, logger: Logger) -> None:
+        """Remove ``platform.d/<platform>.conf`` (when present), test, reload."""
+        path = self.platform_file(platform)
+        if not self.transport.exists(path):
+            logger.info(f"{path} did not exist; nothing to remove.")
+            return
+        with self.config_lock() as lock:
+            checkpoint = Checkpoint(self.transport)
+            checkpoint.remove(path)
+            logger.info(f"Removed {path}")
+            self.apply(checkpoint, lock, logger)
 
     # Test, reload, roll back -------------------------------------------------------------
 

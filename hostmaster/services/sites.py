@@ -1,0 +1,225 @@
+"""Sites: create one (its install is queued), edit its client and aliases, import found ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Client,
+    Package,
+    PackageInstance,
+    Platform,
+    PlatformStatus,
+    Server,
+    ServerStatus,
+    Site,
+    SiteAlias,
+    SiteStatus,
+    User,
+)
+from . import contexts, tasks
+from .clients import default_client
+from .errors import ValidationError
+from .site_domains import check_aliases, check_site_domain, normalise
+from .validation import check_language
+
+
+@dataclass
+class SiteSpec:
+    """What the site form (or the CLI) says about a new site; empty means "the default"."""
+
+    uri: str
+    platform: Platform | None
+    client: Client | None = None
+    profile: str = ""
+    language: str = "en"
+    db_server: Server | None = None
+    aliases: list[str] = field(default_factory=list)
+    redirection: bool = False
+
+
+def profiles_by_platform() -> dict[int, list[str]]:
+    """The install profiles of every platform, from its package registry (kind "profile")."""
+    rows = db.session.execute(
+        select(PackageInstance.owner_id, Package.short_name)
+        .join(Package, Package.id == PackageInstance.package_id)
+        .where(PackageInstance.owner_kind == "platform", Package.kind == "profile")
+        .order_by(Package.short_name)
+    )
+    found: dict[int, list[str]] = {}
+    for platform_id, name in rows:
+        found.setdefault(platform_id, []).append(name)
+    return found
+
+
+def offered_platforms() -> list[Platform]:
+    """Platforms new sites may go on: ENABLED ones (locked, queued and deleted are not)."""
+    return list(
+        db.session.scalars(
+            select(Platform)
+            .where(Platform.status == PlatformStatus.ENABLED)
+            .order_by(Platform.name)
+        )
+    )
+
+
+def db_servers() -> list[Server]:
+    """Servers with a database service that are not deleted, by host name."""
+    servers = db.session.scalars(
+        select(Server).where(Server.status != ServerStatus.DELETED).order_by(Server.hostname)
+    )
+    return [s for s in servers if s.service_type("db") != "null"]
+
+
+def _resolve_profile(platform: Platform, profile: str) -> tuple[str, str | None]:
+    """The profile to install on ``platform`` and, when it cannot be, why not."""
+    profiles = profiles_by_platform().get(platform.id, [])
+    if profile:
+        if profile not in profiles:
+            return profile, (
+                f"{platform.name} has no install profile '{profile}'; choose a platform "
+                "that has it, or another profile."
+            )
+        return profile, None
+    # "The platform's default": Drupal's standard profile when present, WordPress has none.
+    if "standard" in profiles or not profiles:
+        return ("standard" if profiles else ""), None
+    return profiles[0], None
+
+
+def _check_new_site(spec: SiteSpec) -> dict[str, list[str]]:
+    """Every reason the new site cannot be created, by form field."""
+    errors: dict[str, list[str]] = {}
+    problem = check_site_domain(spec.uri)
+    if problem:
+        errors["uri"] = [problem]
+    if spec.platform is None or spec.platform.status != PlatformStatus.ENABLED:
+        errors["platform"] = ["Choose an enabled platform (locked platforms take no new sites)."]
+    else:
+        spec.profile, problem = _resolve_profile(spec.platform, spec.profile)
+        if problem:
+            errors["profile"] = [problem]
+    problem = check_language(spec.language)
+    if problem:
+        errors["language"] = [problem]
+    if spec.db_server is None or spec.db_server.status == ServerStatus.DELETED:
+        errors["db_server"] = ["Choose the database server that will hold the site's database."]
+    elif spec.db_server.service_type("db") == "null":
+        errors["db_server"] = [f"{spec.db_server.title} has no database service."]
+    if not errors.get("uri"):
+        alias_problems = check_aliases(spec.aliases, spec.uri)
+        if alias_problems:
+            errors["aliases"] = alias_problems
+    return errors
+
+
+def create_site(spec: SiteSpec, *, user: User | None = None) -> Site:
+    """Create a site (QUEUED) with its context name (its uri) and queue its install.
+
+    Raises ValidationError, having written nothing, on bad input.
+    """
+    spec.uri = normalise(spec.uri)
+    spec.language = spec.language.strip().lower() or "en"
+    errors = _check_new_site(spec)
+    if errors:
+        raise ValidationError(errors)
+    assert spec.platform is not None and spec.db_server is not None
+    try:
+        site = Site(
+            uri=spec.uri,
+            platform=spec.platform,
+            client=spec.client or default_client(user),
+            db_server=spec.db_server,
+            profile=spec.profile,
+            language=spec.language,
+            status=SiteStatus.QUEUED,
+        )
+        site.aliases = _alias_rows(spec.aliases, spec.redirection)
+        db.session.add(site)
+        db.session.flush()
+        contexts.register(site, contexts.suggested_name(site))
+        tasks.queue(site, "install", user=user, commit=False)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return site
+
+
+def _alias_rows(aliases: Iterable[str], redirection: bool) -> list[SiteAlias]:
+    return [SiteAlias(alias=alias, redirection=redirection) for alias in aliases]
+
+
+def update_site(
+    site: Site,
+    *,
+    client: Client | None,
+    aliases: list[str],
+    redirection: bool,
+    user: User | None = None,
+) -> Site:
+    """Change a site's client and aliases (all that may change after creation); queues verify
+    when the site's state allows it. Raises ValidationError, having written nothing."""
+    aliases = [normalise(a) for a in aliases]
+    errors: dict[str, list[str]] = {}
+    if client is None:
+        errors["client"] = ["Choose the client that owns the site."]
+    problems = check_aliases(aliases, site.uri, ignore_site_id=site.id)
+    if problems:
+        errors["aliases"] = problems
+    if site.status == SiteStatus.DELETED:
+        errors[""] = [f"{site.uri} is deleted; its client and aliases can no longer change."]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        site.client = client
+        kept = {a.alias: a for a in site.aliases}
+        site.aliases = [kept.get(alias) or SiteAlias(alias=alias) for alias in aliases]
+        for row in site.aliases:
+            row.redirection = redirection
+        # A disabled site is not verified (its enable writes the new aliases); a pending
+        # verify will send the new values anyway.
+        if tasks.why_unavailable(site, "verify") is None:
+            tasks.queue(site, "verify", user=user, commit=False)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return site
+
+
+def import_found_sites(platform: Platform, uris: Iterable[str]) -> list[Site]:
+    """Site records, each with an import task, for sites a platform verify found that the store
+    does not know (the caller commits). Names that are not usable domains are skipped."""
+    master = contexts.master_server()
+    found: list[Site] = []
+    for uri in dict.fromkeys(normalise(u) for u in uris):
+        if check_site_domain(uri) is not None:
+            continue  # known already (or not a domain at all): nothing to import
+        site = Site(
+            uri=uri,
+            platform=platform,
+            client=default_client(),
+            db_server=master,
+            status=SiteStatus.QUEUED,
+        )
+        db.session.add(site)
+        db.session.flush()
+        contexts.register(site, contexts.suggested_name(site))
+        tasks.queue(site, "import", commit=False)
+        found.append(site)
+    return found
+
+
+def list_sites(status: SiteStatus | None = None) -> list[Site]:
+    """Sites by uri: those of one status, or every site that is not deleted."""
+    query = select(Site).order_by(Site.uri)
+    if status is None:
+        query = query.where(Site.status != SiteStatus.DELETED)
+    else:
+        query = query.where(Site.status == status)
+    return list(db.session.scalars(query))

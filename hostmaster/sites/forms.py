@@ -1,0 +1,114 @@
+"""The site forms: a new site (domain, client, platform, profile, language, database server,
+aliases) and the edit form of an existing one (only client and aliases may change)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+
+from ..extensions import db
+from ..models import Client, Platform, Server, Site
+from ..services import clients, sites
+from ..services.site_domains import parse_aliases
+
+
+def _chosen_id(value: object) -> int | None:
+    """The chosen row's id; None when nothing (or nothing numeric) was chosen."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def _client_choices() -> list[SelectChoice]:
+    found = clients.list_clients()
+    if not found:
+        return [SelectChoice("", "Default client (created with the site)")]
+    return [SelectChoice(str(c.id), c.name) for c in found]
+
+
+class _SiteClientAliases(FlaskForm):
+    """The fields a site keeps editable: client and aliases."""
+
+    client = SelectField("Client", coerce=_chosen_id, validate_choice=False)
+    aliases = TextAreaField(
+        "Aliases",
+        description="Other domains of the site, one per line, e.g. example.com for "
+        "www.example.com.",
+        render_kw={"rows": 3, "spellcheck": "false", "autocomplete": "off"},
+    )
+    redirection = BooleanField("Redirect aliases to the main domain")
+
+    def chosen_client(self) -> Client | None:
+        """The client picked (None: the default client, when no client exists yet)."""
+        chosen = self.client.data
+        return db.session.get(Client, chosen) if isinstance(chosen, int) else None
+
+    def alias_list(self) -> list[str]:
+        """The aliases typed, one per line."""
+        return parse_aliases(self.aliases.data or "")
+
+
+class SiteAddForm(_SiteClientAliases):
+    """Everything a new site needs; saving queues its install."""
+
+    uri = StringField(
+        "Domain",
+        description="The site's address in lower case, e.g. www.example.com "
+        "(at most 235 characters).",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    profile = SelectField("Install profile", validate_choice=False)
+    platform = SelectField("Platform", coerce=_chosen_id, validate_choice=False)
+    language = StringField("Language", default="en", description="A language code, e.g. en.")
+    db_server = SelectField("Database server", coerce=_chosen_id, validate_choice=False)
+    submit = SubmitField("Create site")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client.choices = _client_choices()
+        profiles = sites.profiles_by_platform()
+        offered = sites.offered_platforms()
+        every = sorted({name for p in offered for name in profiles.get(p.id, [])})
+        self.profile.choices = [SelectChoice("", "The platform's default")] + [
+            SelectChoice(name, name) for name in every
+        ]
+        # Each platform option lists its profiles, so the page's script can narrow the list.
+        self.platform.choices = [
+            SelectChoice(
+                str(p.id),
+                f"{p.name} ({p.application or 'unknown'} {p.version})".replace(" )", ")"),
+                render_kw={"data-profiles": " ".join(profiles.get(p.id, []))},
+            )
+            for p in offered
+        ]
+        self.db_server.choices = [SelectChoice(str(s.id), s.title) for s in sites.db_servers()]
+
+    def spec(self) -> sites.SiteSpec:
+        """The new site as the service takes it."""
+        platform = self.platform.data
+        server = self.db_server.data
+        return sites.SiteSpec(
+            uri=self.uri.data or "",
+            platform=db.session.get(Platform, platform) if isinstance(platform, int) else None,
+            client=self.chosen_client(),
+            profile=self.profile.data or "",
+            language=self.language.data or "",
+            db_server=db.session.get(Server, server) if isinstance(server, int) else None,
+            aliases=self.alias_list(),
+            redirection=bool(self.redirection.data),
+        )
+
+
+class SiteEditForm(_SiteClientAliases):
+    """A site's client and aliases; saving queues its verify."""
+
+    submit = SubmitField("Save")
+
+    def __init__(self, site: Site, *args: Any, **kwargs: Any) -> None:
+        # The stored values, which a submitted form overrides.
+        kwargs.setdefault("client", site.client_id)
+        kwargs.setdefault("aliases", "\n".join(a.alias for a in site.aliases))
+        kwargs.setdefault("redirection", any(a.redirection for a in site.aliases))
+        super().__init__(*args, **kwargs)
+        self.client.choices = _client_choices()

@@ -1,0 +1,165 @@
+"""Site task types: install, verify, backup, disable, enable, delete, login-reset, import.
+
+Availability follows the original (hosting_task_menu_access): nothing once deleted or while a
+delete is pending; login-reset only on an enabled site; a site that is not enabled (and has no
+enable pending) offers only enable and delete; an enabled one everything but enable and,
+unless the setting ``require_disable_before_delete`` is off, delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..models import Site, SiteStatus, Task, TaskStatus, utcnow
+from .forms import TaskBackupForm, TaskConfirmForm
+from .registry import TaskType, register
+
+
+def _pending(site: Site, type_name: str) -> bool:
+    from ..services import tasks
+
+    return tasks.pending_task(site, type_name) is not None
+
+
+def _delete_refusal(site: Site) -> str | None:
+    """Why nothing may be queued on a site whose delete is pending."""
+    if site.status != SiteStatus.DELETED and _pending(site, "delete"):
+        return f"{site.uri} is being deleted."
+    return None
+
+
+def rule(name: str) -> Callable[[Site], bool]:
+    """The availability rule of site task ``name`` (see the module's docstring)."""
+
+    def available(site: Site) -> bool:
+        from ..services import settings
+
+        if name in ("install", "import"):
+            return site.status == SiteStatus.QUEUED  # queued by the system for a new record
+        if name == "login-reset" and site.status != SiteStatus.ENABLED:
+            return False
+        enabled = site.status == SiteStatus.ENABLED or _pending(site, "enable")
+        if not enabled:
+            return name in ("delete", "enable")
+        if name == "enable":
+            return False
+        if name == "delete":
+            return not settings.get("require_disable_before_delete")
+        return True
+
+    return available
+
+
+def _store_verified(site: Site, result: dict[str, Any]) -> None:
+    """What a verify, install or import found: database name, cron key and packages."""
+    from ..services import packages
+
+    site.verified_at = utcnow()
+    if result.get("db_name"):
+        site.db_name = str(result["db_name"])[:64]
+    if result.get("cron_key"):
+        site.cron_key = str(result["cron_key"])[:128]
+    for key in ("profile", "language"):
+        if result.get(key):
+            setattr(site, key, str(result[key])[:64 if key == "profile" else 12])
+    if "packages" in result:
+        packages.sync("site", site.id, list(result.get("packages") or []))
+
+
+def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
+    """ENABLED and verified; the login link is cached and mailed to the client."""
+    from ..services import mail, site_results
+    from ..services.tasks import add_log
+
+    site.status = SiteStatus.ENABLED
+    _store_verified(site, result)
+    link = str(result.get("login_link") or "")
+    if not link:
+        return
+    site_results.remember_login_link(site, link)
+    problem = mail.send_welcome(site, link)
+    if problem:
+        # The site works; only the mail failed, so the task ends as a warning, not an error.
+        add_log(task, "warning", problem)
+        if task.status == TaskStatus.SUCCESS:
+            task.status = TaskStatus.WARNING
+    else:
+        add_log(task, "info", f"The welcome mail with the login link went to {site.client.email}."
+                if site.client is not None else "The welcome mail was sent.")
+
+
+def _disabled(task: Task, site: Site, result: dict[str, Any]) -> None:
+    """An install or import that failed leaves the site DISABLED (provision removed its parts)."""
+    site.status = SiteStatus.DISABLED
+
+
+def _verified(task: Task, site: Site, result: dict[str, Any]) -> None:
+    _store_verified(site, result)
+
+
+def _verify_failed(task: Task, site: Site, result: dict[str, Any]) -> None:
+    site.verified_at = None
+
+
+def _imported(task: Task, site: Site, result: dict[str, Any]) -> None:
+    site.status = SiteStatus.ENABLED
+    _store_verified(site, result)
+
+
+def _backed_up(description: str | None) -> Callable[[Task, Site, dict[str, Any]], None]:
+    """A handler recording the backup in the result; ``None``: the user's description."""
+
+    def handler(task: Task, site: Site, result: dict[str, Any]) -> None:
+        from ..services import site_results
+
+        text = description or str((task.arguments or {}).get("description") or "")
+        site_results.record_backup(site, result, text or "Generated on request")
+        if task.type == "disable":
+            site.status = SiteStatus.DISABLED
+        elif task.type == "delete":
+            site_results.forget_deleted_site(site)
+
+    return handler
+
+
+def _enabled(task: Task, site: Site, result: dict[str, Any]) -> None:
+    site.status = SiteStatus.ENABLED
+
+
+def _login_reset(task: Task, site: Site, result: dict[str, Any]) -> None:
+    from ..services import site_results
+
+    site_results.remember_login_link(site, str(result.get("login_link") or ""))
+
+
+def _site_task(name: str, title: str, description: str, **kwargs: Any) -> None:
+    register(
+        TaskType(
+            entity_kind="site",
+            name=name,
+            title=title,
+            command=name,
+            description=description,
+            available=rule(name),
+            refusal=_delete_refusal,
+            **kwargs,
+        )
+    )
+
+
+_site_task("install", "Install", "Create the database, folders, settings and vhost, then "
+           "install the application.", hidden=True, on_success=_installed, on_failure=_disabled)
+_site_task("verify", "Verify", "Rewrite the settings and vhost, fix permissions and read the "
+           "site's packages.", on_success=_verified, on_failure=_verify_failed)
+_site_task("backup", "Backup", "Archive the site's files and database.", form=TaskBackupForm,
+           on_success=_backed_up(None))
+_site_task("disable", "Disable", "Back up the site, then show visitors a \"site disabled\" page.",
+           form=TaskConfirmForm, on_success=_backed_up("Pre-disable"))
+_site_task("enable", "Enable", "Serve the site again.", on_success=_enabled)
+_site_task("delete", "Delete", "Back up the site, then remove its database, files and vhost.",
+           form=TaskConfirmForm, on_success=_backed_up("Pre-delete"))
+_site_task("login-reset", "Reset password", "Make a new one-time login link for the site's "
+           "administrator.", on_success=_login_reset)
+_site_task("import", "Import", "Read a site found on a platform into the store.", hidden=True,
+           on_success=_imported, on_failure=_disabled)

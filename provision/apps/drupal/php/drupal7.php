@@ -1,0 +1,130 @@
+<?php
+/**
+ * @file
+ * Hostmaster's Drupal 7 helper: installs a site or makes a one-time login link.
+ *
+ * Run as `php drupal7.php` with one JSON object on standard input (never on the command line,
+ * since it holds the database password): action ("install" or "login_link"), root, uri,
+ * db (the $_SERVER['db_*'] values the vhost would set), and for an install profile, language,
+ * site_mail and admin_mail. The answer is the last line starting with "HOSTMASTER-RESULT ".
+ */
+
+error_reporting(E_ALL & ~E_DEPRECATED & ~E_STRICT & ~E_NOTICE);
+
+/**
+ * Prints the result line and stops.
+ */
+function hostmaster_finish(array $result, $status = 0) {
+  // Whatever Drupal printed is not part of the answer.
+  while (ob_get_level() > 0) {
+    ob_end_clean();
+  }
+  print "\nHOSTMASTER-RESULT " . json_encode($result) . "\n";
+  exit($status);
+}
+
+/**
+ * Reports a fatal PHP error as a result line instead of a bare exit.
+ */
+function hostmaster_shutdown() {
+  $error = error_get_last();
+  if ($error && in_array($error['type'], array(E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR))) {
+    hostmaster_finish(array('error' => 'PHP stopped: ' . $error['message'] . ' in ' . $error['file'] . ':' . $error['line'] . '.'), 1);
+  }
+}
+
+$request = json_decode(stream_get_contents(STDIN), TRUE);
+if (!is_array($request)) {
+  hostmaster_finish(array('error' => 'The helper expects a JSON object on standard input.'), 1);
+}
+register_shutdown_function('hostmaster_shutdown');
+ob_start();
+
+// Make Drupal believe it serves a request for the site while it knows it runs from the CLI
+// (drupal_is_cli() looks for a missing SERVER_SOFTWARE).
+$uri = $request['uri'];
+$_SERVER['HTTP_HOST'] = $uri;
+$_SERVER['SERVER_NAME'] = $uri;
+$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+$_SERVER['SERVER_PORT'] = 80;
+$_SERVER['REQUEST_URI'] = '/';
+unset($_SERVER['SERVER_SOFTWARE'], $_SERVER['HTTPS']);
+// The cloaked settings.php reads the account from these, as under the vhost.
+foreach ($request['db'] as $key => $value) {
+  $_SERVER[$key] = (string) $value;
+}
+define('DRUPAL_ROOT', $request['root']);
+chdir(DRUPAL_ROOT);
+
+try {
+  if ($request['action'] == 'install') {
+    $_SERVER['SCRIPT_NAME'] = '/install.php';
+    $_SERVER['PHP_SELF'] = '/install.php';
+    define('MAINTENANCE_MODE', 'install');
+    require_once DRUPAL_ROOT . '/includes/install.core.inc';
+    $db = $request['db'];
+    $settings = array(
+      'parameters' => array(
+        'profile' => $request['profile'],
+        'locale' => $request['language'],
+      ),
+      'forms' => array(
+        'install_settings_form' => array(
+          'driver' => 'mysql',
+          'mysql' => array(
+            'database' => $db['db_name'],
+            'username' => $db['db_user'],
+            'password' => $db['db_passwd'],
+            'host' => $db['db_host'],
+            'port' => $db['db_port'],
+            'db_prefix' => '',
+          ),
+        ),
+        'install_configure_form' => array(
+          'site_name' => $uri,
+          'site_mail' => $request['site_mail'],
+          'account' => array(
+            'name' => 'admin',
+            'mail' => $request['admin_mail'],
+            // Nobody ever sees this password: the administrator logs in with the one-time
+            // link and sets their own.
+            'pass' => array(
+              'pass1' => $password = bin2hex(random_bytes(24)),
+              'pass2' => $password,
+            ),
+          ),
+          'clean_url' => TRUE,
+          // No update checks: they would call drupal.org, which is out of reach here.
+          'update_status_module' => array(),
+        ),
+      ),
+    );
+    install_drupal($settings);
+  }
+  else {
+    $_SERVER['SCRIPT_NAME'] = '/index.php';
+    $_SERVER['PHP_SELF'] = '/index.php';
+    require_once DRUPAL_ROOT . '/includes/bootstrap.inc';
+    drupal_bootstrap(DRUPAL_BOOTSTRAP_FULL);
+  }
+  $account = user_load(1);
+  if (!$account) {
+    hostmaster_finish(array('error' => "The site {$uri} has no administrator account (user 1)."), 1);
+  }
+  $result = array(
+    'login_link' => user_pass_reset_url($account) . '/login',
+    'cron_key' => (string) variable_get('cron_key', ''),
+    'profile' => (string) variable_get('install_profile', isset($request['profile']) ? $request['profile'] : ''),
+    'language' => isset($request['language']) ? $request['language'] : 'en',
+  );
+  hostmaster_finish($result);
+}
+catch (Throwable $e) {
+  $message = $e->getMessage();
+  // Name the form fields Drupal refused, so that the message says what to fix.
+  if (function_exists('form_get_errors') && ($errors = form_get_errors())) {
+    $message .= ' (fields: ' . implode(', ', array_keys($errors)) . ')';
+  }
+  hostmaster_finish(array('error' => $message), 1);
+}

@@ -1,0 +1,116 @@
+<?php
+/**
+ * @file
+ * Hostmaster's Drupal 8+ helper: installs a site or makes a one-time login link.
+ *
+ * Same request and answer as drupal7.php (JSON on standard input, never on the command line;
+ * the answer is the last line starting with "HOSTMASTER-RESULT "), using Drupal 8+'s
+ * installer API (install_drupal($class_loader, $settings)) and its kernel.
+ */
+
+use Drupal\Core\DrupalKernel;
+use Symfony\Component\HttpFoundation\Request;
+
+error_reporting(E_ALL & ~E_DEPRECATED & ~E_NOTICE);
+
+function hostmaster_finish(array $result, $status = 0) {
+  while (ob_get_level() > 0) {
+    ob_end_clean();
+  }
+  print "\nHOSTMASTER-RESULT " . json_encode($result) . "\n";
+  exit($status);
+}
+
+function hostmaster_shutdown() {
+  $error = error_get_last();
+  if ($error && in_array($error['type'], [E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR])) {
+    hostmaster_finish(['error' => 'PHP stopped: ' . $error['message'] . ' in ' . $error['file'] . ':' . $error['line'] . '.'], 1);
+  }
+}
+
+$request = json_decode(stream_get_contents(STDIN), TRUE);
+if (!is_array($request)) {
+  hostmaster_finish(['error' => 'The helper expects a JSON object on standard input.'], 1);
+}
+register_shutdown_function('hostmaster_shutdown');
+ob_start();
+
+$uri = $request['uri'];
+$root = $request['root'];
+$_SERVER['HTTP_HOST'] = $uri;
+$_SERVER['SERVER_NAME'] = $uri;
+$_SERVER['SERVER_PORT'] = 80;
+$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['SCRIPT_NAME'] = '/index.php';
+$_SERVER['SCRIPT_FILENAME'] = $root . '/index.php';
+unset($_SERVER['SERVER_SOFTWARE'], $_SERVER['HTTPS']);
+foreach ($request['db'] as $key => $value) {
+  $_SERVER[$key] = (string) $value;
+}
+chdir($root);
+
+try {
+  $class_loader = require $root . '/autoload.php';
+  $db = $request['db'];
+  if ($request['action'] == 'install') {
+    require_once $root . '/core/includes/install.core.inc';
+    $connection = [
+      'database' => $db['db_name'],
+      'username' => $db['db_user'],
+      'password' => $db['db_passwd'],
+      'host' => $db['db_host'],
+      'port' => $db['db_port'],
+      'prefix' => '',
+    ];
+    $password = bin2hex(random_bytes(24));
+    $settings = [
+      'parameters' => [
+        'profile' => $request['profile'],
+        'langcode' => $request['language'],
+      ],
+      'forms' => [
+        // Normally skipped: the cloaked settings.php already holds a valid connection.
+        'install_settings_form' => [
+          'driver' => 'mysql',
+          'mysql' => $connection,
+          'Drupal\\mysql\\Driver\\Database\\mysql' => $connection,
+        ],
+        'install_configure_form' => [
+          'site_name' => $uri,
+          'site_mail' => $request['site_mail'],
+          'account' => [
+            'name' => 'admin',
+            'mail' => $request['admin_mail'],
+            // Nobody ever sees this password: the administrator uses the one-time link.
+            'pass' => ['pass1' => $password, 'pass2' => $password],
+          ],
+          // No update checks: they would call drupal.org, which is out of reach here.
+          'enable_update_status_module' => NULL,
+          'enable_update_status_emails' => NULL,
+        ],
+      ],
+    ];
+    install_drupal($class_loader, $settings);
+  }
+  else {
+    $http_request = Request::createFromGlobals();
+    $kernel = DrupalKernel::createFromRequest($http_request, $class_loader, 'prod');
+    $kernel->boot();
+    $kernel->preHandle($http_request);
+  }
+  $account = \Drupal\user\Entity\User::load(1);
+  if (!$account) {
+    hostmaster_finish(['error' => "The site {$uri} has no administrator account (user 1)."], 1);
+  }
+  hostmaster_finish([
+    'login_link' => user_pass_reset_url($account) . '/login',
+    'cron_key' => (string) \Drupal::state()->get('system.cron_key', ''),
+    'profile' => (string) \Drupal::installProfile(),
+    'language' => \Drupal::languageManager()->getDefaultLanguage()->getId(),
+  ]);
+}
+catch (Throwable $e) {
+  hostmaster_finish(['error' => $e->getMessage()], 1);
+}

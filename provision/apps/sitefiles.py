@@ -1,0 +1,157 @@
+"""What both drivers do with a site's files: PHP literals, the alias map, diff-or-write.
+
+Settings files are generated here as PHP source, not from templates: each value goes through
+:func:`php_literal`, so a uri or an alias can never break out of its string.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..contexts.model import SiteContext
+    from ..log import Logger
+    from ..transport import Transport
+
+#: The ``$_SERVER`` keys the vhost fills (Apache ``SetEnv``, nginx ``fastcgi_param``).
+DB_KEYS = ("db_type", "db_name", "db_user", "db_passwd", "db_host", "db_port")
+SETTINGS_MODE = 0o440
+ALIAS_MAP_MODE = 0o644
+_ALIAS_LINE = re.compile(r"^\$sites\['(?P<alias>[^'\\]+)'\]\s*=\s*'(?P<uri>[^'\\]+)';$")
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    """A file provision owns: where, what, its mode and (when set) its group."""
+
+    path: Path
+    content: str
+    mode: int = SETTINGS_MODE
+    group: str | None = None
+
+
+def php_literal(value: object) -> str:
+    """``value`` as a single-quoted PHP string (only ``\\`` and ``'`` need escaping there)."""
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def random_salt(length: int = 48) -> str:
+    """A random salt of URL-safe characters (safe inside any PHP string)."""
+    return secrets.token_urlsafe(length)
+
+
+def kept_value(old: str, pattern: str) -> str | None:
+    """The value captured by ``pattern``'s ``value`` group in a previous file, if any."""
+    match = re.search(pattern, old)
+    return match["value"] if match else None
+
+
+def read_existing(transport: Transport, path: Path) -> str:
+    """A file's text as it is now; "" when it does not exist yet."""
+    try:
+        return transport.read_file(path).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def web_group(site: SiteContext) -> str:
+    """The group the site's web server runs as (``web_group`` of its http service)."""
+    return str(site.platform.web_server.get("web_group") or "www-data")
+
+
+def cloak_lines(keys: tuple[str, ...] = DB_KEYS) -> list[str]:
+    """PHP that removes the credentials from the request once read, so that nothing later
+    (a phpinfo(), an error page, a module dumping ``$_SERVER``) can show them."""
+    quoted = ", ".join(php_literal(key) for key in keys)
+    return [
+        f"foreach (array({quoted}) as $aegir_key) {{",
+        "  unset($_SERVER[$aegir_key], $_SERVER['REDIRECT_' . $aegir_key]);",
+        "  // getenv() reads the environment Apache or php-fpm passed; empty it there too.",
+        "  putenv($aegir_key);",
+        "  if (function_exists('apache_setenv')) {",
+        "    apache_setenv($aegir_key, '');",
+        "  }",
+        "}",
+        "unset($aegir_key);",
+    ]
+
+
+def alias_map(old: str, uri: str, aliases: list[str]) -> str:
+    """The shared ``sites/sites.php`` with ``uri``'s aliases replaced by ``aliases``.
+
+    Entries of other sites are kept as they are; an alias that pointed at another site now
+    points at ``uri`` (the front end refuses taken aliases, so that only repairs drift).
+    """
+    entries: dict[str, str] = {}
+    for line in old.splitlines():
+        match = _ALIAS_LINE.match(line.strip())
+        if match and match["uri"] != uri and match["alias"] != uri:
+            entries[match["alias"]] = match["uri"]
+    for alias in aliases:
+        if alias and alias != uri:
+            entries[alias] = uri
+    lines = [
+        "<?php",
+        "/**",
+        " * @file",
+        " * Other addresses of the sites of this platform, written by provision: changes made",
+        " * here are lost at the next verify. Maps each alias to the site's folder name.",
+        " */",
+        "",
+    ]
+    lines += [f"$sites[{php_literal(a)}] = {php_literal(u)};" for a, u in sorted(entries.items())]
+    return "\n".join(lines) + "\n"
+
+
+def write_site_files(
+    files: list[SiteFile], transport: Transport, logger: Logger, *, dry_run: bool = False
+) -> list[Path]:
+    """Write each file whose content, mode or group differs; return the paths changed.
+
+    In a dry run each change is logged as a unified diff and nothing is written. A folder
+    made read-only by the application (Drupal makes its site folder 0555 and settings.php
+    0444) gets its owner's write permission back first.
+    """
+    changed: list[Path] = []
+    for item in files:
+        old = read_existing(transport, item.path)
+        mode = transport.file_mode(item.path)
+        if old == item.content and mode == item.mode and item.group is None:
+            continue
+        if dry_run:
+            if old != item.content:
+                diff = difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    item.content.splitlines(keepends=True),
+                    fromfile=f"{item.path} (now)",
+                    tofile=f"{item.path} (after verify)",
+                )
+                logger.info(f"Would change {item.path}:\n{''.join(diff)}")
+            elif mode != item.mode:
+                logger.info(f"Would change the mode of {item.path} to {item.mode:o}.")
+            changed.append(item.path)
+            continue
+        folder_mode = transport.file_mode(item.path.parent)
+        if folder_mode is None:
+            transport.makedirs(item.path.parent, 0o755)
+        elif not folder_mode & 0o200:
+            transport.run(["chmod", "u+w", str(item.path.parent)])
+        if old != item.content or mode != item.mode:
+            transport.write_file(item.path, item.content, item.mode)
+            changed.append(item.path)
+            logger.info(f"Wrote {item.path}")
+        if item.group is not None:
+            transport.run(["chgrp", item.group, str(item.path)])
+    return changed
+
+
+def hide_secrets(logger: Logger, *values: Any) -> None:
+    """Tell the logger to mask ``values`` (salts and passwords) wherever they would appear."""
+    for value in values:
+        logger.add_secret(value)

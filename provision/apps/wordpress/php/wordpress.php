@@ -1,0 +1,97 @@
+<?php
+/**
+ * @file
+ * Hostmaster's WordPress helper: installs a site or makes a password-reset (login) link.
+ *
+ * Run as `php wordpress.php` with one JSON object on standard input (never on the command
+ * line, since it holds the database password): action ("install" or "login_link"), root, uri,
+ * db (the $_SERVER['db_*'] values the vhost would set), and for an install title, admin_mail
+ * and language. The answer is the last line starting with "HOSTMASTER-RESULT ".
+ */
+
+error_reporting(E_ALL & ~E_DEPRECATED & ~E_NOTICE);
+
+function hostmaster_finish(array $result, $status = 0) {
+  // Whatever WordPress printed is not part of the answer.
+  while (ob_get_level() > 0) {
+    ob_end_clean();
+  }
+  print "\nHOSTMASTER-RESULT " . json_encode($result) . "\n";
+  exit($status);
+}
+
+function hostmaster_shutdown() {
+  $error = error_get_last();
+  if ($error && in_array($error['type'], array(E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR))) {
+    hostmaster_finish(array('error' => 'PHP stopped: ' . $error['message'] . ' in ' . $error['file'] . ':' . $error['line'] . '.'), 1);
+  }
+}
+
+/**
+ * No welcome mail from WordPress itself: there is no MTA here, and Hostmaster sends its own
+ * with the login link. Pluggable functions must be defined before WordPress loads.
+ */
+function wp_new_blog_notification($blog_title, $blog_url, $user_id, $password) {
+}
+
+$request = json_decode(stream_get_contents(STDIN), TRUE);
+if (!is_array($request)) {
+  hostmaster_finish(array('error' => 'The helper expects a JSON object on standard input.'), 1);
+}
+register_shutdown_function('hostmaster_shutdown');
+ob_start();
+
+$uri = $request['uri'];
+$_SERVER['HTTP_HOST'] = $uri;
+$_SERVER['SERVER_NAME'] = $uri;
+$_SERVER['SERVER_PORT'] = 80;
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
+unset($_SERVER['HTTPS']);
+foreach ($request['db'] as $key => $value) {
+  $_SERVER[$key] = (string) $value;
+}
+if ($request['action'] == 'install') {
+  define('WP_INSTALLING', TRUE);
+}
+chdir($request['root']);
+
+try {
+  require $request['root'] . '/wp-load.php';
+  $result = array();
+  if ($request['action'] == 'install') {
+    require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+    if (is_blog_installed()) {
+      hostmaster_finish(array('error' => "WordPress is already installed in the database of {$uri}; empty the database to install again."), 1);
+    }
+    $language = $request['language'] == 'en' ? '' : $request['language'];
+    // Nobody ever sees this password: the administrator sets their own through the link.
+    $installed = wp_install($request['title'], 'admin', $request['admin_mail'], TRUE, '', wp_slash(wp_generate_password(32, TRUE, TRUE)), $language);
+    if (is_wp_error($installed) || empty($installed['user_id'])) {
+      $message = is_wp_error($installed) ? $installed->get_error_message() : 'no administrator was created';
+      hostmaster_finish(array('error' => "WordPress could not be installed: $message."), 1);
+    }
+    $cron_key = rtrim(strtr(base64_encode(random_bytes(24)), '+/', '-_'), '=');
+    update_option('hostmaster_cron_key', $cron_key);
+    $result['cron_key'] = $cron_key;
+    $result['language'] = $request['language'];
+  }
+  else {
+    $result['cron_key'] = (string) get_option('hostmaster_cron_key', '');
+  }
+  $user = get_user_by('login', 'admin');
+  if (!$user) {
+    hostmaster_finish(array('error' => "The site {$uri} has no administrator account named admin."), 1);
+  }
+  $key = get_password_reset_key($user);
+  if (is_wp_error($key)) {
+    hostmaster_finish(array('error' => 'No password-reset key could be made: ' . $key->get_error_message()), 1);
+  }
+  $result['login_link'] = 'http://' . $uri . '/wp-login.php?action=rp&key=' . rawurlencode($key) . '&login=' . rawurlencode($user->user_login);
+  $result['profile'] = 'standard';
+  hostmaster_finish($result);
+}
+catch (Throwable $e) {
+  hostmaster_finish(array('error' => $e->getMessage()), 1);
+}

@@ -1,0 +1,58 @@
+"""``provision @site import``: an existing site's credentials, profile and language read from
+its live settings file into the context, then a verify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..contexts.model import SiteContext
+from ..errors import ApplicationError
+from ..services.db.credentials import SiteCredentials
+from ..sites.driver import call_driver
+from ..sites.steps import http_service, save_site, site_of
+from ..sites.verify import verify_site
+from . import Invocation
+
+CONTEXT = "required"
+#: What a driver's read_site_settings may give, as context properties.
+IMPORTED = ("db_name", "db_user", "db_passwd", "profile", "language", "cron_key")
+
+
+def run(invocation: Invocation) -> dict[str, Any]:
+    """Import, then verify; the result is verify's plus profile and language."""
+    site = site_of(invocation)
+    # A cloaked site keeps its credentials in its vhost: the settings file cannot give them.
+    live = _vhost_credentials(site, invocation)
+    found = {**_as_properties(live), **(call_driver(site.driver, "read_site_settings", site, live)
+                                         or {})}
+    if not found.get("db_name"):
+        raise ApplicationError(
+            f"The settings of {site.uri} in {site.site_path} name no database; check that the "
+            "site is installed there, then import again."
+        )
+    invocation.logger.add_secret(found.get("db_passwd"))
+    site = save_site(invocation, **{key: found[key] for key in IMPORTED if found.get(key)})
+    invocation.logger.info(f"Read the settings of {site.uri} (database {found['db_name']}).")
+    result = verify_site(invocation)
+    return {**result, "profile": site.raw("profile"), "language": site.raw("language")}
+
+
+def _vhost_credentials(site: SiteContext, invocation: Invocation) -> SiteCredentials | None:
+    """The credentials the site's vhost gives PHP, when it has a vhost that names them."""
+    http = http_service(site)
+    values = http.vhost_variables(site) if http is not None else {}
+    if not all(values.get(key) for key in ("db_name", "db_user", "db_passwd")):
+        return None
+    invocation.logger.add_secret(values["db_passwd"])
+    port = values.get("db_port", "")
+    return SiteCredentials(values["db_name"], values["db_user"], values["db_passwd"],
+                           values.get("db_host") or "localhost",
+                           int(port) if port.isdigit() else 3306)
+
+
+def _as_properties(credentials: SiteCredentials | None) -> dict[str, Any]:
+    """Context properties from vhost credentials."""
+    if credentials is None:
+        return {}
+    return {"db_name": credentials.name, "db_user": credentials.user,
+            "db_passwd": credentials.password}

@@ -1,0 +1,184 @@
+"""Sites' databases on a MySQL or MariaDB server: names, users, grants, create and drop.
+
+The database name comes from the site's uri as the original derived it (``www.`` dropped,
+dots and dashes removed, at most 16 characters, ``_N`` added while the name is taken); the
+user has the same name and a random password, and is granted ALL on that database only, from
+the web server's addresses as the database server sees them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from typing import TYPE_CHECKING, Any
+
+from ...errors import ServiceError
+from .connection import Credentials, connect, quote_identifier, server_message
+from .credentials import SiteCredentials
+
+if TYPE_CHECKING:
+    from ...contexts.model import ServerContext
+    from ...log import Logger
+
+NAME_LENGTH = 16
+PASSWORD_LENGTH = 32
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# Grants for a web server on the database server's own machine: a TCP login from 127.0.0.1
+# matches user@localhost on some servers and user@127.0.0.1 on others, so both are granted.
+LOCAL_GRANT_HOSTS = ("localhost", "127.0.0.1")
+
+
+def database_base_name(uri: str) -> str:
+    """The database name a uri suggests before any suffix (``www.ex-am.pl`` → ``exampl``)."""
+    name = re.sub(r"^www\.", "", uri.lower())
+    name = re.sub(r"[^a-z0-9_]", "", name)
+    return (name or "site")[:NAME_LENGTH]
+
+
+def candidate_names(uri: str, tries: int = 100) -> list[str]:
+    """The names to try in order: the base name, then ``base_1``, ``base_2`` ... within 16 chars."""
+    base = database_base_name(uri)
+    names = [base]
+    for number in range(1, tries):
+        suffix = f"_{number}"
+        names.append(base[: NAME_LENGTH - len(suffix)] + suffix)
+    return names
+
+
+def new_password() -> str:
+    """A random password of letters and digits (safe in every configuration syntax)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(PASSWORD_LENGTH))
+
+
+def is_local(server: ServerContext) -> bool:
+    """Whether ``server`` is the machine provision runs on."""
+    return str(server.raw("remote_host") or "localhost") in LOCAL_HOSTS
+
+
+class SiteDatabases:
+    """The site operations of the mysql service (mixed into MysqlService)."""
+
+    server: ServerContext
+
+    if TYPE_CHECKING:
+        # Provided by MysqlService, which this class is mixed into.
+        def credentials(self) -> Credentials: ...
+
+    # Where the web server is, as the database server sees it -------------------------------
+
+    def grant_hosts(self, web_server: ServerContext) -> list[str]:
+        """The hosts the site's user is granted from: the web server's addresses."""
+        if web_server.name == self.server.name or (is_local(web_server) and is_local(self.server)):
+            return list(LOCAL_GRANT_HOSTS)
+        addresses = list(web_server.raw("ip_addresses") or [])
+        remote = web_server.raw("remote_host")
+        if not addresses and remote:
+            addresses = [str(remote)]
+        if not addresses:
+            raise ServiceError(
+                f"The web server {web_server.name} has neither ip_addresses nor remote_host, so "
+                "the database cannot be granted to it; save it with --ip_addresses."
+            )
+        return addresses
+
+    def host_for(self, web_server: ServerContext) -> str:
+        """The database server's address as the web server reaches it."""
+        if web_server.name == self.server.name or (is_local(web_server) and is_local(self.server)):
+            return str(self.server.raw("db_host"))
+        return str(self.server.raw("remote_host"))
+
+    # Queries ------------------------------------------------------------------------------
+
+    def _query(self, statement: str, arguments: Any = None) -> list[tuple[Any, ...]]:
+        connection = connect(self.credentials())
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, arguments)
+                return list(cursor.fetchall())
+        finally:
+            connection.close()
+
+    def database_exists(self, name: str) -> bool:
+        """Whether a database called ``name`` exists."""
+        return bool(self._query("SHOW DATABASES LIKE %s", (_like(name),)))
+
+    def user_hosts(self, user: str) -> list[str]:
+        """The hosts an account called ``user`` exists for."""
+        return sorted(str(row[0]) for row in self._query(
+            "SELECT Host FROM mysql.user WHERE User = %s", (user,)))
+
+    def free_database_name(self, uri: str) -> str:
+        """The first candidate name for ``uri`` that is neither a database nor a user."""
+        for name in candidate_names(uri):
+            if not self.database_exists(name) and not self.user_hosts(name):
+                return name
+        raise ServiceError(
+            f"Every database name derived from {uri} is taken on {self.server.name}; drop "
+            "unused databases, then install again."
+        )
+
+    # Create and drop ----------------------------------------------------------------------
+
+    def create_site_database(
+        self, uri: str, web_server: ServerContext, logger: Logger
+    ) -> SiteCredentials:
+        """A new database and user for ``uri``, granted from the web server's addresses."""
+        name = self.free_database_name(uri)
+        password = new_password()
+        logger.add_secret(password)
+        hosts = self.grant_hosts(web_server)
+        database = quote_identifier(name)
+        connection = connect(self.credentials())
+        step = f"create the database {name}"
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+                )
+                for host in hosts:
+                    step = f"create the user {name}@{host}"
+                    cursor.execute("CREATE USER %s@%s IDENTIFIED BY %s", (name, host, password))
+                    step = f"grant {name}@{host} access to {name}"
+                    cursor.execute(f"GRANT ALL PRIVILEGES ON {database}.* TO %s@%s", (name, host))
+        except Exception as error:
+            connection.close()
+            self.drop_site_database(name, logger, quiet=True)
+            self.drop_site_user(name, logger, quiet=True)
+            raise ServiceError(
+                f"The database server {self.server.name} could not {step}: "
+                f"{server_message(error)}; check its admin account's privileges."
+            ) from None
+        connection.close()
+        logger.ok(f"Created the database {name} and its user, granted from {', '.join(hosts)}.")
+        return SiteCredentials(name, name, password, self.host_for(web_server),
+                               int(self.server.raw("db_port")))
+
+    def drop_site_database(self, name: str, logger: Logger, *, quiet: bool = False) -> bool:
+        """Drop the database ``name``; False (and a warning unless ``quiet``) when it is gone."""
+        if not self.database_exists(name):
+            if not quiet:
+                logger.warning(f"The database {name} did not exist; nothing was dropped.")
+            return False
+        self._query(f"DROP DATABASE {quote_identifier(name)}")
+        logger.info(f"Dropped the database {name}.")
+        return True
+
+    def drop_site_user(self, user: str, logger: Logger, *, quiet: bool = False) -> bool:
+        """Revoke every privilege of ``user`` at every host and drop it; False when it is gone."""
+        hosts = self.user_hosts(user)
+        if not hosts:
+            if not quiet:
+                logger.warning(f"The database user {user} did not exist; nothing was dropped.")
+            return False
+        for host in hosts:
+            self._query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", (user, host))
+            self._query("DROP USER %s@%s", (user, host))
+        logger.info(f"Revoked the privileges of the database user {user} and dropped it.")
+        return True
+
+
+def _like(name: str) -> str:
+    """``name`` as a LIKE pattern that matches only itself."""
+    return name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,268 @@
+"""The site form (and its refusals), the edit form, the login link, the confirm dialogs of
+site tasks and the public "site disabled" page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hostmaster.extensions import db
+from hostmaster.models import (
+    Client,
+    ContextName,
+    Platform,
+    PlatformStatus,
+    Server,
+    Site,
+    SiteAlias,
+    SiteStatus,
+    Task,
+    TaskStatus,
+)
+from hostmaster.services import site_results, tasks
+from tests.fixtures.app import AuthActions
+from tests.hostmaster.pages import field_error, part, rows, text
+from tests.hostmaster.site_helpers import enabled_site, finish, master_server, ready_platform
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, auth: AuthActions) -> AuthActions:
+    """The admin, logged in."""
+    auth.login()
+    return auth
+
+
+@pytest.fixture
+def ids(app: Flask) -> dict[str, int]:
+    """A master server (Apache + MySQL), an enabled Drupal platform with the minimal and
+    standard profiles, an enabled WordPress platform and a locked platform."""
+    with app.app_context():
+        server = master_server()
+        drupal = ready_platform(server)
+        wordpress = ready_platform(server, "wordpress", profiles=())
+        locked = ready_platform(server, "locked7", status=PlatformStatus.LOCKED)
+        return {"server": server.id, "drupal": drupal.id, "wordpress": wordpress.id,
+                "locked": locked.id}
+
+
+def _platform_and_server(ids: dict[str, int]) -> tuple[Platform, Server]:
+    """The Drupal platform and the master server of ``ids`` (inside an app context)."""
+    return db.session.get_one(Platform, ids["drupal"]), db.session.get_one(Server, ids["server"])
+
+
+def site_form(ids: dict[str, int], **changes: Any) -> dict[str, Any]:
+    """What a user types into the site form."""
+    return {
+        "uri": "www.example.com",
+        "client": "",
+        "profile": "standard",
+        "platform": str(ids["drupal"]),
+        "language": "en",
+        "db_server": str(ids["server"]),
+        "aliases": "",
+        **changes,
+    }
+
+
+def test_creating_a_site_queues_its_install_under_the_default_client(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    response = logged_in.submit(
+        "/sites/add", site_form(ids, aliases="example.com\nwww.example.org", redirection="y")
+    )
+    with app.app_context():
+        site = db.session.scalars(select(Site)).one()
+        assert response.location == f"/sites/{site.id}"
+        assert (site.status, site.profile, site.platform_id) == (
+            SiteStatus.QUEUED, "standard", ids["drupal"]
+        )
+        assert site.client is not None
+        assert (site.client.name, site.client.uname, site.client.email) == (
+            "Default client", "default", "admin@example.com"
+        )
+        assert [(a.alias, a.redirection) for a in site.aliases] == [
+            ("example.com", True), ("www.example.org", True)
+        ]
+        assert db.session.scalar(select(ContextName.name).where(ContextName.entity_id == site.id,
+                                 ContextName.entity_kind == "site")) == "www.example.com"
+        task = tasks.pending_task(site, "install")
+        assert task is not None and task.status == TaskStatus.QUEUED
+    page = text(client.get(response.location).get_data(as_text=True))
+    assert "Site www.example.com created; its install task is queued." in page
+    assert "Aliases example.com (redirects), www.example.org (redirects)" in page
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("www example.com", "is not a valid domain"),
+        ("www.exa'mple.com", "is not a valid domain"),
+        ("www..example.com", "is not a valid domain"),
+        ("www.example.com;reboot", "is not a valid domain"),
+        ("$(id).example.com", "is not a valid domain"),
+        ("a" * 290 + ".com", "A domain has at most 235 characters."),
+        ("localhost", "is not a fully qualified domain name"),
+        ("", "Enter the site's domain"),
+    ],
+    ids=["space", "quote", "dot-dot", "semicolon", "substitution", "300-chars", "no-dot", "empty"],
+)
+def test_a_bad_domain_is_refused_beside_its_field_and_nothing_is_queued(
+    app: Flask, logged_in: AuthActions, ids: dict[str, int], uri: str, message: str
+) -> None:
+    before = rows(app, Site, SiteAlias, Task, ContextName, Client)
+    response = logged_in.submit("/sites/add", site_form(ids, uri=uri))
+    assert response.status_code == 200
+    assert message in field_error(response.get_data(as_text=True), "uri")
+    assert rows(app, Site, SiteAlias, Task, ContextName, Client) == before
+
+
+def test_a_taken_domain_or_alias_is_refused_and_nothing_is_queued(
+    app: Flask, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    logged_in.submit("/sites/add", site_form(ids, aliases="example.com"))
+    before = rows(app, Site, SiteAlias, Task, ContextName)
+    taken = logged_in.submit("/sites/add", site_form(ids)).get_data(as_text=True)
+    assert field_error(taken, "uri") == (
+        "www.example.com is already used by another site; choose another domain."
+    )
+    as_alias = logged_in.submit("/sites/add", site_form(ids, uri="example.com"))
+    assert "already used by an alias of www.example.com" in field_error(
+        as_alias.get_data(as_text=True), "uri"
+    )
+    alias_taken = logged_in.submit(
+        "/sites/add", site_form(ids, uri="shop.example.com", aliases="ok.example.com\nexample.com")
+    )
+    assert field_error(alias_taken.get_data(as_text=True), "aliases") == (
+        "example.com is already used by an alias of www.example.com; remove it or choose another."
+    )
+    bad_alias = logged_in.submit(
+        "/sites/add", site_form(ids, uri="shop.example.com", aliases="bad alias.com")
+    )
+    assert "is not a valid domain" in field_error(bad_alias.get_data(as_text=True), "aliases")
+    assert rows(app, Site, SiteAlias, Task, ContextName) == before
+
+
+def test_the_form_offers_enabled_platforms_with_their_profiles_only(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    page = client.get("/sites/add").get_data(as_text=True)
+    platforms = part(page, "platform", "</select>")
+    assert "drupal7" in platforms and "wordpress" in platforms and "locked7" not in platforms
+    assert f'data-profiles="minimal standard" value="{ids["drupal"]}"' in platforms
+    assert 'src="/static/js/site-form.js"' in page
+    profiles = text(part(page, "profile", "</select>").split(">", 1)[1])
+    assert profiles == "The platform's default minimal standard"
+
+
+def test_a_locked_platform_or_one_without_the_profile_is_refused(
+    app: Flask, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    before = rows(app, Site, Task)
+    locked = logged_in.submit("/sites/add", site_form(ids, platform=str(ids["locked"])))
+    assert field_error(locked.get_data(as_text=True), "platform") == (
+        "Choose an enabled platform (locked platforms take no new sites)."
+    )
+    no_profile = logged_in.submit("/sites/add", site_form(ids, platform=str(ids["wordpress"])))
+    assert field_error(no_profile.get_data(as_text=True), "profile") == (
+        "wordpress has no install profile 'standard'; choose a platform that has it, "
+        "or another profile."
+    )
+    assert rows(app, Site, Task) == before
+
+
+def test_a_site_on_wordpress_takes_the_platform_default_profile(
+    app: Flask, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    logged_in.submit("/sites/add", site_form(ids, platform=str(ids["wordpress"]), profile=""))
+    with app.app_context():
+        assert db.session.scalars(select(Site.profile)).one() == ""
+
+
+def test_editing_a_site_changes_its_aliases_and_queues_a_verify(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        site_id = enabled_site(*_platform_and_server(ids)).id
+    form = client.get(f"/sites/{site_id}/edit").get_data(as_text=True)
+    assert 'name="uri"' not in form and 'name="platform"' not in form
+    response = logged_in.submit(f"/sites/{site_id}/edit",
+                                {"client": "", "aliases": "example.com\n\nEXAMPLE.net "})
+    assert response.location == f"/sites/{site_id}"
+    with app.app_context():
+        site = db.session.get_one(Site, site_id)
+        assert [(a.alias, a.redirection) for a in site.aliases] == [
+            ("example.com", False), ("example.net", False)
+        ]
+        assert site.client is not None and site.client.uname == "default"
+        assert tasks.pending_task(site, "verify") is not None
+
+
+def test_the_site_page_offers_the_login_link_once_then_the_site(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        site = enabled_site(*_platform_and_server(ids))
+        site_results.remember_login_link(site, "http://www.example.com/user/reset/1/2/x/login")
+        db.session.commit()
+        site_id = site.id
+    page = client.get(f"/sites/{site_id}").get_data(as_text=True)
+    assert text(part(page, "site-link", "</p>")).endswith("Log in to www.example.com")
+    first = client.get(f"/sites/{site_id}/goto")
+    assert first.location == "http://www.example.com/user/reset/1/2/x/login"
+    page = client.get(f"/sites/{site_id}").get_data(as_text=True)
+    assert text(part(page, "site-link", "</p>")).endswith("Go to www.example.com")
+    assert client.get(f"/sites/{site_id}/goto").location == "http://www.example.com/"
+
+
+def test_a_backup_asks_for_a_description_first_and_lists_the_result(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        site_id = enabled_site(*_platform_and_server(ids)).id
+    page = client.get(f"/sites/{site_id}").get_data(as_text=True)
+    confirm = f"/tasks/confirm/site/{site_id}/backup"
+    assert f'href="{confirm}"' in page
+    response = logged_in.submit(confirm, {"description": "Before the redesign"})
+    with app.app_context():
+        task = db.session.scalars(select(Task).where(Task.type == "backup")).one()
+        assert response.location == f"/tasks/{task.id}"
+        assert task.arguments == {"description": "Before the redesign"}
+        finish(task, {"backup_file": "/var/aegir/backups/w.tar.gz", "backup_file_size": 43520})
+    backups = text(part(client.get(f"/sites/{site_id}").get_data(as_text=True),
+                        "backups", "</section>"))
+    assert "42.5 KB Before the redesign" in backups
+
+
+def test_a_confirm_page_says_why_a_task_is_unavailable(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        site_id = enabled_site(*_platform_and_server(ids)).id
+    page = client.get(f"/tasks/confirm/site/{site_id}/delete").get_data(as_text=True)
+    assert "Delete is not available for www.example.com in its current state." in text(page)
+    before = rows(app, Task)
+    logged_in.submit(f"/tasks/confirm/site/{site_id}/delete", {})
+    assert rows(app, Task) == before
+
+
+def test_the_site_list_filters_by_status(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    logged_in.submit("/sites/add", site_form(ids))
+    with app.app_context():
+        db.session.scalars(select(Site)).one().status = SiteStatus.DELETED
+        db.session.commit()
+    assert "No sites yet." in text(client.get("/sites").get_data(as_text=True))
+    deleted = text(client.get("/sites?status=deleted").get_data(as_text=True))
+    assert "www.example.com drupal7 Default client Deleted" in deleted
+
+
+def test_the_disabled_page_needs_no_login_and_names_the_site(client: FlaskClient) -> None:
+    response = client.get("/hosting/disabled/www.example.com")
+    assert response.status_code == 503
+    seen = text(response.get_data(as_text=True))
+    assert "This site is disabled." in seen and "www.example.com" in seen

@@ -1,0 +1,121 @@
+"""Site vhosts through the real Apache and nginx: aliases, redirects, disabled sites, and a
+broken vhost that is rolled back while the other sites keep being served."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from provision.hookspecs import hookimpl
+from provision.plugins import plugin_manager
+from tests.provision.sites_support import MASTER_URL, SiteStack, unique_uri
+from tests.provision.standin_app import title_of
+
+
+def test_an_alias_with_redirection_answers_301_to_the_site(site_stack: SiteStack) -> None:
+    uri, alias = unique_uri(), unique_uri("alias")
+    site_stack.install(uri, f"--aliases={alias}", "--redirection=true")
+
+    status, _body, headers = site_stack.instance_get("/some/page", alias)
+
+    assert status == 301
+    assert headers["location"] == f"http://{uri}/some/page"
+    assert title_of(uri) in site_stack.instance.wait_for_body(title_of(uri), host=uri)
+
+
+def test_an_alias_without_redirection_serves_the_site(site_stack: SiteStack) -> None:
+    uri, alias = unique_uri(), unique_uri("alias")
+    site_stack.install(uri, f"--aliases={alias}")
+
+    body = site_stack.instance.wait_for_body(title_of(uri), host=alias)
+
+    assert f"<title>{title_of(uri)}</title>" in body
+
+
+def test_a_disabled_site_redirects_to_the_front_ends_page_and_enable_serves_it_again(
+    site_stack: SiteStack,
+) -> None:
+    uri = unique_uri()
+    site_stack.install(uri)
+    site_stack.instance.wait_for_body(title_of(uri), host=uri)
+
+    with site_stack.instance.expect_reload():
+        disabled = site_stack.must(f"@{uri}", "disable")
+    status, _body, headers = site_stack.instance_get("/any/page", uri)
+
+    assert status == 302
+    assert headers["location"] == f"{MASTER_URL}/hosting/disabled/{uri}"
+    assert disabled.result["backup_file"].endswith(".tar.gz")
+    assert site_stack.context(uri)["site_enabled"] is False
+    with site_stack.instance.expect_reload():
+        site_stack.must(f"@{uri}", "enable")
+    assert site_stack.instance.wait_for_body(title_of(uri), host=uri)
+    assert site_stack.context(uri)["site_enabled"] is True
+
+
+class BrokenVhost:
+    """A test plugin that writes a line the web server rejects into one site's vhost."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    @hookimpl
+    def provision_http_extra_config(self, service: Any, context: Any, config: str) -> list[str]:
+        """The garbage line, only in the vhost of ``uri``."""
+        if config == "vhost" and getattr(context, "uri", None) == self.uri:
+            return ["ThisIsNotADirective on;"]
+        return []
+
+
+@pytest.fixture
+def break_vhost_of() -> Iterator[Any]:
+    """Register BrokenVhost for a uri for one test."""
+    plugins: list[BrokenVhost] = []
+
+    def register(uri: str) -> None:
+        plugins.append(BrokenVhost(uri))
+        plugin_manager().register(plugins[-1])
+
+    yield register
+    for plugin in plugins:
+        plugin_manager().unregister(plugin)
+
+
+def test_a_broken_vhost_fails_install_is_rolled_back_and_other_sites_are_still_served(
+    site_stack: SiteStack, break_vhost_of: Any
+) -> None:
+    good, bad = unique_uri("good"), unique_uri("bad")
+    site_stack.install(good)
+    site_stack.instance.wait_for_body(title_of(good), host=good)
+    break_vhost_of(bad)
+    site_stack.save_site(bad)
+
+    ran = site_stack.run(f"@{bad}", "install")
+
+    assert ran.status == 1
+    assert "configuration test failed" in ran.text
+    assert not site_stack.vhost(bad).exists()
+    assert not site_stack.site_path(bad).exists()
+    assert not (site_stack.root / "contexts" / f"{bad}.json").exists()
+    assert site_stack.databases_like(bad) == []
+    site_stack.instance.configtest()
+    assert site_stack.instance.get("/", host=good)[0] == 200
+    assert title_of(good) in site_stack.instance.get("/", host=good)[1]
+
+
+def test_a_broken_vhost_fails_verify_and_the_previous_vhost_keeps_serving(
+    site_stack: SiteStack, break_vhost_of: Any
+) -> None:
+    uri = unique_uri()
+    site_stack.install(uri)
+    before = site_stack.vhost(uri).read_bytes()
+    break_vhost_of(uri)
+
+    ran = site_stack.run(f"@{uri}", "verify")
+
+    assert ran.status == 1 and "configuration test failed" in ran.text
+    assert site_stack.vhost(uri).read_bytes() == before
+    site_stack.instance.configtest()
+    assert site_stack.instance.wait_for_body(title_of(uri), host=uri)

@@ -1,0 +1,274 @@
+"""Sites end to end: created in the web UI, installed by the dispatcher through provision on
+real MariaDB and the private Apache or nginx instance, mailed to a local SMTP server, then
+disabled, enabled and deleted; aliases with and without redirection.
+
+WordPress is Debian's real package; the Drupal platform is the generated Drupal 7 STAND-IN of
+tests/fixtures/platforms.py (Drupal core is in no registry reachable here).
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hostmaster.dispatcher import dispatch_once
+from hostmaster.extensions import db
+from hostmaster.models import Platform, PlatformStatus, Server, Site, SiteStatus, Task, TaskStatus
+from hostmaster.services.platforms import create_platform
+from hostmaster.services.servers import ServiceSpec, create_server
+from tests.fixtures.app import AuthActions
+from tests.fixtures.platforms import make_drupal7_platform, make_wordpress_platform
+from tests.fixtures.stack import MariaDBAdmin
+from tests.hostmaster.helpers import log_text
+from tests.hostmaster.pages import text
+from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
+
+__all__ = ["mailbox"]  # the fixture, imported for pytest
+
+CATCH_ALL = "No site is configured for this address."
+MASTER_URL = "http://127.0.0.1:5000"
+
+
+def fetch(instance: Any, path: str, host: str,
+          cookies: str = "") -> tuple[int, dict[str, str], str]:
+    """GET from the web server instance without following redirects: status, headers, body."""
+    connection = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=30)
+    try:
+        headers = {"Host": host, **({"Cookie": cookies} if cookies else {})}
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        found = {key.lower(): value for key, value in response.getheaders()}
+        return response.status, found, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def master(kind: str, instance: Any, admin: MariaDBAdmin) -> Server:
+    """``@server_master`` with the private web server and the real MariaDB, verified."""
+    options: dict[str, Any] = {
+        "http_configtest_cmd": instance.configtest_cmd,
+        "http_include_dir": str(instance.include_dir),
+    }
+    if kind == "nginx":
+        options["php_fpm_socket"] = str(instance.php_fpm_socket)
+    server = create_server(
+        "localhost",
+        human_name="Master",
+        master=True,
+        services={
+            "http": ServiceSpec(kind, port=instance.port, restart_cmd=instance.restart_cmd,
+                                options=options),
+            "db": ServiceSpec("mysql", port=admin.port, db_user=admin.user,
+                              db_password=admin.password, options={"db_host": admin.host}),
+        },
+    )
+    return server
+
+
+def ready(app: Flask, kind: str, instance: Any, admin: MariaDBAdmin,
+          platform_root: Path) -> tuple[int, int]:
+    """A verified master server and platform: their ids."""
+    server = master(kind, instance, admin)
+    with instance.expect_reload():
+        dispatch_once(app)
+    platform = create_platform(platform_root.name, str(platform_root), server)
+    dispatch_once(app)
+    db.session.expire_all()
+    checked = db.session.get_one(Platform, platform.id)
+    assert checked.status == PlatformStatus.ENABLED, log_text(
+        db.session.scalars(select(Task.id).order_by(Task.id.desc())).first() or 0
+    )
+    return server.id, platform.id
+
+
+def create_in_ui(auth: AuthActions, uri: str, server_id: int, platform_id: int,
+                 profile: str, **extra: str) -> int:
+    """Fill in and submit the site form; the new site's id."""
+    response = auth.submit("/sites/add", {
+        "uri": uri, "client": "", "profile": profile, "platform": str(platform_id),
+        "language": "en", "db_server": str(server_id), "aliases": "", **extra,
+    })
+    assert response.status_code == 302, text(response.get_data(as_text=True))
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def run_task(app: Flask, instance: Any, site_id: int, type_name: str) -> Task:
+    """Run the queued ``type_name`` task of the site; it must succeed."""
+    with instance.expect_reload():
+        dispatch_once(app)
+    db.session.expire_all()
+    task = db.session.scalars(
+        select(Task).where(Task.entity_kind == "site", Task.entity_id == site_id,
+                           Task.type == type_name).order_by(Task.id.desc())
+    ).first()
+    assert task is not None
+    assert task.status == TaskStatus.SUCCESS, log_text(task.id)
+    return task
+
+
+def confirm(auth: AuthActions, site_id: int, type_name: str) -> None:
+    """Run a task through its confirm page, as the Run button does."""
+    path = f"/tasks/confirm/site/{site_id}/{type_name}"
+    assert auth.submit(path, {}).status_code == 302
+
+
+def database_exists(admin: MariaDBAdmin, name: str) -> bool:
+    connection = admin.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW DATABASES LIKE %s", (name,))
+            return cursor.fetchone() is not None
+    finally:
+        connection.close()
+
+
+def user_exists(admin: MariaDBAdmin, name: str) -> bool:
+    connection = admin.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM mysql.user WHERE User = %s", (name,))
+            return cursor.fetchone() is not None
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("kind", ["apache", "nginx"])
+def test_a_wordpress_site_made_in_the_ui_is_served_and_its_welcome_mail_logs_in(
+    app: Flask, client: FlaskClient, auth: AuthActions, aegir_root: Path,
+    mariadb_admin: MariaDBAdmin, mailbox: Mailbox, kind: str, request: pytest.FixtureRequest,
+) -> None:
+    instance = request.getfixturevalue(f"{kind}_instance")
+    uri = f"wp-{kind}.example.test"
+    root = make_wordpress_platform(aegir_root / "platforms" / "wordpress")
+    auth.login()
+    with app.app_context():
+        use_mailbox(mailbox)
+        server_id, platform_id = ready(app, kind, instance, mariadb_admin, root)
+        site_id = create_in_ui(auth, uri, server_id, platform_id, profile="")
+        run_task(app, instance, site_id, "install")
+        site = db.session.get_one(Site, site_id)
+        assert site.status == SiteStatus.ENABLED and site.db_name
+        db_name = site.db_name
+    try:
+        body = instance.wait_for_body(f"<title>{uri}", host=uri)
+        assert "<title>" in body
+        (mail,) = mailbox.messages
+        assert mail["To"] == "admin@example.com"
+        found = re.search(r"http://\S+", mail.get_content().split("this link", 1)[1])
+        assert found is not None, mail.get_content()
+        link = found.group(0)
+        assert link.startswith(f"http://{uri}/wp-login.php?action=rp&key=")
+        status, headers, _ = fetch(instance, link.removeprefix(f"http://{uri}"), uri)
+        # WordPress keeps the key in a cookie and shows the new-password form without it.
+        assert status == 302 and "wp-resetpass-" in headers.get("set-cookie", "")
+        cookie = headers["set-cookie"].split(";", 1)[0]
+        status, _, body = fetch(instance, "/wp-login.php?action=rp", uri, cookie)
+        assert status == 200 and "pass1" in body, body[:500]
+        page = text(client.get(f"/sites/{site_id}").get_data(as_text=True))
+        assert f"Log in to {uri}" in page
+    finally:
+        with app.app_context():
+            site = db.session.get_one(Site, site_id)
+            site.status = SiteStatus.DISABLED
+            db.session.commit()
+            confirm(auth, site_id, "delete")
+            run_task(app, instance, site_id, "delete")
+    assert not database_exists(mariadb_admin, db_name)
+
+
+@pytest.mark.parametrize("kind", ["apache", "nginx"])
+def test_a_drupal_site_is_disabled_enabled_and_deleted_from_the_ui(
+    app: Flask, client: FlaskClient, auth: AuthActions, aegir_root: Path,
+    mariadb_admin: MariaDBAdmin, mailbox: Mailbox, kind: str, request: pytest.FixtureRequest,
+) -> None:
+    instance = request.getfixturevalue(f"{kind}_instance")
+    uri = f"d7-{kind}.example.test"
+    root = make_drupal7_platform(aegir_root / "platforms" / "drupal7")
+    auth.login()
+    with app.app_context():
+        use_mailbox(mailbox)
+        server_id, platform_id = ready(app, kind, instance, mariadb_admin, root)
+        site_id = create_in_ui(auth, uri, server_id, platform_id, profile="standard")
+        run_task(app, instance, site_id, "install")
+        db_name = db.session.get_one(Site, site_id).db_name
+    assert f"<title>{uri}</title>" in instance.wait_for_body(f"<title>{uri}</title>", host=uri)
+    (mail,) = mailbox.messages
+    found = re.search(rf"http://{re.escape(uri)}/user/reset/\S+", mail.get_content())
+    assert found is not None, mail.get_content()
+    link = found.group(0)
+    # Clean URLs: nginx's vhost routes them to index.php; on Apache the platform's .htaccess
+    # (included by platform verify) does, as Drupal's own does.
+    status, _, body = fetch(instance, link.removeprefix(f"http://{uri}"), uri)
+    assert status == 200 and "one-time login link" in body
+
+    confirm(auth, site_id, "disable")
+    with app.app_context():
+        run_task(app, instance, site_id, "disable")
+    status, headers, _ = fetch(instance, "/node/1", uri)
+    assert status in (301, 302, 307)
+    assert headers["location"] == f"{MASTER_URL}/hosting/disabled/{uri}"
+    disabled = client.get(f"/hosting/disabled/{uri}")
+    assert "This site is disabled." in text(disabled.get_data(as_text=True))
+
+    assert auth.submit(f"/sites/{site_id}", {}, post_path=f"/tasks/run/site/{site_id}/enable")
+    with app.app_context():
+        run_task(app, instance, site_id, "enable")
+    assert f"<title>{uri}</title>" in instance.wait_for_body(f"<title>{uri}</title>", host=uri)
+
+    confirm(auth, site_id, "disable")
+    with app.app_context():
+        run_task(app, instance, site_id, "disable")
+    confirm(auth, site_id, "delete")
+    with app.app_context():
+        run_task(app, instance, site_id, "delete")
+        site = db.session.get_one(Site, site_id)
+        assert site.status == SiteStatus.DELETED
+    assert not database_exists(mariadb_admin, db_name) and not user_exists(mariadb_admin, db_name)
+    assert not (root / "sites" / uri).exists()
+    assert not list(aegir_root.glob(f"config/server_master/*/vhost.d/{uri}"))
+    assert not (aegir_root / "contexts" / f"{uri}.json").exists()
+    assert CATCH_ALL in instance.wait_for_body(CATCH_ALL, host=uri)
+    page = text(client.get(f"/sites/{site_id}").get_data(as_text=True))
+    assert "This site is deleted." in page
+    assert "Delete Success" in page and "Install Success" in page
+    backups = text(client.get(f"/sites/{site_id}").get_data(as_text=True).split(
+        'id="backups"', 1)[1].split("</section>", 1)[0])
+    assert "Pre-disable" in backups and "Pre-delete" in backups
+
+
+def test_an_alias_redirects_to_the_main_domain_or_serves_the_site(
+    app: Flask, client: FlaskClient, auth: AuthActions, aegir_root: Path,
+    mariadb_admin: MariaDBAdmin, mailbox: Mailbox, apache_instance: Any,
+) -> None:
+    root = make_drupal7_platform(aegir_root / "platforms" / "drupal7")
+    auth.login()
+    with app.app_context():
+        use_mailbox(mailbox)
+        server_id, platform_id = ready(app, "apache", apache_instance, mariadb_admin, root)
+        moved = create_in_ui(auth, "moved.example.test", server_id, platform_id, "standard",
+                             aliases="old.example.test", redirection="y")
+        run_task(app, apache_instance, moved, "install")
+        served = create_in_ui(auth, "main.example.test", server_id, platform_id, "standard",
+                              aliases="other.example.test")
+        run_task(app, apache_instance, served, "install")
+    try:
+        status, headers, _ = fetch(apache_instance, "/", "old.example.test")
+        assert status == 301 and headers["location"].startswith("http://moved.example.test")
+        body = apache_instance.wait_for_body("<title>main.example.test</title>",
+                                             host="other.example.test")
+        assert "<title>main.example.test</title>" in body
+    finally:
+        with app.app_context():
+            for site_id in (moved, served):
+                site = db.session.get_one(Site, site_id)
+                site.status = SiteStatus.DISABLED
+                db.session.commit()
+                confirm(auth, site_id, "delete")
+                run_task(app, apache_instance, site_id, "delete")
