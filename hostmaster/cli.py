@@ -162,7 +162,9 @@ def bootstrap() -> None:
     if password:
         click.echo(f"Admin account created: user 'admin', password '{password}' (shown once).")
     server, detected = setup.register_master()
-    if server is not None:
+    if server is None:
+        click.echo("@server_master is registered; its verify is queued again.")
+    else:
         kinds = ", ".join(f"{k}: {s.type}" for k, s in detected.services.items()) or "none"
         click.echo(
             f"Registered @server_master ({server.hostname}; services {kinds}); "

@@ -48,7 +48,13 @@ def default_config() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PAGE_SIZE": 50,
         # The front end's base URL as sites' visitors reach it (the "site disabled" page).
-        "HOSTMASTER_URL": os.environ.get("HOSTMASTER_URL", "http://127.0.0.1:5000"),
+        "HOSTMASTER_URL": os.environ.get(
+            "HOSTMASTER_URL",
+            "http://{}:{}".format(
+                os.environ.get("HOSTMASTER_HOST", "127.0.0.1"),
+                os.environ.get("HOSTMASTER_PORT", "5000"),
+            ),
+        ),
     }
 
 

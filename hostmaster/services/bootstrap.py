@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Server, User
-from . import contexts, users
+from . import contexts, tasks, users
 from .servers import ServiceSpec, create_server
 from .validation import check_hostname
 
@@ -101,9 +101,15 @@ def create_db_admin(sock: str) -> str:
 
 
 def register_master() -> tuple[Server | None, Detected]:
-    """Register ``@server_master`` with the detected services (queues its verify) once."""
+    """Register ``@server_master`` with the detected services (queues its verify) once.
+
+    On later starts the master is verified again, so that configuration written by an older
+    version of provision is rewritten (and its platforms verified after it).
+    """
     existing = contexts.master_server()
     if existing is not None:
+        if tasks.why_unavailable(existing, "verify") is None:
+            tasks.queue(existing, "verify")
         return None, Detected()
     detected = detect_services()
     server = create_server(
