@@ -53,12 +53,7 @@ def why_unavailable(entity: Entity, type_name: str) -> str | None:
         return f"{entity.title} is deleted."
     if not task_type.allow_duplicates and pending_task(entity, type_name) is not None:
         return f"A {task_type.title.lower()} task is already queued or running on {entity.title}."
-    refusal = task_type.refusal(entity)
-    if refusal:
-        return refusal
-    if not task_type.available(entity):
-        return f"{task_type.title} is not available for {entity.title} in its current state."
-    return None
+    return task_type.refusal(entity)
 
 
 def queue(

@@ -39,11 +39,14 @@ def _verified(task: Task, platform: Platform, result: dict[str, Any]) -> None:
 
 
 def _live_sites(platform: Platform) -> int:
-    return db.session.scalar(
-        select(func.count(Site.id)).where(
-            Site.platform_id == platform.id, Site.status != SiteStatus.DELETED
+    return (
+        db.session.scalar(
+            select(func.count(Site.id)).where(
+                Site.platform_id == platform.id, Site.status != SiteStatus.DELETED
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _delete_refusal(platform: Platform) -> str | None:
@@ -101,7 +104,11 @@ register(
         title="Lock",
         command="noop",
         description="Stop offering the platform for new sites.",
-        available=lambda platform: platform.status != PlatformStatus.LOCKED,
+        refusal=lambda platform: (
+            f"{platform.name} is locked already."
+            if platform.status == PlatformStatus.LOCKED
+            else None
+        ),
         on_success=_locked,
     )
 )
@@ -112,7 +119,9 @@ register(
         title="Unlock",
         command="noop",
         description="Offer the platform for new sites again.",
-        available=lambda platform: platform.status == PlatformStatus.LOCKED,
+        refusal=lambda platform: (
+            None if platform.status == PlatformStatus.LOCKED else f"{platform.name} is not locked."
+        ),
         on_success=_unlocked,
     )
 )

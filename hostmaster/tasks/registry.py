@@ -16,20 +16,21 @@ from ..models import Entity, Task
 ResultHandler = Callable[[Task, Any, dict[str, Any]], None]
 
 
-def always(_entity: Any) -> bool:
-    """Availability rule of a task that may run whatever the entity's state."""
-    return True
+def no_objection(_entity: Any) -> str | None:
+    """The rule of a task that may run whatever the entity's state."""
+    return None
 
 
 @dataclass(frozen=True)
 class TaskType:
     """One kind of task on one kind of entity.
 
-    ``available`` says whether the entity's state allows the task (the registry adds the
-    rule that a task is not queued while the same task is pending on the entity, unless
-    ``allow_duplicates``; it never runs two tasks at once on one entity). ``form`` is the Flask-WTF
-    form class of its confirm dialog, or None when the task is queued on click; the form's
-    ``arguments()`` become the task's arguments.
+    ``refusal`` is the task's availability rule: a sentence saying why the entity's state
+    does not allow the task now, or None. The service adds the rules every task shares (not
+    on a deleted entity; not queued while the same task is pending, unless
+    ``allow_duplicates``); the dispatcher never runs two tasks at once on one entity.
+    ``form`` is the Flask-WTF form class of its confirm dialog, or None when the task is
+    queued on click; the form's ``arguments()`` become the task's arguments.
     """
 
     entity_kind: str
@@ -40,10 +41,7 @@ class TaskType:
     hidden: bool = False
     allow_duplicates: bool = False
     form: type | None = None
-    available: Callable[[Any], bool] = always
-    #: A sentence saying why the task may not run on the entity now (None: no objection);
-    #: checked before ``available`` so that people read the real reason.
-    refusal: Callable[[Any], str | None] = field(default=lambda entity: None)
+    refusal: Callable[[Any], str | None] = no_objection
     on_success: ResultHandler | None = None
     on_failure: ResultHandler | None = None
     options: Callable[[Task, Any], dict[str, Any]] = field(default=lambda task, entity: {})

@@ -22,33 +22,32 @@ def _pending(site: Site, type_name: str) -> bool:
     return tasks.pending_task(site, type_name) is not None
 
 
-def _delete_refusal(site: Site) -> str | None:
-    """Why nothing may be queued on a site whose delete is pending."""
-    if site.status != SiteStatus.DELETED and _pending(site, "delete"):
-        return f"{site.uri} is being deleted."
-    return None
+def rule(name: str) -> Callable[[Site], str | None]:
+    """The availability rule of site task ``name`` (see the module's docstring): a sentence
+    saying why the task may not run on the site now, or None."""
 
-
-def rule(name: str) -> Callable[[Site], bool]:
-    """The availability rule of site task ``name`` (see the module's docstring)."""
-
-    def available(site: Site) -> bool:
+    def refusal(site: Site) -> str | None:
         from ..services import settings
 
+        if site.status != SiteStatus.DELETED and _pending(site, "delete"):
+            return f"{site.uri} is being deleted."
         if name in ("install", "import"):
-            return site.status == SiteStatus.QUEUED  # queued by the system for a new record
+            # queued by the system for a new record only
+            return None if site.status == SiteStatus.QUEUED else f"{site.uri} exists already."
         if name == "login-reset" and site.status != SiteStatus.ENABLED:
-            return False
+            return f"A login link is made only for an enabled site; {site.uri} is not enabled."
         enabled = site.status == SiteStatus.ENABLED or _pending(site, "enable")
         if not enabled:
-            return name in ("delete", "enable")
+            if name in ("delete", "enable"):
+                return None
+            return f"{site.uri} is not enabled: enable it or delete it."
         if name == "enable":
-            return False
-        if name == "delete":
-            return not settings.get("require_disable_before_delete")
-        return True
+            return f"{site.uri} is enabled already."
+        if name == "delete" and settings.get("require_disable_before_delete"):
+            return f"Disable {site.uri} before deleting it (setting require_disable_before_delete)."
+        return None
 
-    return available
+    return refusal
 
 
 def _store_verified(site: Site, result: dict[str, Any]) -> None:
@@ -62,7 +61,7 @@ def _store_verified(site: Site, result: dict[str, Any]) -> None:
         site.cron_key = str(result["cron_key"])[:128]
     for key in ("profile", "language"):
         if result.get(key):
-            setattr(site, key, str(result[key])[:64 if key == "profile" else 12])
+            setattr(site, key, str(result[key])[: 64 if key == "profile" else 12])
     if "packages" in result:
         packages.sync("site", site.id, list(result.get("packages") or []))
 
@@ -85,8 +84,13 @@ def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
         if task.status == TaskStatus.SUCCESS:
             task.status = TaskStatus.WARNING
     else:
-        add_log(task, "info", f"The welcome mail with the login link went to {site.client.email}."
-                if site.client is not None else "The welcome mail was sent.")
+        add_log(
+            task,
+            "info",
+            f"The welcome mail with the login link went to {site.client.email}."
+            if site.client is not None
+            else "The welcome mail was sent.",
+        )
 
 
 def _disabled(task: Task, site: Site, result: dict[str, Any]) -> None:
@@ -141,25 +145,60 @@ def _site_task(name: str, title: str, description: str, **kwargs: Any) -> None:
             title=title,
             command=name,
             description=description,
-            available=rule(name),
-            refusal=_delete_refusal,
+            refusal=rule(name),
             **kwargs,
         )
     )
 
 
-_site_task("install", "Install", "Create the database, folders, settings and vhost, then "
-           "install the application.", hidden=True, on_success=_installed, on_failure=_disabled)
-_site_task("verify", "Verify", "Rewrite the settings and vhost, fix permissions and read the "
-           "site's packages.", on_success=_verified, on_failure=_verify_failed)
-_site_task("backup", "Backup", "Archive the site's files and database.", form=TaskBackupForm,
-           on_success=_backed_up(None))
-_site_task("disable", "Disable", "Back up the site, then show visitors a \"site disabled\" page.",
-           form=TaskConfirmForm, on_success=_backed_up("Pre-disable"))
+_site_task(
+    "install",
+    "Install",
+    "Create the database, folders, settings and vhost, then install the application.",
+    hidden=True,
+    on_success=_installed,
+    on_failure=_disabled,
+)
+_site_task(
+    "verify",
+    "Verify",
+    "Rewrite the settings and vhost, fix permissions and read the site's packages.",
+    on_success=_verified,
+    on_failure=_verify_failed,
+)
+_site_task(
+    "backup",
+    "Backup",
+    "Archive the site's files and database.",
+    form=TaskBackupForm,
+    on_success=_backed_up(None),
+)
+_site_task(
+    "disable",
+    "Disable",
+    'Back up the site, then show visitors a "site disabled" page.',
+    form=TaskConfirmForm,
+    on_success=_backed_up("Pre-disable"),
+)
 _site_task("enable", "Enable", "Serve the site again.", on_success=_enabled)
-_site_task("delete", "Delete", "Back up the site, then remove its database, files and vhost.",
-           form=TaskConfirmForm, on_success=_backed_up("Pre-delete"))
-_site_task("login-reset", "Reset password", "Make a new one-time login link for the site's "
-           "administrator.", on_success=_login_reset)
-_site_task("import", "Import", "Read a site found on a platform into the store.", hidden=True,
-           on_success=_imported, on_failure=_disabled)
+_site_task(
+    "delete",
+    "Delete",
+    "Back up the site, then remove its database, files and vhost.",
+    form=TaskConfirmForm,
+    on_success=_backed_up("Pre-delete"),
+)
+_site_task(
+    "login-reset",
+    "Reset password",
+    "Make a new one-time login link for the site's administrator.",
+    on_success=_login_reset,
+)
+_site_task(
+    "import",
+    "Import",
+    "Read a site found on a platform into the store.",
+    hidden=True,
+    on_success=_imported,
+    on_failure=_disabled,
+)

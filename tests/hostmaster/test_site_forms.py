@@ -243,7 +243,7 @@ def test_a_confirm_page_says_why_a_task_is_unavailable(
     with app.app_context():
         site_id = enabled_site(*_platform_and_server(ids)).id
     page = client.get(f"/tasks/confirm/site/{site_id}/delete").get_data(as_text=True)
-    assert "Delete is not available for www.example.com in its current state." in text(page)
+    assert "Disable www.example.com before deleting it" in text(page)
     before = rows(app, Task)
     logged_in.submit(f"/tasks/confirm/site/{site_id}/delete", {})
     assert rows(app, Task) == before

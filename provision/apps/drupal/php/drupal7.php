@@ -11,49 +11,10 @@
 
 error_reporting(E_ALL & ~E_DEPRECATED & ~E_STRICT & ~E_NOTICE);
 
-/**
- * Prints the result line and stops.
- */
-function hostmaster_finish(array $result, $status = 0) {
-  // Whatever Drupal printed is not part of the answer.
-  while (ob_get_level() > 0) {
-    ob_end_clean();
-  }
-  print "\nHOSTMASTER-RESULT " . json_encode($result) . "\n";
-  exit($status);
-}
+require_once __DIR__ . '/../../php/request.php';
 
-/**
- * Reports a fatal PHP error as a result line instead of a bare exit.
- */
-function hostmaster_shutdown() {
-  $error = error_get_last();
-  if ($error && in_array($error['type'], array(E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR))) {
-    hostmaster_finish(array('error' => 'PHP stopped: ' . $error['message'] . ' in ' . $error['file'] . ':' . $error['line'] . '.'), 1);
-  }
-}
-
-$request = json_decode(stream_get_contents(STDIN), TRUE);
-if (!is_array($request)) {
-  hostmaster_finish(array('error' => 'The helper expects a JSON object on standard input.'), 1);
-}
-register_shutdown_function('hostmaster_shutdown');
-ob_start();
-
-// Make Drupal believe it serves a request for the site while it knows it runs from the CLI
-// (drupal_is_cli() looks for a missing SERVER_SOFTWARE).
+$request = hostmaster_request();
 $uri = $request['uri'];
-$_SERVER['HTTP_HOST'] = $uri;
-$_SERVER['SERVER_NAME'] = $uri;
-$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-$_SERVER['SERVER_PORT'] = 80;
-$_SERVER['REQUEST_URI'] = '/';
-unset($_SERVER['SERVER_SOFTWARE'], $_SERVER['HTTPS']);
-// The cloaked settings.php reads the account from these, as under the vhost.
-foreach ($request['db'] as $key => $value) {
-  $_SERVER[$key] = (string) $value;
-}
 define('DRUPAL_ROOT', $request['root']);
 chdir(DRUPAL_ROOT);
 

@@ -13,42 +13,13 @@ use Symfony\Component\HttpFoundation\Request;
 
 error_reporting(E_ALL & ~E_DEPRECATED & ~E_NOTICE);
 
-function hostmaster_finish(array $result, $status = 0) {
-  while (ob_get_level() > 0) {
-    ob_end_clean();
-  }
-  print "\nHOSTMASTER-RESULT " . json_encode($result) . "\n";
-  exit($status);
-}
+require_once __DIR__ . '/../../php/request.php';
 
-function hostmaster_shutdown() {
-  $error = error_get_last();
-  if ($error && in_array($error['type'], [E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR])) {
-    hostmaster_finish(['error' => 'PHP stopped: ' . $error['message'] . ' in ' . $error['file'] . ':' . $error['line'] . '.'], 1);
-  }
-}
-
-$request = json_decode(stream_get_contents(STDIN), TRUE);
-if (!is_array($request)) {
-  hostmaster_finish(['error' => 'The helper expects a JSON object on standard input.'], 1);
-}
-register_shutdown_function('hostmaster_shutdown');
-ob_start();
-
+$request = hostmaster_request();
 $uri = $request['uri'];
 $root = $request['root'];
-$_SERVER['HTTP_HOST'] = $uri;
-$_SERVER['SERVER_NAME'] = $uri;
-$_SERVER['SERVER_PORT'] = 80;
-$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-$_SERVER['REQUEST_URI'] = '/';
 $_SERVER['SCRIPT_NAME'] = '/index.php';
 $_SERVER['SCRIPT_FILENAME'] = $root . '/index.php';
-unset($_SERVER['SERVER_SOFTWARE'], $_SERVER['HTTPS']);
-foreach ($request['db'] as $key => $value) {
-  $_SERVER[$key] = (string) $value;
-}
 chdir($root);
 
 try {

@@ -11,21 +11,7 @@
 
 error_reporting(E_ALL & ~E_DEPRECATED & ~E_NOTICE);
 
-function hostmaster_finish(array $result, $status = 0) {
-  // Whatever WordPress printed is not part of the answer.
-  while (ob_get_level() > 0) {
-    ob_end_clean();
-  }
-  print "\nHOSTMASTER-RESULT " . json_encode($result) . "\n";
-  exit($status);
-}
-
-function hostmaster_shutdown() {
-  $error = error_get_last();
-  if ($error && in_array($error['type'], array(E_ERROR, E_PARSE, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR))) {
-    hostmaster_finish(array('error' => 'PHP stopped: ' . $error['message'] . ' in ' . $error['file'] . ':' . $error['line'] . '.'), 1);
-  }
-}
+require_once __DIR__ . '/../../php/request.php';
 
 /**
  * No welcome mail from WordPress itself: there is no MTA here, and Hostmaster sends its own
@@ -34,24 +20,8 @@ function hostmaster_shutdown() {
 function wp_new_blog_notification($blog_title, $blog_url, $user_id, $password) {
 }
 
-$request = json_decode(stream_get_contents(STDIN), TRUE);
-if (!is_array($request)) {
-  hostmaster_finish(array('error' => 'The helper expects a JSON object on standard input.'), 1);
-}
-register_shutdown_function('hostmaster_shutdown');
-ob_start();
-
+$request = hostmaster_request();
 $uri = $request['uri'];
-$_SERVER['HTTP_HOST'] = $uri;
-$_SERVER['SERVER_NAME'] = $uri;
-$_SERVER['SERVER_PORT'] = 80;
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-$_SERVER['REMOTE_ADDR'] = '127.0.0.1';
-unset($_SERVER['HTTPS']);
-foreach ($request['db'] as $key => $value) {
-  $_SERVER[$key] = (string) $value;
-}
 if ($request['action'] == 'install') {
   define('WP_INSTALLING', TRUE);
 }
