@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 
 from .config import PROJECT_ROOT, default_config, secret_key
 
@@ -21,9 +22,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure_app(app, config)
+    configure_session(app)
     configure_extensions(app)
     register_blueprints(app)
     register_cli(app)
+    from .plugins import register_extensions
+
+    register_extensions()
     return app
 
 
@@ -39,6 +44,21 @@ def configure_app(app: Flask, config: dict[str, Any] | None) -> None:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Session cookies (HttpOnly, SameSite by the config) that are also Secure on every
+    request that came over HTTPS, even when the configuration does not say so."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure
+        )
+
+
+def configure_session(app: Flask) -> None:
+    """Session cookies: Secure over HTTPS, HttpOnly and SameSite=Lax (config defaults)."""
+    app.session_interface = HttpsAwareSessionInterface()
 
 
 def configure_extensions(app: Flask) -> None:

@@ -22,6 +22,7 @@ from .models import Task, TaskStatus
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 server_cli = AppGroup("server", help="Manage servers.")
+feature_cli = AppGroup("feature", help="Switch optional features and installed plugins.")
 task_cli = AppGroup("task", help="Look at tasks.")
 
 
@@ -149,6 +150,61 @@ def dispatch(daemon: bool) -> None:
     sys.exit(1 if faults else 0)
 
 
+@feature_cli.command("list")
+def feature_list() -> None:
+    """Every feature, whether it is on, and what it does."""
+    from .services import features
+
+    for name, spec in sorted(features.known().items()):
+        state = "on " if features.enabled(name) else "off"
+        click.echo(f"{state}  {name}: {spec.title}. {spec.description}".rstrip())
+
+
+@feature_cli.command("enable")
+@click.argument("name")
+def feature_enable(name: str) -> None:
+    """Switch feature NAME on."""
+    _switch_feature(name, True)
+
+
+@feature_cli.command("disable")
+@click.argument("name")
+def feature_disable(name: str) -> None:
+    """Switch feature NAME off."""
+    _switch_feature(name, False)
+
+
+def _switch_feature(name: str, on: bool) -> None:
+    from .services import features
+    from .services.errors import ValidationError
+
+    try:
+        features.switch(name, on)
+    except ValidationError as exc:
+        _fail(str(exc))
+    click.echo(f"Feature {name} is {'on' if on else 'off'}.")
+
+
+@click.command("import")
+@click.argument("context")
+@click.option("--no-verify", is_flag=True, help="Do not queue a verify of what is imported.")
+@with_appcontext
+def import_context(context: str, no_verify: bool) -> None:
+    """Make a provision context (and those it refers to) records of the front end."""
+    from .services.context_import import import_context as run_import
+    from .services.errors import ValidationError
+
+    try:
+        imported = run_import(context, verify=not no_verify)
+    except ValidationError as exc:
+        _fail(str(exc))
+    for done in imported:
+        verb = "Created" if done.created else "Updated"
+        queued = "; its verify is queued" if done.verify_queued else ""
+        click.echo(f"{verb} {done.entity.entity_kind} {done.entity.title} from "
+                   f"{done.context}{queued}.")
+
+
 @click.command("bootstrap")
 @with_appcontext
 def bootstrap() -> None:
@@ -156,8 +212,11 @@ def bootstrap() -> None:
     from flask_migrate import upgrade
 
     from .services import bootstrap as setup
+    from .services import permissions
 
     upgrade()
+    for role in permissions.seed_roles():
+        click.echo(f"Role '{role}' created with its default permissions.")
     password = setup.create_admin()
     if password:
         click.echo(f"Admin account created: user 'admin', password '{password}' (shown once).")
@@ -212,7 +271,11 @@ def serve(host: str, port: int, workers: int) -> None:
 
 def commands() -> list[click.Command]:
     """The commands create_app adds to the app's CLI."""
-    return [user_cli, server_cli, task_cli, dispatch, bootstrap, serve]
+    from .cli_dispatch import commands as dispatch_control_commands
+
+    own = [user_cli, server_cli, task_cli, feature_cli, dispatch, import_context, bootstrap,
+           serve]
+    return [*own, *dispatch_control_commands()]
 
 
 def _create_app() -> Any:

@@ -46,6 +46,9 @@ def default_config() -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure always when the front end's address is https; else on requests that came
+        # over HTTPS (see hostmaster/__init__.py, configure_session).
+        "SESSION_COOKIE_SECURE": os.environ.get("HOSTMASTER_URL", "").startswith("https://"),
         "PAGE_SIZE": 50,
         # The front end's base URL as sites' visitors reach it (the "site disabled" page).
         "HOSTMASTER_URL": os.environ.get(

@@ -15,7 +15,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from .services import task_queries, tasks
+from . import access
+from .services import dispatch_control, features, task_queries, tasks
 from .services.errors import ValidationError
 
 # Only the app's own files: no inline script, no third-party resources, no framing.
@@ -36,6 +37,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_size, "filesize")
     app.add_template_global(entity_url)
     app.add_template_global(task_queries.type_title, "task_title")
+    app.add_template_global(may, "may")
+    app.add_template_global(feature_on, "feature_on")
     app.context_processor(queues_block)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, csrf_refused)
@@ -72,6 +75,16 @@ def format_size(size: int | None) -> str:
     return f"{value:.1f} GB"
 
 
+def may(permission: str) -> bool:
+    """Templates: the current user holds ``permission`` (hostmaster/access.py decides)."""
+    return access.can(current_user, permission)
+
+
+def feature_on(name: str) -> bool:
+    """Templates: feature ``name`` is switched on."""
+    return features.enabled(name)
+
+
 def entity_url(kind: str, entity_id: int) -> str:
     """The page of a server, platform or site."""
     return url_for(f"{kind}s.show", entity_id=entity_id)
@@ -81,11 +94,12 @@ def queues_block() -> dict[str, Any]:
     """The sidebar's data for logged-in pages: the newest tasks and the count of each status."""
     if not current_user.is_authenticated:
         return {}
-    recent = tasks.recent(QUEUE_BLOCK_SIZE)
+    recent = tasks.recent(QUEUE_BLOCK_SIZE, viewer=current_user)
     return {
         "queue_tasks": recent,
         "queue_titles": task_queries.entity_titles(recent),
-        "queue_counts": task_queries.status_counts(),
+        "queue_counts": task_queries.status_counts(viewer=current_user),
+        "dispatch_state": dispatch_control.state(),
     }
 
 

@@ -102,3 +102,31 @@ def provision_http_extra_config(
     The lines are written as they are, in the web server's own syntax (``service.type`` says
     which); a broken line fails the configuration test and the previous files are restored.
     """
+
+
+@hookspec
+def provision_step(command: str, step: str, context: Context | None, logger: Logger) -> None:
+    """Called before each named step of a multi-step site command (``restore``, ``migrate``,
+    ``clone``: ``maintenance``, ``backup``, ``unpack``, ``database``, ``import`` ...).
+
+    Raising an exception fails the step: the command logs which step failed and undoes every
+    step done so far (tests use this to inject a failure at each step in turn).
+    """
+
+
+@hookspec
+def provision_site_settings(context: Context, application: str) -> list[str] | str | None:
+    """Extra PHP lines for the settings file of site ``context`` (Drupal's ``settings.php``,
+    WordPress's ``sites/<uri>/wp-site.php``); ``application`` is the driver's name
+    (``drupal``, ``wordpress`` ...). Written at install and at every verify, after provision's
+    own lines; a line that is not valid PHP breaks the site, so keep them simple.
+    """
+
+
+@hookspec
+def provision_site_variables(context: Context) -> dict[str, str]:
+    """Variables the vhost of site ``context`` hands PHP in ``$_SERVER``, beside its ``db_*``
+    ones: ``SetEnv`` on Apache, ``fastcgi_param`` on nginx. Names are letters, digits and
+    ``_``; a name starting with ``db_`` is refused (those are the site's credentials).
+    """
+    return {}

@@ -53,6 +53,8 @@ install_missing_packages() {
     [ "$mode" = test ] && wanted+=("${test_packages[@]}")
     # shellcheck disable=SC2207  # the names never contain spaces
     wanted+=($(venv_package))
+    # `hostmaster cron install` edits crontabs with the crontab command; any cron providing it will do.
+    command -v crontab >/dev/null 2>&1 || wanted+=(cron)
     local missing=() name
     for name in "${wanted[@]}"; do
         package_installed "$name" || missing+=("$name")

@@ -25,18 +25,22 @@ fi
 # PYTHONDONTWRITEBYTECODE is set (that only stops Python writing .pyc files on import).
 compile_bytecode() { "$venv/bin/python" -m compileall -q hostmaster provision >/dev/null || true; }
 
-wanted="$(cat setup.cfg pyproject.toml | sha256sum | cut -d' ' -f1)"
+# The example plugin (contrib/plugins/) is installed too: the tests drive it, and it stays off
+# until its feature is switched on.
+plugins=(contrib/plugins/site_environment)
+wanted="$(cat setup.cfg pyproject.toml "${plugins[@]/%//pyproject.toml}" | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x "$venv/bin/hostmaster" ]; then
     say "$venv is up to date"
     compile_bytecode
     exit 0
 fi
 
-say "installing hostmaster into $venv (pip install -e '.[test]')"
+say "installing hostmaster and its example plugin into $venv (pip install -e '.[test]')"
 # The build backend chatters on stderr even with --quiet; show its output only when pip fails.
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]' >"$log" 2>&1
+if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+    "${plugins[@]/#/--editable=}" >"$log" 2>&1
 then
     cat "$log" >&2
     say "pip could not install the project; read its message above, fix setup.cfg or the" \

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import login_manager
 from ..models import User
-from ..services import users
+from ..services import features, users
 from ..ui import local_target
 from .forms import UserLoginForm
 
@@ -17,6 +17,8 @@ bp = Blueprint("auth", __name__)
 # Pages anyone may see: the login form itself, the stylesheet and script it loads, and the
 # page a disabled site's visitors are sent to.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "public.disabled"}
+# The sign-up form and the password links (hostmaster/signup, hostmaster/account).
+PUBLIC_ENDPOINTS |= {"signup.form", "account.reset", "account.set_password"}
 LOGIN_FAILED = "The user name or password is not right. Check them and try again."
 
 
@@ -31,6 +33,8 @@ def require_login() -> Response | None:
     """Send anonymous visitors to the login form, remembering where they were going."""
     if current_user.is_authenticated or request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    if request.blueprint == "api":
+        return None  # the REST API checks its own tokens (hostmaster/api/views.py)
     if request.path.endswith(".json"):
         abort(401)  # a script polling for data cannot follow a login form
     target = request.full_path.rstrip("?")
@@ -38,20 +42,29 @@ def require_login() -> Response | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> Response | tuple[str, int] | str:
     """Show the login form; on success go where the visitor was going (a local path only)."""
     target = local_target(request.args.get("next")) or url_for("dashboard.index")
     if current_user.is_authenticated:
         return redirect(target)
     form = UserLoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = users.authenticate(form.username.data or "", form.password.data or "")
+        except users.AccountLocked as locked:
+            form.form_errors.append(str(locked))
+            return _login_page(form), 429
         if user is not None:
             login_user(user)
             return redirect(target)
         # One message whether or not the account exists, so the form reveals no user names.
         form.form_errors.append(LOGIN_FAILED)
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: UserLoginForm) -> str:
+    """The login form, with a link to the sign-up form while that feature is on."""
+    return render_template("auth/login.html", form=form, signup_open=features.enabled("signup"))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -51,8 +51,16 @@ def candidates(limit: int) -> list[int]:
     return ids
 
 
-def claim(limit: int, dispatcher_id: str, lease_seconds: float) -> list[int]:
-    """Claim up to ``limit`` tasks for ``dispatcher_id``; returns their ids."""
+def claim(
+    limit: int, dispatcher_id: str, lease_seconds: float, cap: int | None = None
+) -> list[int]:
+    """Claim up to ``limit`` tasks for ``dispatcher_id``; returns their ids.
+
+    With ``cap``, each claim is checked once it is committed: if dispatch was paused meanwhile,
+    or more than ``cap`` tasks now run over all dispatchers (two of them claimed at the same
+    moment), the claim is handed back. So the cap and a pause hold with any number of
+    dispatchers, at the price of an occasional claim given back.
+    """
     claimed: list[int] = []
     if limit <= 0:
         return claimed
@@ -82,9 +90,44 @@ def claim(limit: int, dispatcher_id: str, lease_seconds: float) -> list[int]:
             db.session.rollback()
             continue
         if result.rowcount == 1:  # type: ignore[attr-defined]
+            if cap is not None and not _still_admitted(cap):
+                release(task_id, dispatcher_id)
+                break
             claimed.append(task_id)
     db.session.expire_all()
     return claimed
+
+
+def _still_admitted(cap: int) -> bool:
+    """After a claim: dispatch is not paused and at most ``cap`` tasks run everywhere."""
+    from ..services import dispatch_control
+
+    if dispatch_control.state().paused:
+        return False
+    admitted = running_count() <= cap
+    db.session.commit()  # end the read: the next pass must see other dispatchers' claims
+    return admitted
+
+
+def release(task_id: int, dispatcher_id: str) -> None:
+    """Hand a claimed task that has not started back to the queue, as if never claimed."""
+    db.session.execute(
+        update(Task)
+        .where(
+            Task.id == task_id,
+            Task.dispatcher == dispatcher_id,
+            Task.status == TaskStatus.PROCESSING,
+        )
+        .values(
+            status=TaskStatus.QUEUED,
+            running_key=None,
+            dispatcher="",
+            started_at=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def renew(task_ids: list[int], dispatcher_id: str, lease_seconds: float) -> None:

@@ -19,8 +19,13 @@ from flask import Flask
 
 from ..extensions import db
 from ..models import Task
+from ..queues.runner import run_due_queues
+from ..services import dispatch_control
 from ..services.tasks import add_log
 from . import claim, runner
+
+#: How often the daemon looks for due batch queues (a pass for cron looks every time).
+QUEUE_CHECK_SECONDS = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,7 @@ class Dispatcher:
         self.poll_seconds = float(app.config["DISPATCH_POLL_SECONDS"])
         self.running: dict[int, threading.Thread] = {}
         self.faults = 0
+        self._paused_noted = False
         self.stopping = threading.Event()
         self._changed = threading.Event()
         self._lock = threading.Lock()
@@ -47,6 +53,7 @@ class Dispatcher:
         """End expired tasks, claim up to the free slots, run them all, wait; returns faults."""
         self.end_expired()
         self.start_claimed(self.claim())
+        self.run_queues()
         self.wait()
         return self.faults
 
@@ -55,12 +62,20 @@ class Dispatcher:
         """Keep claiming while slots are free until SIGTERM/SIGINT; then let tasks finish."""
         self._install_signal_handlers()
         last_expiry_check = 0.0
+        last_queue_check = 0.0
+        queues: threading.Thread | None = None
         while not self.stopping.is_set():
             try:
                 if time.monotonic() - last_expiry_check > min(5.0, self.lease_seconds / 3):
                     self.end_expired()
                     last_expiry_check = time.monotonic()
                 self.start_claimed(self.claim())
+                if time.monotonic() - last_queue_check > QUEUE_CHECK_SECONDS and not (
+                    queues is not None and queues.is_alive()
+                ):  # batch queues run beside the task queue, one pass at a time
+                    queues = threading.Thread(target=self.run_queues, daemon=True)
+                    queues.start()
+                    last_queue_check = time.monotonic()
             except Exception:  # the store may be restarting: log, wait, try again
                 log.exception("dispatch pass failed")
                 self.faults += 1
@@ -69,6 +84,8 @@ class Dispatcher:
                 self.stopping.wait(5)
             self._changed.wait(self.poll_seconds)
             self._changed.clear()
+        if queues is not None:
+            queues.join()
         self.wait()
         return 0
 
@@ -83,12 +100,36 @@ class Dispatcher:
 
     # -- parts --------------------------------------------------------------------------------
     def claim(self) -> list[int]:
-        """Claim as many tasks as this dispatcher and the global cap allow."""
+        """Claim as many tasks as the global cap allows; none while dispatch is paused.
+
+        The cap and the pause flag are settings in the store, read on every pass, so an
+        admin's change reaches every dispatcher at once.
+        """
         with self.app.app_context():
+            state = dispatch_control.state()
+            self._note_pause(state.paused)
+            if state.paused:
+                return []
+            self.concurrency = state.concurrency
             with self._lock:
                 mine = len(self.running)
             free = min(self.concurrency - mine, self.concurrency - claim.running_count())
-            return claim.claim(free, self.id, self.lease_seconds)
+            return claim.claim(free, self.id, self.lease_seconds, cap=self.concurrency)
+
+    def _note_pause(self, paused: bool) -> None:
+        """Say in the dispatcher's log when dispatch is paused (once per change, for a daemon)."""
+        if paused and not self._paused_noted:
+            log.warning("dispatch is paused: no task is claimed until `hostmaster resume`")
+        elif not paused and self._paused_noted:
+            log.info("dispatch resumed: claiming tasks again")
+        self._paused_noted = paused
+
+    def run_queues(self) -> None:
+        """Run the due batch queues (hostmaster/queues); a failed queue is logged, not raised."""
+        if self._paused_noted:  # dispatch is paused (as the last claim read): no queue either
+            return
+        for name in run_due_queues(self.app):
+            log.warning("queue %s failed; its last error is on the Queues page", name)
 
     def start_claimed(self, task_ids: list[int]) -> None:
         """Start a thread for each claimed task."""

@@ -9,11 +9,13 @@ from typing import Any
 
 from flask import current_app
 
+from .. import plugins
 from ..extensions import db
-from ..models import Task, TaskLog, TaskStatus, utcnow
+from ..models import Entity, Task, TaskLog, TaskStatus, utcnow
 from ..services import contexts
 from ..services.tasks import add_log, entity_of
 from ..tasks import registry
+from ..tasks.registry import TaskType
 from . import provision_process
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,24 @@ def status_from_log(levels: set[str]) -> TaskStatus:
     return TaskStatus.SUCCESS
 
 
+def payload_for(task: Task, entity: Entity, task_type: TaskType) -> dict[str, Any]:
+    """What provision reads on standard input for ``task``: the contexts of its entity and of
+    the related ones (each once, those referred to first), and the options: the task's
+    arguments, then its type's options, then the plugins'."""
+    found: dict[str, dict[str, Any]] = {}
+    for other in [*task_type.related(task, entity), entity]:
+        for context in contexts.contexts_for(other):
+            found.setdefault(context["name"], context)
+    return {
+        "contexts": list(found.values()),
+        "options": {
+            **(task.arguments or {}),
+            **task_type.options(task, entity),
+            **plugins.task_options(task, entity),
+        },
+    }
+
+
 def run_task(task_id: int, dispatcher_id: str) -> TaskStatus:
     """Run the claimed task ``task_id`` to its end and return its final status."""
     task = db.session.get(Task, task_id)
@@ -41,10 +61,7 @@ def run_task(task_id: int, dispatcher_id: str) -> TaskStatus:
     if entity is None:
         add_log(task, "error", f"The {task.entity_kind} this task works on no longer exists.")
         return finish(task_id, dispatcher_id, None)
-    payload = {
-        "contexts": contexts.contexts_for(entity),
-        "options": {**(task.arguments or {}), **task_type.options(task, entity)},
-    }
+    payload = payload_for(task, entity, task_type)
     argv = [
         *provision_process.provision_argv(current_app.config["PROVISION_COMMAND"]),
         "--root",

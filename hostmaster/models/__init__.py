@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from sqlalchemy.orm import Session, scoped_session
 
+from .api_token import ApiToken
 from .base import (
     Base,
     IntEnumType,
@@ -20,11 +21,13 @@ from .client import Client, ClientUser
 from .context import ContextName
 from .package import Package, PackageInstance
 from .platform import Platform, platform_clients
+from .rate_event import RateEvent
 from .server import SERVICE_TYPES, Server, ServerIP, ServerService
 from .setting import Feature, QueueState, Setting
 from .site import Site, SiteAlias, SiteBackup, SiteStatistic
+from .site_schedule import SiteSchedule
 from .task import Task, TaskLog
-from .user import Role, User, user_roles
+from .user import Role, RolePermission, User, user_roles
 
 Entity = Server | Platform | Site
 
@@ -44,6 +47,7 @@ def load_entity(session: Session | scoped_session[Any], kind: str, entity_id: in
 
 __all__ = [
     "ENTITY_MODELS",
+    "ApiToken",
     "SERVICE_TYPES",
     "Base",
     "Client",
@@ -57,7 +61,9 @@ __all__ = [
     "Platform",
     "PlatformStatus",
     "QueueState",
+    "RateEvent",
     "Role",
+    "RolePermission",
     "Server",
     "ServerIP",
     "ServerService",
@@ -66,6 +72,7 @@ __all__ = [
     "Site",
     "SiteAlias",
     "SiteBackup",
+    "SiteSchedule",
     "SiteStatistic",
     "SiteStatus",
     "Task",

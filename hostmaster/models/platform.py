@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, IntEnumType, PlatformStatus, Timestamp, utcnow
@@ -37,6 +38,8 @@ class Platform(Base):
     core: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: Values of the fields plugins add to its form (hostmaster/hookspecs.py), by field name.
+    plugin_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     web_server: Mapped[Server] = relationship(lazy="joined")
     clients: Mapped[list[Client]] = relationship(secondary=platform_clients)

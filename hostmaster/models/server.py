@@ -61,6 +61,8 @@ class Server(Base):
     )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: Values of the fields plugins add to its form (hostmaster/hookspecs.py), by field name.
+    plugin_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     ip_addresses: Mapped[list[ServerIP]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=ServerIP.id

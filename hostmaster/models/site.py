@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, IntEnumType, SiteStatus, Timestamp, utcnow
@@ -31,6 +32,8 @@ class Site(Base):
     last_cron_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    #: Values of the fields plugins add to its form (hostmaster/hookspecs.py), by field name.
+    plugin_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The one-time login link of the last install or login-reset, offered until it expires
     # or is used once (provision returns it; the site page's "Log in to" link spends it).
     login_link: Mapped[str] = mapped_column(String(2048), default="")

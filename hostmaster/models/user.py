@@ -27,6 +27,21 @@ class Role(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
 
+    permissions: Mapped[list[RolePermission]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class RolePermission(Base):
+    """One permission granted to a role (names as in hostmaster/access.py)."""
+
+    __tablename__ = "role_permission"
+
+    role_id: Mapped[int] = mapped_column(
+        ForeignKey("role.id", ondelete="CASCADE"), primary_key=True
+    )
+    permission: Mapped[str] = mapped_column(String(128), primary_key=True)
+
 
 class User(UserMixin, Base):
     """An account of the web interface; the password is stored only as a salted hash."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
-from ..models import Server
+from ..models import Client, Platform, Server
+from ..services.clients import list_clients
 from ..services.servers import web_servers
 
 
@@ -47,3 +49,21 @@ class PlatformAddForm(FlaskForm):
         """The server picked in the form (the service checks that it can publish platforms)."""
         chosen = self.web_server.data
         return db.session.get(Server, chosen) if isinstance(chosen, int) else None
+
+
+class PlatformClientsForm(FlaskForm):
+    """The clients a platform is limited to; none checked: open to every client."""
+
+    clients = SelectMultipleField("Clients", coerce=int, validate_choice=True,
+                                  widget=ListWidget(prefix_label=False),
+                                  option_widget=CheckboxInput())
+    submit = SubmitField("Save")
+
+    def __init__(self, platform: Platform, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("clients", [c.id for c in platform.clients])
+        super().__init__(*args, **kwargs)
+        self.clients.choices = [(c.id, c.name) for c in list_clients()]
+
+    def chosen_clients(self) -> list[Client]:
+        """The clients checked."""
+        return [c for c in list_clients() if c.id in (self.clients.data or [])]

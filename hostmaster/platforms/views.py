@@ -6,12 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from .. import access
 from ..models import Platform
+from ..plugin_forms import plugin_values, with_plugin_fields
 from ..services import contexts, inventory_queries, platforms, task_queries, tasks
 from ..services.errors import ValidationError
 from ..ui import apply_errors
-from .forms import PlatformAddForm
+from .forms import PlatformAddForm, PlatformClientsForm
 
 bp = Blueprint("platforms", __name__, url_prefix="/platforms")
 
@@ -19,13 +20,15 @@ bp = Blueprint("platforms", __name__, url_prefix="/platforms")
 @bp.route("")
 def index() -> str:
     """Every platform that is not deleted, with its application, web server and site count."""
-    return render_template("platforms/list.html", rows=platforms.list_platforms())
+    return render_template("platforms/list.html",
+                           rows=platforms.list_platforms(viewer=current_user))
 
 
 @bp.route("/add", methods=["GET", "POST"])
 def add() -> Response | str:
     """Register a platform; its verify task is queued."""
-    form = PlatformAddForm()
+    access.require("create platform")
+    form = with_plugin_fields(PlatformAddForm, "platform", editing=False)()
     if form.validate_on_submit():
         try:
             platform = platforms.create_platform(
@@ -33,6 +36,7 @@ def add() -> Response | str:
                 form.root.data or "",
                 form.chosen_server(),
                 makefile=(form.makefile.data or "").strip(),
+                plugin_fields=plugin_values(form),
                 user=current_user._get_current_object(),
             )
         except ValidationError as error:
@@ -46,13 +50,14 @@ def add() -> Response | str:
 @bp.route("/<int:entity_id>")
 def show(entity_id: int) -> str:
     """A platform's summary, its tasks and their history."""
-    platform = db.get_or_404(Platform, entity_id)
+    platform = access.get_or_404(Platform, entity_id)
     return render_template(
         "platforms/show.html",
         platform=platform,
         context_name=contexts.name_of(platform),
-        available=tasks.available_tasks(platform),
-        history=task_queries.history_of(platform),
+        available=[row for row in tasks.available_tasks(platform)
+                   if access.may_run(current_user, row[0], platform)],
+        history=access.visible_tasks(task_queries.history_of(platform), current_user),
         kind_counts=inventory_queries.package_kind_counts("platform", platform.id),
     )
 
@@ -60,7 +65,8 @@ def show(entity_id: int) -> str:
 @bp.route("/<int:entity_id>/packages")
 def packages(entity_id: int) -> str:
     """The Packages tab: the modules, themes, profiles and plugins found on the platform."""
-    platform = db.get_or_404(Platform, entity_id)
+    access.require("view package")
+    platform = access.get_or_404(Platform, entity_id)
     kind = request.args.get("kind") or None
     return render_template(
         "platforms/packages.html",
@@ -68,4 +74,24 @@ def packages(entity_id: int) -> str:
         kind=kind,
         kind_counts=inventory_queries.package_kind_counts("platform", platform.id),
         packages=inventory_queries.platform_packages(platform.id, kind),
+    )
+
+
+@bp.route("/<int:entity_id>/clients", methods=["GET", "POST"])
+def clients(entity_id: int) -> Response | str:
+    """The clients the platform is limited to: only their users see it and put sites on it."""
+    platform = access.get_or_404(Platform, entity_id, action="edit")
+    form = PlatformClientsForm(platform)
+    if form.validate_on_submit():
+        chosen = form.chosen_clients()
+        platforms.limit_to_clients(platform, chosen)
+        names = ", ".join(c.name for c in chosen)
+        flash(f"{platform.name} is limited to {names}." if chosen
+              else f"{platform.name} is open to every client.", "success")
+        return redirect(url_for("platforms.show", entity_id=platform.id))
+    return render_template(
+        "platforms/clients.html",
+        platform=platform,
+        form=form,
+        kind_counts=inventory_queries.package_kind_counts("platform", platform.id),
     )

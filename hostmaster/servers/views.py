@@ -6,8 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from .. import access
 from ..models import Server
+from ..plugin_forms import plugin_values, with_plugin_fields
 from ..services import contexts, servers, task_queries, tasks
 from ..services.errors import ValidationError
 from ..ui import apply_errors
@@ -19,13 +20,15 @@ bp = Blueprint("servers", __name__, url_prefix="/servers")
 @bp.route("")
 def index() -> str:
     """Every server that is not deleted, with its services and status."""
+    access.require("view server")
     return render_template("servers/list.html", servers=servers.list_servers())
 
 
 @bp.route("/add", methods=["GET", "POST"])
 def add() -> Response | str:
     """Register a server; its verify task is queued."""
-    form = ServerAddForm()
+    access.require("create server")
+    form = with_plugin_fields(ServerAddForm, "server", editing=False)()
     if form.validate_on_submit():
         try:
             server = servers.create_server(
@@ -33,6 +36,7 @@ def add() -> Response | str:
                 human_name=form.human_name.data or "",
                 ip_addresses=form.ip_list(),
                 services=form.services(),
+                plugin_fields=plugin_values(form),
                 user=current_user._get_current_object(),
             )
         except ValidationError as error:
@@ -46,11 +50,12 @@ def add() -> Response | str:
 @bp.route("/<int:entity_id>")
 def show(entity_id: int) -> str:
     """A server's settings (never its database password), its tasks and their history."""
-    server = db.get_or_404(Server, entity_id)
+    server = access.get_or_404(Server, entity_id)
     return render_template(
         "servers/show.html",
         server=server,
         context_name=contexts.name_of(server),
-        available=tasks.available_tasks(server),
-        history=task_queries.history_of(server),
+        available=[row for row in tasks.available_tasks(server)
+                   if access.may_run(current_user, row[0], server)],
+        history=access.visible_tasks(task_queries.history_of(server), current_user),
     )

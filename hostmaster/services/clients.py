@@ -1,20 +1,263 @@
-"""Clients: until the clients issue, every site belongs to one default client made on first use."""
+"""Clients: create and edit them (a sanitised unique short name, the users allowed on them),
+the account made for a new client and its welcome mail, and the default client of sites
+made before any client existed."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Client, Role, User, user_roles
+from ..models import Client, ClientUser, Role, Site, SiteStatus, User, user_roles
+from . import accounts, settings, users
+from .errors import ValidationError
 
 DEFAULT_UNAME = "default"
 DEFAULT_NAME = "Default client"
 FALLBACK_EMAIL = "admin@localhost.localdomain"
+UNAME_LENGTH = 16
+CLIENT_ROLE = "client"
+
+# The client settings (Setting rows) and their values until an admin changes them.
+SETTING_DEFAULTS: dict[str, Any] = {
+    # Put before every short name made from a client's name (the original's uname prefix).
+    "client_uname_prefix": "",
+    # A new client with no users gets an account of its own (role "client").
+    "client_create_user": True,
+    # That account is mailed a link to set its password, with this subject and body.
+    "client_welcome_mail": True,
+    "client_welcome_subject": "Your Hostmaster account $username",
+    "client_welcome_body": (
+        "Hello $name,\n\n"
+        "An account on Hostmaster has been made for $client: your user name is $username.\n"
+        "Set your password with this link within $hours hours; the link works once:\n"
+        "$link\n"
+    ),
+}
+TEMPLATE_PLACEHOLDERS = "$name, $client, $username, $link, $hours"
 
 
-def list_clients() -> list[Client]:
-    """Every client, by name."""
-    return list(db.session.scalars(select(Client).order_by(Client.name)))
+def setting(name: str) -> Any:
+    """A client setting's value, or its default."""
+    value = settings.get(name)
+    return SETTING_DEFAULTS[name] if value is None else value
+
+
+@dataclass
+class ClientSpec:
+    """What the client form says; an empty ``uname`` is made from the name."""
+
+    name: str
+    email: str
+    email_confirm: str
+    organisation: str = ""
+    uname: str = ""
+    usernames: list[str] = field(default_factory=list)
+
+
+def list_clients(*, viewer: Any = None) -> list[Client]:
+    """Every client by name (only those ``viewer`` may see, when given)."""
+    query = select(Client).order_by(Client.name)
+    if viewer is not None:
+        from .. import access
+
+        query = access.visible(query, Client, viewer)
+    return list(db.session.scalars(query))
+
+
+def site_counts() -> dict[int, int]:
+    """How many sites that are not deleted each client owns."""
+    rows = db.session.execute(
+        select(Site.client_id, func.count())
+        .where(Site.status != SiteStatus.DELETED)
+        .group_by(Site.client_id)
+    )
+    return {client_id: count for client_id, count in rows if client_id is not None}
+
+
+def sites_of(client: Client) -> list[Site]:
+    """The client's sites that are not deleted, by domain."""
+    return list(
+        db.session.scalars(
+            select(Site)
+            .where(Site.client_id == client.id, Site.status != SiteStatus.DELETED)
+            .order_by(Site.uri)
+        )
+    )
+
+
+def sanitise_uname(text: str) -> str:
+    """A short name: lower-case letters and digits only, at most 16 characters."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())[:UNAME_LENGTH]
+
+
+def free_uname(name: str) -> str:
+    """A short name made from ``name`` (with the prefix setting) that no client has yet."""
+    base = sanitise_uname(str(setting("client_uname_prefix")) + name) or "client"
+    candidate, number = base, 1
+    while _uname_owner(candidate) is not None:
+        number += 1
+        suffix = str(number)
+        candidate = base[: UNAME_LENGTH - len(suffix)] + suffix
+    return candidate
+
+
+def _uname_owner(uname: str) -> int | None:
+    return db.session.scalar(select(Client.id).where(Client.uname == uname))
+
+
+def _check(spec: ClientSpec, client: Client | None) -> tuple[dict[str, list[str]], list[User]]:
+    """Every reason the spec cannot be saved, by form field, and the users it names."""
+    errors: dict[str, list[str]] = {}
+    spec.name, spec.organisation = spec.name.strip(), spec.organisation.strip()
+    spec.email = spec.email.strip()
+    if not spec.name:
+        errors["name"] = ["Enter the client's name, e.g. Jane Doe or Example Ltd."]
+    elif len(spec.name) > 255:
+        errors["name"] = ["A client's name has at most 255 characters."]
+    if len(spec.organisation) > 255:
+        errors["organisation"] = ["An organisation's name has at most 255 characters."]
+    problem = users.check_email(spec.email)
+    if problem:
+        errors["email"] = [problem]
+    elif spec.email != spec.email_confirm.strip():
+        errors["email_confirm"] = ["The two addresses differ; type the same address twice."]
+    typed = spec.uname.strip()
+    if typed:
+        spec.uname = sanitise_uname(typed)
+        owner = _uname_owner(spec.uname) if spec.uname else None
+        if not spec.uname:
+            errors["uname"] = ["A short name needs at least one letter or digit."]
+        elif owner is not None and (client is None or owner != client.id):
+            errors["uname"] = [f"The short name {spec.uname} is taken; choose another."]
+    elif client is not None:
+        spec.uname = client.uname
+    found: list[User] = []
+    missing: list[str] = []
+    for name in dict.fromkeys(n.strip() for n in spec.usernames if n.strip()):
+        user = users.by_username(name)
+        if user is None:
+            missing.append(name)
+        else:
+            found.append(user)
+    if missing:
+        errors["usernames"] = [f"No account is called {', '.join(missing)}; check the names."]
+    return errors, found
+
+
+def create_client(spec: ClientSpec, *, commit: bool = True) -> tuple[Client, User | None]:
+    """Create a client; with no users named and the setting on, also an account for it (role
+    "client", no password until it is set through the welcome mail's link).
+
+    Returns the client and the account made for it (None when none was). Raises
+    ValidationError, having written nothing, on bad input.
+    """
+    errors, allowed = _check(spec, None)
+    if errors:
+        raise ValidationError(errors)
+    client = Client(
+        name=spec.name,
+        organisation=spec.organisation,
+        email=spec.email,
+        uname=spec.uname or free_uname(spec.name),
+    )
+    db.session.add(client)
+    made: User | None = None
+    if not allowed and setting("client_create_user"):
+        made = users.create_user(
+            users.free_username(spec.email), spec.email, None, roles=[CLIENT_ROLE], commit=False
+        )
+        allowed = [made]
+    client.users = [ClientUser(user=user) for user in allowed]
+    if commit:
+        db.session.commit()
+    return client, made
+
+
+def update_client(client: Client, spec: ClientSpec) -> Client:
+    """Change a client's name, organisation, e-mail, short name and users (and commit)."""
+    errors, allowed = _check(spec, client)
+    if errors:
+        raise ValidationError(errors)
+    client.name, client.organisation, client.email = spec.name, spec.organisation, spec.email
+    client.uname = spec.uname
+    kept = {row.user_id: row for row in client.users}
+    client.users = [kept.get(user.id) or ClientUser(user=user) for user in allowed]
+    db.session.commit()
+    return client
+
+
+def delete_client(client: Client) -> None:
+    """Delete a client that owns no site (deleted sites move to the default client)."""
+    if client.uname == DEFAULT_UNAME:
+        raise ValidationError("The default client cannot be deleted: sites fall back to it.")
+    if sites_of(client):
+        raise ValidationError(
+            f"{client.name} still owns sites; delete them or give them to another client "
+            "first.")
+    gone = db.session.scalars(select(Site).where(Site.client_id == client.id))
+    fallback = default_client()
+    for site in gone:
+        site.client = fallback
+    db.session.delete(client)
+    db.session.commit()
+
+
+def send_welcome(client: Client, user: User, **values: str) -> str | None:
+    """Mail ``user`` the client welcome (with a password link) when the setting is on; None
+    when sent or not wanted, else a sentence saying what went wrong."""
+    if not setting("client_welcome_mail"):
+        return None
+    return accounts.send_password_mail(
+        user,
+        str(setting("client_welcome_subject")),
+        str(setting("client_welcome_body")),
+        name=client.name,
+        client=client.name,
+        **values,
+    )
+
+
+def settings_errors(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Every reason the client settings in ``values`` cannot be stored, by setting name."""
+    errors: dict[str, list[str]] = {}
+    prefix = str(values.get("client_uname_prefix", ""))
+    if prefix and sanitise_uname(prefix) != prefix:
+        errors["client_uname_prefix"] = ["A prefix has only lower-case letters and digits."]
+    for name in ("client_welcome_subject", "client_welcome_body"):
+        if name in values and not str(values[name]).strip():
+            errors[name] = ["Write the mail's text (or switch the welcome mail off)."]
+    body = str(values.get("client_welcome_body", "$link"))
+    if body.strip() and "$link" not in body and "${link}" not in body:
+        errors.setdefault("client_welcome_body", []).append(
+            "The mail must contain $link: without it nobody can set a password.")
+    return errors
+
+
+def save_settings(values: dict[str, Any]) -> None:
+    """Store the client settings given (names from SETTING_DEFAULTS) and commit."""
+    errors = settings_errors(values)
+    if errors:
+        raise ValidationError(errors)
+    for name, value in values.items():
+        if name in SETTING_DEFAULTS:
+            settings.put(name, value)
+    db.session.commit()
+
+
+def clients_of(user: User) -> list[Client]:
+    """The clients ``user`` may act for."""
+    return list(
+        db.session.scalars(
+            select(Client)
+            .join(ClientUser, ClientUser.client_id == Client.id)
+            .where(ClientUser.user_id == user.id)
+            .order_by(Client.name)
+        )
+    )
 
 
 def _admin_email(user: User | None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, select
 
+from .. import plugins
 from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
 from .errors import ValidationError
@@ -109,6 +110,7 @@ def server_properties(server: Server) -> dict[str, Any]:
             if service.db_password:
                 props["db_passwd"] = service.db_password
         props.update({key: value for key, value in (service.options or {}).items() if value})
+    props.update(plugins.context_properties(server))
     return props
 
 
@@ -124,6 +126,7 @@ def platform_properties(platform: Platform) -> dict[str, Any]:
         props["server"] = name_of(master)
     if platform.makefile:
         props["makefile"] = platform.makefile
+    props.update(plugins.context_properties(platform))
     return props
 
 
@@ -172,4 +175,5 @@ def site_properties(site: Site) -> dict[str, Any]:
         props["db_server"] = name_of(site.db_server)
     if site.profile:
         props["profile"] = site.profile
+    props.update(plugins.context_properties(site))
     return {key: value for key, value in props.items() if value != ""}

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from sqlalchemy import func, select
 
+from .. import access
 from ..extensions import db
 from ..models import Package, PackageInstance, Platform, Server, Site
 from .packages import instances_of
 
 
-def status_counts(model: type[Server] | type[Platform] | type[Site]) -> dict[enum.IntEnum, int]:
-    """How many servers, platforms or sites are in each status (only statuses that occur)."""
-    rows = db.session.execute(select(model.status, func.count(model.id)).group_by(model.status))
+def status_counts(
+    model: type[Server] | type[Platform] | type[Site], *, viewer: Any = None
+) -> dict[enum.IntEnum, int]:
+    """How many servers, platforms or sites are in each status (only statuses that occur);
+    only those ``viewer`` may see, when given."""
+    query = select(model.status, func.count(model.id)).group_by(model.status)
+    if viewer is not None:
+        query = access.visible(query, model, viewer)
+    rows = db.session.execute(query)
     return {status: count for status, count in sorted(rows, key=lambda row: -int(row[0]))}
 
 

@@ -1,4 +1,5 @@
-"""Mail to people: the welcome mail of a new site, sent through the SMTP settings."""
+"""Mail to people (the welcome mail of a new site, account mails), sent through the SMTP
+settings."""
 
 from __future__ import annotations
 
@@ -33,15 +34,33 @@ def send_welcome(site: Site, login_link: str) -> str | None:
     to = site.client.email if site.client is not None else ""
     if not to:
         return f"The welcome mail of {site.uri} was not sent: its client has no e-mail address."
+    problem = deliver(welcome_message(site, login_link, to))
+    if problem:
+        return f"The welcome mail {problem}, then send the site's login link by hand."
+    return None
+
+
+def message(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text mail from the ``mail_from`` setting."""
+    mail = EmailMessage()
+    mail["Subject"] = subject
+    mail["From"] = str(settings.get("mail_from"))
+    mail["To"] = to
+    mail.set_content(body)
+    return mail
+
+
+def deliver(mail: EmailMessage) -> str | None:
+    """Send ``mail`` through the SMTP settings; None when sent, else the end of a sentence
+    ("to x could not be sent ... Check ...") for the caller to complete."""
     host = str(settings.get("smtp_host") or "localhost")
     port = int(settings.get("smtp_port") or 25)
     try:
         with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT) as smtp:
-            smtp.send_message(welcome_message(site, login_link, to))
+            smtp.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
         return (
-            f"The welcome mail to {to} could not be sent through {host}:{port} ({exc}). "
-            "Check the settings smtp_host and smtp_port, then send the site's login link "
-            "by hand."
+            f"to {mail['To']} could not be sent through {host}:{port} ({exc}). "
+            "Check the settings smtp_host and smtp_port"
         )
     return None

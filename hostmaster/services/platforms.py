@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
+from .. import access, plugins
 from ..extensions import db
-from ..models import Platform, PlatformStatus, Server, ServerStatus, Site, SiteStatus, User
+from ..models import Client, Platform, PlatformStatus, Server, ServerStatus, Site, SiteStatus, User
 from . import contexts, tasks
 from .errors import ValidationError
 from .validation import check_absolute_path, check_name
@@ -17,6 +20,7 @@ def create_platform(
     web_server: Server | None,
     *,
     makefile: str = "",
+    plugin_fields: dict[str, str] | None = None,
     user: User | None = None,
 ) -> Platform:
     """Register a platform, give it its context name and queue its verify.
@@ -49,6 +53,7 @@ def create_platform(
         errors["web_server"] = [f"{web_server.title} has no web service."]
     if makefile and check_absolute_path(makefile) and not makefile.startswith("https://"):
         errors["makefile"] = ["A makefile is an absolute path or an https:// address."]
+    errors.update(plugins.check_field_values("platform", plugin_fields or {}))
     if not errors:
         context_name = contexts.suggested_name(Platform(name=name))
         if contexts.entity_for(context_name) is not None:
@@ -63,6 +68,7 @@ def create_platform(
         makefile=makefile,
         web_server=web_server,
         status=PlatformStatus.QUEUED,
+        plugin_fields=plugin_fields or {},
     )
     db.session.add(platform)
     try:
@@ -76,16 +82,26 @@ def create_platform(
     return platform
 
 
-def list_platforms() -> list[tuple[Platform, int]]:
-    """Platforms that are not deleted, each with its number of sites that are not deleted."""
-    site_count = (
-        select(func.count(Site.id))
-        .where(Site.platform_id == Platform.id, Site.status != SiteStatus.DELETED)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
+def list_platforms(*, viewer: Any = None) -> list[tuple[Platform, int]]:
+    """Platforms that are not deleted, each with its number of sites that are not deleted
+    (only the platforms and sites ``viewer`` may see, when given)."""
+    counted = select(func.count(Site.id)).where(
+        Site.platform_id == Platform.id, Site.status != SiteStatus.DELETED)
+    if viewer is not None:
+        counted = access.visible(counted, Site, viewer)
+    site_count = counted.scalar_subquery()
+    query = (
         select(Platform, site_count)
         .where(Platform.status != PlatformStatus.DELETED)
         .order_by(Platform.name)
     )
+    if viewer is not None:
+        query = access.visible(query, Platform, viewer)
+    rows = db.session.execute(query)
     return [(platform, count) for platform, count in rows]
+
+
+def limit_to_clients(platform: Platform, clients: list[Client]) -> None:
+    """Limit ``platform`` to ``clients`` (none: open to every client) and commit."""
+    platform.clients = list(clients)
+    db.session.commit()

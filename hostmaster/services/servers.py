@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import plugins
 from ..extensions import db
 from ..models import SERVICE_TYPES, Server, ServerIP, ServerService, ServerStatus, User
 from . import contexts, tasks
@@ -29,7 +30,8 @@ class ServiceSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_services(services: dict[str, ServiceSpec]) -> dict[str, list[str]]:
+def check_services(services: dict[str, ServiceSpec]) -> dict[str, list[str]]:
+    """Field errors of a server's services (empty when they are fine)."""
     errors: dict[str, list[str]] = {}
     for name, spec in services.items():
         if name not in SERVICE_TYPES:
@@ -59,6 +61,7 @@ def create_server(
     ip_addresses: list[str] | tuple[str, ...] = (),
     services: dict[str, ServiceSpec] | None = None,
     master: bool = False,
+    plugin_fields: dict[str, str] | None = None,
     user: User | None = None,
 ) -> Server:
     """Register a server, give it its context name and queue its verify.
@@ -76,16 +79,18 @@ def create_server(
     bad_ips = [p for p in (check_ip_address(ip) for ip in ip_addresses) if p]
     if bad_ips:
         errors["ip_addresses"] = bad_ips
-    errors.update(_check_services(services))
+    errors.update(check_services(services))
+    errors.update(plugins.check_field_values("server", plugin_fields or {}))
     if master and contexts.master_server() is not None:
         errors.setdefault("hostname", []).append("There is already a master server.")
     if errors:
         raise ValidationError(errors)
 
-    server = Server(hostname=hostname, human_name=human_name.strip(), status=ServerStatus.QUEUED)
+    server = Server(hostname=hostname, human_name=human_name.strip(), status=ServerStatus.QUEUED,
+                    plugin_fields=plugin_fields or {})
     server.ip_addresses = [ServerIP(address=ip) for ip in dict.fromkeys(ip_addresses)]
     server.services = [
-        _service_row(name, spec) for name, spec in services.items() if spec.type != "null"
+        service_row(name, spec) for name, spec in services.items() if spec.type != "null"
     ]
     db.session.add(server)
     try:
@@ -99,7 +104,7 @@ def create_server(
     return server
 
 
-def _service_row(name: str, spec: ServiceSpec) -> ServerService:
+def service_row(name: str, spec: ServiceSpec) -> ServerService:
     """The stored row for a service spec."""
     return ServerService(
         service=name,

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 
 from ..extensions import db
 from ..models import PackageInstance, Site, SiteBackup, SiteStatus, utcnow
-from . import contexts
+from . import contexts, packages
 
 LOGIN_LINK_LIFETIME = timedelta(hours=24)
 
@@ -42,6 +42,20 @@ def spend_login_link(site: Site) -> str | None:
 def site_url(site: Site) -> str:
     """The address of the site itself."""
     return f"http://{site.uri}/"
+
+
+def store_verified(site: Site, result: dict[str, Any]) -> None:
+    """What a verify, install or import found: database name, cron key and packages."""
+    site.verified_at = utcnow()
+    if result.get("db_name"):
+        site.db_name = str(result["db_name"])[:64]
+    if result.get("cron_key"):
+        site.cron_key = str(result["cron_key"])[:128]
+    for key in ("profile", "language"):
+        if result.get(key):
+            setattr(site, key, str(result[key])[: 64 if key == "profile" else 12])
+    if "packages" in result:
+        packages.sync("site", site.id, list(result.get("packages") or []))
 
 
 def record_backup(site: Site, result: dict[str, Any], description: str) -> SiteBackup | None:

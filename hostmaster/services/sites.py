@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
+from .. import access, plugins
 from ..extensions import db
 from ..models import (
     Client,
@@ -40,6 +42,7 @@ class SiteSpec:
     db_server: Server | None = None
     aliases: list[str] = field(default_factory=list)
     redirection: bool = False
+    plugin_fields: dict[str, str] = field(default_factory=dict)
 
 
 def profiles_by_platform() -> dict[int, list[str]]:
@@ -114,6 +117,7 @@ def _check_new_site(spec: SiteSpec) -> dict[str, list[str]]:
         alias_problems = check_aliases(spec.aliases, spec.uri)
         if alias_problems:
             errors["aliases"] = alias_problems
+    errors.update(plugins.check_field_values("site", spec.plugin_fields))
     return errors
 
 
@@ -137,6 +141,7 @@ def create_site(spec: SiteSpec, *, user: User | None = None) -> Site:
             profile=spec.profile,
             language=spec.language,
             status=SiteStatus.QUEUED,
+            plugin_fields=spec.plugin_fields,
         )
         site.aliases = _alias_rows(spec.aliases, spec.redirection)
         db.session.add(site)
@@ -160,12 +165,14 @@ def update_site(
     client: Client | None,
     aliases: list[str],
     redirection: bool,
+    plugin_fields: dict[str, str] | None = None,
     user: User | None = None,
 ) -> Site:
-    """Change a site's client and aliases (all that may change after creation); queues verify
-    when the site's state allows it. Raises ValidationError, having written nothing."""
+    """Change a site's client, aliases and plugin fields (all that may change after creation);
+    queues verify when the site's state allows it. Raises ValidationError, having written
+    nothing."""
     aliases = [normalise(a) for a in aliases]
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = plugins.check_field_values("site", plugin_fields or {})
     if client is None:
         errors["client"] = ["Choose the client that owns the site."]
     problems = check_aliases(aliases, site.uri, ignore_site_id=site.id)
@@ -177,6 +184,8 @@ def update_site(
         raise ValidationError(errors)
     try:
         site.client = client
+        if plugin_fields:
+            site.plugin_fields = {**(site.plugin_fields or {}), **plugin_fields}
         kept = {a.alias: a for a in site.aliases}
         site.aliases = [kept.get(alias) or SiteAlias(alias=alias) for alias in aliases]
         for row in site.aliases:
@@ -215,9 +224,12 @@ def import_found_sites(platform: Platform, uris: Iterable[str]) -> list[Site]:
     return found
 
 
-def list_sites(status: SiteStatus | None = None) -> list[Site]:
-    """Sites by uri: those of one status, or every site that is not deleted."""
+def list_sites(status: SiteStatus | None = None, *, viewer: Any = None) -> list[Site]:
+    """Sites by uri: those of one status, or every site that is not deleted (only those
+    ``viewer`` may see, when given)."""
     query = select(Site).order_by(Site.uri)
+    if viewer is not None:
+        query = access.visible(query, Site, viewer)
     if status is None:
         query = query.where(Site.status != SiteStatus.DELETED)
     else:

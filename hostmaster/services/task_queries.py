@@ -8,15 +8,20 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from .. import access
 from ..extensions import db
 from ..models import ENTITY_MODELS, Entity, Task, TaskStatus
 from ..tasks import registry
 
 
-def status_counts() -> dict[TaskStatus, int]:
-    """How many tasks are in each status; every status is present, zero when it has none."""
+def status_counts(*, viewer: Any = None) -> dict[TaskStatus, int]:
+    """How many tasks are in each status; every status is present, zero when it has none.
+    Only the tasks ``viewer`` may see are counted, when given."""
     counts = dict.fromkeys(TaskStatus, 0)
-    rows = db.session.execute(select(Task.status, func.count(Task.id)).group_by(Task.status))
+    query = select(Task.status, func.count(Task.id)).group_by(Task.status)
+    if viewer is not None:
+        query = access.visible(query, Task, viewer)
+    rows = db.session.execute(query)
     counts.update({TaskStatus(status): count for status, count in rows})
     return counts
 

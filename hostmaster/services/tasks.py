@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import (
@@ -19,6 +19,7 @@ from ..models import (
     utcnow,
 )
 from ..tasks import registry
+from . import features
 from .errors import TaskNotAvailable
 
 PENDING = (TaskStatus.QUEUED, TaskStatus.PROCESSING)
@@ -49,6 +50,10 @@ def why_unavailable(entity: Entity, type_name: str) -> str | None:
         task_type = registry.get(entity.entity_kind, type_name)
     except KeyError:
         return f"There is no '{type_name}' task for a {entity.entity_kind}."
+    if task_type.feature and not features.enabled(task_type.feature):
+        title = features.known().get(task_type.feature)
+        name = title.title if title is not None else task_type.feature
+        return f"The {name} feature is switched off; an administrator can switch it on."
     if entity.status in (SiteStatus.DELETED, ServerStatus.DELETED):
         return f"{entity.title} is deleted."
     if not task_type.allow_duplicates and pending_task(entity, type_name) is not None:
@@ -87,7 +92,7 @@ def available_tasks(entity: Entity) -> list[tuple[registry.TaskType, Task | None
     """Each visible task type of ``entity`` with its last task and why it is unavailable."""
     rows = []
     for task_type in registry.types_for(entity):
-        if task_type.hidden:
+        if task_type.hidden or (task_type.feature and not features.enabled(task_type.feature)):
             continue
         last = db.session.scalar(
             select(Task)
@@ -111,13 +116,23 @@ def add_log(task: Task, level: str, message: str) -> TaskLog:
 
 
 def cancel(task: Task) -> None:
-    """Cancel a queued task: it ends as WARNING with a log line, as in the original."""
-    if task.status != TaskStatus.QUEUED:
+    """Cancel a queued task: it ends as WARNING with a log line, as in the original.
+
+    One conditional UPDATE (``WHERE status = QUEUED``), like a claim: a task that a dispatcher
+    claimed a moment ago is refused, never marked cancelled while provision runs it.
+    """
+    done = db.session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.status == TaskStatus.QUEUED)
+        .values(status=TaskStatus.WARNING, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
         raise TaskNotAvailable("Only a queued task can be cancelled.")
-    task.status = TaskStatus.WARNING
-    task.finished_at = utcnow()
     add_log(task, "warning", "Task was cancelled.")
     db.session.commit()
+    db.session.refresh(task)
 
 
 def retry(task: Task, user: User | None = None) -> Task:
@@ -130,9 +145,14 @@ def retry(task: Task, user: User | None = None) -> Task:
     return queue(entity, task.type, dict(task.arguments or {}), user)
 
 
-def recent(limit: int = 5) -> list[Task]:
-    """The newest tasks, for the sidebar's Queues block."""
-    return list(db.session.scalars(select(Task).order_by(Task.id.desc()).limit(limit)))
+def recent(limit: int = 5, *, viewer: Any = None) -> list[Task]:
+    """The newest tasks, for the sidebar's Queues block (those ``viewer`` may see, if given)."""
+    from .. import access
+
+    query = select(Task).order_by(Task.id.desc()).limit(limit)
+    if viewer is not None:
+        query = access.visible(query, Task, viewer)
+    return list(db.session.scalars(query))
 
 
 def log_of(task: Task, after_id: int = 0) -> list[TaskLog]:

@@ -1,59 +1,205 @@
-"""User accounts: create them and check their passwords."""
+"""User accounts: create them, check their passwords (with a lockout after repeated
+failures), and let people change their own password and e-mail."""
 
 from __future__ import annotations
 
 import re
+import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Role, User, utcnow
+from . import rate_limits
 from .errors import ValidationError
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+# An account is locked for the rest of the window after this many failed logins in it.
+LOCKOUT_BUCKET = "login-failure"
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW_SECONDS = 15 * 60
+
+
+class AccountLocked(Exception):
+    """Too many failed logins for an account; ``wait`` is the seconds until it may try again."""
+
+    def __init__(self, wait: int) -> None:
+        self.wait = wait
+        super().__init__(
+            "This account is locked after too many failed logins. Try again in "
+            f"{rate_limits.in_words(wait)}, or reset your password from the login page."
+        )
+
+
+def check_email(email: str) -> str | None:
+    """None when ``email`` looks like an e-mail address, else a sentence saying so."""
+    if not email:
+        return "Enter an e-mail address, e.g. jane@example.com."
+    if len(email) > 254 or not _EMAIL.match(email):
+        return f"'{email[:80]}' is not an e-mail address; enter one like jane@example.com."
+    return None
+
+
+def check_password(password: str, confirm: str | None = None) -> str | None:
+    """None when ``password`` is acceptable (and equals ``confirm`` when given)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"A password has at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"A password has at most {MAX_PASSWORD_LENGTH} characters."
+    if confirm is not None and confirm != password:
+        return "The two passwords differ; type the same password twice."
+    return None
 
 
 def create_user(
-    username: str, email: str, password: str, *, roles: list[str] | None = None
+    username: str,
+    email: str,
+    password: str | None,
+    *,
+    roles: list[str] | None = None,
+    commit: bool = True,
 ) -> User:
-    """Create an account; raises ValidationError, having written nothing, on bad input."""
+    """Create an account; raises ValidationError, having written nothing, on bad input.
+
+    ``password`` None makes an account nobody can log in to until a password is set through
+    a mailed link.
+    """
     errors: dict[str, list[str]] = {}
     if not _USERNAME.match(username):
         errors["username"] = ["A user name has 1 to 64 letters, digits, '.', '_', '@' or '-'."]
-    elif db.session.scalar(select(User.id).where(User.username == username)) is not None:
+    elif username_taken(username):
         errors["username"] = [f"The user name {username} is taken."]
-    if not _EMAIL.match(email):
-        errors["email"] = [f"'{email}' is not an e-mail address."]
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"A password has at least {MIN_PASSWORD_LENGTH} characters."]
+    problem = check_email(email)
+    if problem:
+        errors["email"] = [problem]
+    problem = check_password(password) if password is not None else None
+    if problem:
+        errors["password"] = [problem]
     if errors:
         raise ValidationError(errors)
     user = User(username=username, email=email)
-    user.set_password(password)
+    # No password yet: a random one that is never shown, so no login works until one is set.
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))
     user.roles = [_role(name) for name in roles or []]
     db.session.add(user)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user
+
+
+def username_taken(username: str) -> bool:
+    """Whether an account has this user name (MariaDB compares names without case)."""
+    return db.session.scalar(select(User.id).where(User.username == username)) is not None
+
+
+def free_username(email: str) -> str:
+    """A user name made from the part of ``email`` before the @ that no account has yet
+    (jane, then jane2, jane3 ...)."""
+    local = email.split("@", 1)[0].lower()
+    base = re.sub(r"[^a-z0-9_.-]", "", local).lstrip("._-")[:56] or "user"
+    name, number = base, 1
+    while username_taken(name):
+        number += 1
+        name = f"{base}{number}"
+    return name
 
 
 def _role(name: str) -> Role:
-    role = db.session.scalar(select(Role).where(Role.name == name))
-    if role is None:
-        role = Role(name=name)
-        db.session.add(role)
-    return role
+    from . import permissions  # a built-in role starts with its default grants
+
+    return permissions.role(name)
+
+
+def _lockout_key(username: str) -> str:
+    # Counted by the name typed, so that unknown names lock the same way (nothing is revealed).
+    return username.strip().lower()
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; records the time of the login."""
+    """The active user with these credentials, or None; records the time of the login.
+
+    Raises AccountLocked after LOCKOUT_FAILURES failures within the window, even for the
+    right password; a successful login forgets the failures.
+    """
+    key = _lockout_key(username)
+    wait = rate_limits.wait_seconds(
+        LOCKOUT_BUCKET, key, LOCKOUT_FAILURES, LOCKOUT_WINDOW_SECONDS
+    )
+    if wait:
+        raise AccountLocked(wait)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not user.check_password(password):
+        rate_limits.record(LOCKOUT_BUCKET, key)
         return None
+    rate_limits.clear(LOCKOUT_BUCKET, key)
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+def set_password(user: User, password: str, confirm: str) -> None:
+    """Give ``user`` a new password (and commit); raises ValidationError on a bad one.
+
+    Setting a password also lifts a lockout: whoever holds the mailed link owns the account.
+    """
+    problem = check_password(password, confirm)
+    if problem:
+        raise ValidationError.field("password", problem)
+    user.set_password(password)
+    rate_limits.clear(LOCKOUT_BUCKET, _lockout_key(user.username))
+    db.session.commit()
+
+
+def change_password(user: User, current: str, password: str, confirm: str) -> None:
+    """Change one's own password, proving the current one first."""
+    if not user.check_password(current):
+        raise ValidationError.field(
+            "current_password", "Your current password is not right; type it again.")
+    set_password(user, password, confirm)
+
+
+def change_email(user: User, current: str, email: str, confirm: str) -> None:
+    """Change one's own e-mail address, proving the current password first."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(current):
+        errors["current_password"] = ["Your current password is not right; type it again."]
+    email = email.strip()
+    problem = check_email(email)
+    if problem:
+        errors["email"] = [problem]
+    elif email != confirm.strip():
+        errors["email_confirm"] = ["The two addresses differ; type the same address twice."]
+    if errors:
+        raise ValidationError(errors)
+    user.email = email
+    db.session.commit()
+
+
+def with_email(email: str) -> list[User]:
+    """The active accounts that use this e-mail address (any case)."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), func.lower(User.email) == wanted)
+            .order_by(User.id)
+        )
+    )
+
+
+def by_username(username: str) -> User | None:
+    """The account called ``username``, or None."""
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def list_users() -> list[User]:
+    """Every account, by user name."""
+    return list(db.session.scalars(select(User).order_by(User.username)))
 
 
 def get(user_id: int) -> User | None:

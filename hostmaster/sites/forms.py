@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 
+from .. import access
 from ..extensions import db
 from ..models import Client, Platform, Server, Site
-from ..services import clients, sites
+from ..plugin_forms import plugin_values
+from ..services import clients, features, sites
 from ..services.site_domains import parse_aliases
 
 
@@ -21,7 +24,7 @@ def _chosen_id(value: object) -> int | None:
 
 
 def _client_choices() -> list[SelectChoice]:
-    found = clients.list_clients()
+    found = [c for c in clients.list_clients() if access.may_use_client(current_user, c)]
     if not found:
         return [SelectChoice("", "Default client (created with the site)")]
     return [SelectChoice(str(c.id), c.name) for c in found]
@@ -44,8 +47,14 @@ class _SiteClientAliases(FlaskForm):
         chosen = self.client.data
         return db.session.get(Client, chosen) if isinstance(chosen, int) else None
 
+    #: The site's aliases as stored (a new site has none); kept while the feature is off.
+    kept_aliases: tuple[str, ...] = ()
+
     def alias_list(self) -> list[str]:
-        """The aliases typed, one per line."""
+        """The aliases typed, one per line; while the site aliases feature is off, the
+        site's own aliases, whatever was sent."""
+        if not features.enabled("site_aliases"):
+            return list(self.kept_aliases)
         return parse_aliases(self.aliases.data or "")
 
 
@@ -68,7 +77,8 @@ class SiteAddForm(_SiteClientAliases):
         super().__init__(*args, **kwargs)
         self.client.choices = _client_choices()
         profiles = sites.profiles_by_platform()
-        offered = sites.offered_platforms()
+        offered = [p for p in sites.offered_platforms()
+                   if access.may_use_platform(current_user, p)]
         every = sorted({name for p in offered for name in profiles.get(p.id, [])})
         self.profile.choices = [SelectChoice("", "The platform's default")] + [
             SelectChoice(name, name) for name in every
@@ -97,6 +107,7 @@ class SiteAddForm(_SiteClientAliases):
             db_server=db.session.get(Server, server) if isinstance(server, int) else None,
             aliases=self.alias_list(),
             redirection=bool(self.redirection.data),
+            plugin_fields=plugin_values(self),
         )
 
 
@@ -112,3 +123,6 @@ class SiteEditForm(_SiteClientAliases):
         kwargs.setdefault("redirection", any(a.redirection for a in site.aliases))
         super().__init__(*args, **kwargs)
         self.client.choices = _client_choices()
+        self.kept_aliases = tuple(a.alias for a in site.aliases)
+        if not features.enabled("site_aliases"):
+            self.redirection.data = any(a.redirection for a in site.aliases)

@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import Length
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from ..models import TaskStatus
 
@@ -62,3 +69,26 @@ class TaskBackupForm(TaskConfirmForm):
         """``description`` when one was given."""
         text = (self.description.data or "").strip()
         return {"description": text} if text else {}
+
+
+class DispatchSettingsForm(FlaskForm):
+    """How many tasks may run at once over every dispatcher."""
+
+    concurrency = IntegerField(
+        "Tasks running at once",
+        validators=[
+            InputRequired(message="Give the number of tasks that may run at once."),
+            NumberRange(min=1, max=64, message="Give a whole number from 1 to 64."),
+        ],
+        description="Over all dispatchers together; never two tasks on one entity at once.",
+    )
+    retention_days = IntegerField(
+        "Keep finished tasks for (days)",
+        validators=[
+            InputRequired(message="Give a number of days (0 keeps finished tasks forever)."),
+            NumberRange(min=0, max=3650, message="Give a whole number of days from 0 to 3650."),
+        ],
+        description="The garbage queue then removes them with their logs, except each "
+        "entity's newest task of each type; tasks of deleted sites go in any case.",
+    )
+    submit = SubmitField("Save")

@@ -137,3 +137,6 @@ register(
         on_success=_deleted,
     )
 )
+
+# "Migrate sites" lives in its own module (a dialog of two steps that queues site tasks).
+from . import platform_migrate  # noqa: E402,F401  (registration happens on import)

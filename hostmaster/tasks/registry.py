@@ -30,7 +30,12 @@ class TaskType:
     on a deleted entity; not queued while the same task is pending, unless
     ``allow_duplicates``); the dispatcher never runs two tasks at once on one entity.
     ``form`` is the Flask-WTF form class of its confirm dialog, or None when the task is
-    queued on click; the form's ``arguments()`` become the task's arguments.
+    queued on click; the form's ``arguments()`` become the task's arguments. ``dialog`` is the
+    endpoint of a confirm view of the task's own (taking ``entity_id``), for a dialog the
+    generic one-form page cannot be (several steps, or tasks queued on other entities).
+    ``related`` names other entities the task works with (a migrate's target platform), whose
+    contexts provision receives too. ``feature`` names the feature (hostmaster/services/
+    features.py) the task belongs to: while it is off the task is neither offered nor queued.
     """
 
     entity_kind: str
@@ -41,10 +46,13 @@ class TaskType:
     hidden: bool = False
     allow_duplicates: bool = False
     form: type | None = None
+    dialog: str = ""
     refusal: Callable[[Any], str | None] = no_objection
     on_success: ResultHandler | None = None
     on_failure: ResultHandler | None = None
     options: Callable[[Task, Any], dict[str, Any]] = field(default=lambda task, entity: {})
+    related: Callable[[Task, Any], list[Entity]] = field(default=lambda task, entity: [])
+    feature: str = ""
 
 
 _REGISTRY: dict[tuple[str, str], TaskType] = {}

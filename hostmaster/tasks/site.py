@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..models import Site, SiteStatus, Task, TaskStatus, utcnow
+from ..models import Site, SiteStatus, Task, TaskStatus
 from .forms import TaskBackupForm, TaskConfirmForm
 from .registry import TaskType, register
 
@@ -50,29 +50,14 @@ def rule(name: str) -> Callable[[Site], str | None]:
     return refusal
 
 
-def _store_verified(site: Site, result: dict[str, Any]) -> None:
-    """What a verify, install or import found: database name, cron key and packages."""
-    from ..services import packages
-
-    site.verified_at = utcnow()
-    if result.get("db_name"):
-        site.db_name = str(result["db_name"])[:64]
-    if result.get("cron_key"):
-        site.cron_key = str(result["cron_key"])[:128]
-    for key in ("profile", "language"):
-        if result.get(key):
-            setattr(site, key, str(result[key])[: 64 if key == "profile" else 12])
-    if "packages" in result:
-        packages.sync("site", site.id, list(result.get("packages") or []))
-
-
 def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
     """ENABLED and verified; the login link is cached and mailed to the client."""
     from ..services import mail, site_results
     from ..services.tasks import add_log
 
+
     site.status = SiteStatus.ENABLED
-    _store_verified(site, result)
+    site_results.store_verified(site, result)
     link = str(result.get("login_link") or "")
     if not link:
         return
@@ -99,7 +84,9 @@ def _disabled(task: Task, site: Site, result: dict[str, Any]) -> None:
 
 
 def _verified(task: Task, site: Site, result: dict[str, Any]) -> None:
-    _store_verified(site, result)
+    from ..services import site_results
+
+    site_results.store_verified(site, result)
 
 
 def _verify_failed(task: Task, site: Site, result: dict[str, Any]) -> None:
@@ -107,8 +94,10 @@ def _verify_failed(task: Task, site: Site, result: dict[str, Any]) -> None:
 
 
 def _imported(task: Task, site: Site, result: dict[str, Any]) -> None:
+    from ..services import site_results
+
     site.status = SiteStatus.ENABLED
-    _store_verified(site, result)
+    site_results.store_verified(site, result)
 
 
 def _backed_up(description: str | None) -> Callable[[Task, Site, dict[str, Any]], None]:

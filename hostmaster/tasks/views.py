@@ -8,13 +8,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import access
 from ..extensions import db
-from ..models import ENTITY_MODELS, Entity, Task, TaskLog, load_entity
-from ..services import task_queries, tasks
+from ..models import ENTITY_MODELS, Entity, Task, TaskLog
+from ..services import dispatch_control, task_queries, task_status, tasks
 from ..services.errors import TaskNotAvailable
 from ..ui import entity_url
 from . import registry
-from .forms import TaskFilterForm
+from .forms import DispatchSettingsForm, TaskFilterForm
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -22,13 +23,23 @@ SECRET_WORDS = ("pass", "secret", "token", "key")
 
 
 def _entity_or_404(kind: str, entity_id: int) -> Entity:
-    """The server, platform or site ``kind`` number ``entity_id``; 404 when there is none."""
+    """The server, platform or site ``kind`` number ``entity_id``; 404 when there is none or
+    the user may not see it."""
     if kind not in ENTITY_MODELS:
         abort(404)
-    entity = load_entity(db.session, kind, entity_id)
-    if entity is None:
+    return access.get_or_404(ENTITY_MODELS[kind], entity_id)
+
+
+def _task_type_or_404(entity: Entity, kind: str, type_name: str) -> registry.TaskType:
+    """The task type, if the user may queue it on ``entity``; 404 otherwise (also for hidden
+    tasks such as install and noop, which only the system queues)."""
+    try:
+        task_type = registry.get(kind, type_name)
+    except KeyError:
         abort(404)
-    return entity
+    if task_type.hidden or not access.may_run(current_user, task_type, entity):
+        abort(404)
+    return task_type
 
 
 @bp.route("")
@@ -38,7 +49,7 @@ def index() -> str:
     kind, entity_id = form.selected_entity()
     entity = _entity_or_404(kind, entity_id) if kind is not None and entity_id is not None else None
     page = db.paginate(
-        task_queries.task_select(form.selected_status(), kind, entity_id),
+        access.visible(task_queries.task_select(form.selected_status(), kind, entity_id), Task),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
@@ -50,12 +61,7 @@ def index() -> str:
 def run(kind: str, entity_id: int, type_name: str) -> Response:
     """Queue a task on an entity, or say why it cannot be queued now."""
     entity = _entity_or_404(kind, entity_id)
-    try:
-        task_type = registry.get(kind, type_name)
-    except KeyError:
-        abort(404)
-    if task_type.hidden:
-        abort(404)  # hidden tasks (install, noop) are queued by the system, never by a click
+    task_type = _task_type_or_404(entity, kind, type_name)
     try:
         task = tasks.queue(entity, type_name, user=current_user._get_current_object())
     except TaskNotAvailable as refusal:
@@ -69,12 +75,11 @@ def run(kind: str, entity_id: int, type_name: str) -> Response:
 def confirm(kind: str, entity_id: int, type_name: str) -> Response | str:
     """The confirm dialog of a task type with a form; submitting it queues the task."""
     entity = _entity_or_404(kind, entity_id)
-    try:
-        task_type = registry.get(kind, type_name)
-    except KeyError:
+    task_type = _task_type_or_404(entity, kind, type_name)
+    if task_type.form is None:
         abort(404)
-    if task_type.hidden or task_type.form is None:
-        abort(404)
+    if task_type.dialog:
+        return redirect(url_for(task_type.dialog, entity_id=entity_id))
     form = task_type.form()
     reason = tasks.why_unavailable(entity, type_name)
     if reason is None and form.validate_on_submit():
@@ -95,20 +100,26 @@ def confirm(kind: str, entity_id: int, type_name: str) -> Response | str:
 @bp.route("/<int:task_id>")
 def show(task_id: int) -> str:
     """A task: what, on what, who asked, when, its arguments and its log."""
-    task = db.get_or_404(Task, task_id)
+    task = access.get_or_404(Task, task_id)
+    may_see_log = access.may_see_log(current_user, task)
     return render_template(
         "tasks/show.html",
         task=task,
         entity=tasks.entity_of(task),
         arguments=shown_arguments(task.arguments or {}),
-        lines=tasks.log_of(task),
+        lines=tasks.log_of(task) if may_see_log else [],
+        may_see_log=may_see_log,
+        may_cancel=access.may_cancel(current_user, task),
+        may_retry=access.may_retry(current_user, task),
+        may_update_status=access.may_update_status(current_user, task),
+        status_refusal=task_status.why_not_updatable(task),
     )
 
 
 @bp.route("/<int:task_id>/log.json")
 def log_json(task_id: int) -> dict[str, Any]:
     """The log lines after ``?after=<id>`` and the task's status, for the page's live log."""
-    task = db.get_or_404(Task, task_id)
+    task = access.get_or_404(Task, task_id, action="log")
     lines = tasks.log_of(task, request.args.get("after", 0, type=int))
     return {
         "lines": [line_json(line) for line in lines],
@@ -120,7 +131,9 @@ def log_json(task_id: int) -> dict[str, Any]:
 @bp.route("/<int:task_id>/cancel", methods=["POST"])
 def cancel(task_id: int) -> Response:
     """Cancel a queued task."""
-    task = db.get_or_404(Task, task_id)
+    task = access.get_or_404(Task, task_id)
+    if not access.may_cancel(current_user, task):
+        abort(404)
     try:
         tasks.cancel(task)
     except TaskNotAvailable as refusal:
@@ -133,7 +146,9 @@ def cancel(task_id: int) -> Response:
 @bp.route("/<int:task_id>/retry", methods=["POST"])
 def retry(task_id: int) -> Response:
     """Queue a finished task again, as a new task."""
-    task = db.get_or_404(Task, task_id)
+    task = access.get_or_404(Task, task_id)
+    if not access.may_retry(current_user, task):
+        abort(404)
     try:
         again = tasks.retry(task, current_user._get_current_object())
     except TaskNotAvailable as refusal:
@@ -141,6 +156,58 @@ def retry(task_id: int) -> Response:
         return redirect(url_for("tasks.show", task_id=task.id))
     flash(f"{task_queries.type_title(again)} is queued again as task {again.id}.", "success")
     return redirect(url_for("tasks.show", task_id=again.id))
+
+
+@bp.route("/<int:task_id>/update-status", methods=["POST"])
+def update_status(task_id: int) -> Response:
+    """Recompute a finished or stuck task's status from its log."""
+    task = access.get_or_404(Task, task_id)
+    if not access.may_update_status(current_user, task):
+        abort(404)
+    try:
+        status = task_status.update_status(task, current_user._get_current_object())
+    except TaskNotAvailable as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(f"Task {task.id} is now {status.name.title()}, as its log says.", "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@bp.route("/dispatch", methods=["GET", "POST"])
+def dispatch() -> Response | str:
+    """The dispatcher's state: paused or not, what runs, and the cap on running tasks."""
+    access.require("administer tasks")
+    state = dispatch_control.state()
+    days = dispatch_control.retention_days()
+    form = DispatchSettingsForm(data={"concurrency": state.concurrency, "retention_days": days})
+    if form.validate_on_submit():
+        access.require("administer hosting queues")
+        dispatch_control.set_concurrency(form.concurrency.data)
+        dispatch_control.set_retention_days(form.retention_days.data or 0)
+        flash("The dispatcher's settings are saved.", "success")
+        return redirect(url_for("tasks.dispatch"))
+    return render_template(
+        "tasks/dispatch.html",
+        form=form,
+        state=state,
+        default=dispatch_control.default_concurrency(),
+        running=dispatch_control.running_tasks(),
+    )
+
+
+@bp.route("/dispatch/<action>", methods=["POST"])
+def dispatch_switch(action: str) -> Response:
+    """Pause or resume every dispatcher (running tasks carry on to their end)."""
+    access.require("administer hosting queues")
+    if action == "pause":
+        dispatch_control.pause()
+        flash("Dispatch is paused: queued tasks wait; running ones go on to their end.", "success")
+    elif action == "resume":
+        dispatch_control.resume()
+        flash("Dispatch resumed.", "success")
+    else:
+        abort(404)
+    return redirect(url_for("tasks.dispatch"))
 
 
 def line_json(line: TaskLog) -> dict[str, Any]:
@@ -159,4 +226,3 @@ def shown_arguments(arguments: dict[str, Any]) -> dict[str, str]:
         name: "(hidden)" if any(word in name.lower() for word in SECRET_WORDS) else str(value)
         for name, value in sorted(arguments.items())
     }
-

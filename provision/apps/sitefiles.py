@@ -82,6 +82,23 @@ def cloak_lines(keys: tuple[str, ...] = DB_KEYS) -> list[str]:
     ]
 
 
+def plugin_settings(site: SiteContext, application: str) -> str:
+    """The lines plugins add to the site's settings file (``provision_site_settings``), oldest
+    plugin first, as a block to append; empty when no plugin adds any."""
+    from ..plugins import plugin_manager
+
+    lines: list[str] = []
+    results = plugin_manager().hook.provision_site_settings(context=site, application=application)
+    for result in reversed(results):
+        if isinstance(result, str):
+            lines.extend(result.splitlines())
+        elif result:
+            lines.extend(str(line) for line in result)
+    if not lines:
+        return ""
+    return "\n// Added by provision plugins.\n" + "\n".join(lines) + "\n"
+
+
 def alias_map(old: str, uri: str, aliases: list[str]) -> str:
     """The shared ``sites/sites.php`` with ``uri``'s aliases replaced by ``aliases``.
 

@@ -19,15 +19,21 @@ from ..log import Logger
 #: before it (``provision @server_master verify``).
 COMMANDS = {
     "backup": "provision.commands.backup",
+    "backup-delete": "provision.commands.backup_delete",
+    "clone": "provision.commands.clone",
+    "cron": "provision.commands.cron",
     "delete": "provision.commands.delete",
     "disable": "provision.commands.disable",
     "enable": "provision.commands.enable",
     "import": "provision.commands.import_site",
     "install": "provision.commands.install",
     "login-reset": "provision.commands.login_reset",
+    "migrate": "provision.commands.migrate",
     "noop": "provision.commands.noop",
+    "restore": "provision.commands.restore",
     "save": "provision.commands.save",
     "show": "provision.commands.show",
+    "statistics": "provision.commands.statistics",
     "verify": "provision.commands.verify",
 }
 

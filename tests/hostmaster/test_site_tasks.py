@@ -50,7 +50,7 @@ def offered(entity: Site | Platform) -> set[str]:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (SiteStatus.ENABLED, {"verify", "backup", "disable", "login-reset"}),
+        (SiteStatus.ENABLED, {"verify", "backup", "disable", "login-reset", "migrate", "clone"}),
         (SiteStatus.DISABLED, {"enable", "delete"}),
         (SiteStatus.QUEUED, {"enable", "delete"}),
         (SiteStatus.DELETED, set()),
@@ -76,7 +76,8 @@ def test_an_enabled_site_may_be_deleted_when_disabling_first_is_not_required(app
         assert "delete" not in offered(site)
         settings.put("require_disable_before_delete", False)
         db.session.commit()
-        assert offered(site) == {"verify", "backup", "disable", "login-reset", "delete"}
+        assert offered(site) == {"verify", "backup", "disable", "login-reset", "delete", "migrate",
+                                 "clone"}
 
 
 def test_nothing_can_be_queued_on_a_site_while_its_delete_is_pending(app: Flask) -> None:

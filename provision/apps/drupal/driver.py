@@ -158,6 +158,32 @@ class DrupalDriver(AppDriver):
         """Literal credentials of settings.php, and profile and language from the database."""
         return site_ops.read_site_settings(self, site, credentials)
 
+    # After a deploy (restore, migrate, clone; implemented in .deploy) ------------------
+
+    def update_database(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> list[str]:
+        """Run the application's pending database updates; the names of those run."""
+        from . import deploy
+
+        return deploy.update_database(self, site, credentials, logger)
+
+    def rewrite_site_paths(
+        self, site: SiteContext, credentials: DatabaseCredentials, old_uri: str, logger: Logger
+    ) -> int:
+        """Rewrite ``sites/<old_uri>/`` paths stored in the database; the values changed."""
+        from . import deploy
+
+        return deploy.rewrite_site_paths(self, site, credentials, old_uri, logger)
+
+    def clear_caches(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> None:
+        """Clear the application's caches."""
+        from . import deploy
+
+        deploy.clear_caches(self, site, credentials, logger)
+
     def _packages_found(self) -> list[scan.FoundPackage]:
         """The scan of the codebase, done once per driver (profiles() and packages() share it)."""
         if self._found is None:

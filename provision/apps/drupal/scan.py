@@ -87,14 +87,31 @@ def scan(docroot: Path, layout: Layout) -> list[FoundPackage]:
     return sorted(found.values(), key=lambda p: (p.kind, p.short_name, p.profile or ""))
 
 
+#: The schema Drupal 8+ gives a module that has no update of its own (Drupal's
+#: CORE_MINIMUM_SCHEMA_VERSION).
+D8_MINIMUM_SCHEMA = 8000
+
+
 def schema_version(package: FoundPackage) -> int:
-    """The highest N of the ``<name>_update_N()`` functions in the package's ``.install`` file,
-    0 when it has none: the schema a site reaches by running this code's updates."""
+    """The schema a site reaches by running this code's updates: the highest N of the
+    ``<name>_update_N()`` functions in the package's ``.install`` file, or of its
+    ``<name>_update_last_removed()`` when updates were removed; at least 8000 for a Drupal 8+
+    module (what Drupal records for one without updates), else 0 when it has none."""
+    drupal8 = package.info_file.name.endswith(".info.yml")
+    floor = D8_MINIMUM_SCHEMA if drupal8 and package.kind in ("module", "profile") else 0
     install = package.info_file.parent / f"{package.short_name}.install"
     if package.kind == "theme" or not install.is_file():
-        return 0
-    pattern = re.compile(rf"function\s+{re.escape(package.short_name)}_update_(\d+)\s*\(")
-    return max((int(n) for n in pattern.findall(read_text(install))), default=0)
+        return floor
+    text = read_text(install)
+    name = re.escape(package.short_name)
+    updates = [int(n) for n in re.findall(rf"function\s+{name}_update_(\d+)\s*\(", text)]
+    removed = re.search(
+        rf"function\s+{name}_update_last_removed\s*\(\s*\)\s*(?::\s*\w+\s*)?\{{\s*return\s+(\d+)\s*;",
+        text,
+    )
+    if removed:
+        updates.append(int(removed[1]))
+    return max([floor, *updates])
 
 
 def _describe(docroot: Path, info_file: Path, layout: Layout) -> tuple[str, dict[str, Any], bool]:

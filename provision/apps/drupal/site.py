@@ -14,6 +14,7 @@ from ..sitefiles import (
     SiteFile,
     alias_map,
     hide_secrets,
+    plugin_settings,
     read_existing,
     web_group,
     write_site_files,
@@ -59,7 +60,7 @@ def settings_files(
         core=driver.core,
         salt=salt_of(read_existing(transport, settings), driver.core),
         aegir_root=site.contexts.root,
-    )
+    ) + plugin_settings(site, driver.kind)
     sites_php = driver.sites_dir / "sites.php"
     aliases = [str(alias) for alias in site.get("aliases") or []]
     return [
@@ -108,7 +109,7 @@ def uncloaked_settings(
         salt=salt_of(old, driver.core),
         aegir_root=site.contexts.root,
         credentials=credentials,
-    )
+    ) + plugin_settings(site, driver.kind)
     return "settings.php", content
 
 

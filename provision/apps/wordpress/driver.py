@@ -136,6 +136,32 @@ class WordPressDriver(AppDriver):
         """Profile ("standard") and language (``WPLANG``)."""
         return site_ops.read_site_settings(self, site, credentials)
 
+    # After a deploy (restore, migrate, clone; implemented in .deploy) ------------------
+
+    def update_database(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> list[str]:
+        """Run the application's pending database updates; the names of those run."""
+        from . import deploy
+
+        return deploy.update_database(self, site, credentials, logger)
+
+    def rewrite_site_paths(
+        self, site: SiteContext, credentials: DatabaseCredentials, old_uri: str, logger: Logger
+    ) -> int:
+        """Rewrite ``sites/<old_uri>/`` paths stored in the database; the values changed."""
+        from . import deploy
+
+        return deploy.rewrite_site_paths(self, site, credentials, old_uri, logger)
+
+    def clear_caches(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> None:
+        """Clear the application's caches."""
+        from . import deploy
+
+        deploy.clear_caches(self, site, credentials, logger)
+
     def _plugins(self) -> list[dict[str, Any]]:
         """Plugins as WordPress finds them: a PHP file with a ``Plugin Name:`` header either
         directly in ``wp-content/plugins`` or one level down in the plugin's folder."""

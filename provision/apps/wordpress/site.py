@@ -13,6 +13,7 @@ from ..sitefiles import (
     SiteFile,
     alias_map,
     hide_secrets,
+    plugin_settings,
     read_existing,
     web_group,
     write_site_files,
@@ -46,7 +47,8 @@ def settings_files(
     aliases = [str(alias) for alias in site.get("aliases") or []]
     return [
         *platform_files(driver),
-        SiteFile(site_file, wp_site_php(site.uri, salts), group=web_group(site)),
+        SiteFile(site_file, wp_site_php(site.uri, salts) + plugin_settings(site, driver.kind),
+                 group=web_group(site)),
         SiteFile(
             sites_php,
             alias_map(read_existing(transport, sites_php), site.uri, aliases),
@@ -88,7 +90,8 @@ def uncloaked_settings(
     """``wp-site.php`` that also fills in the database account, for a backup archive."""
     site_file = driver.site_path(site.uri) / SITE_FILE
     old = site_file.read_text() if site_file.is_file() else ""
-    return SITE_FILE, uncloaked_wp_site_php(site.uri, salts_of(old), credentials)
+    content = uncloaked_wp_site_php(site.uri, salts_of(old), credentials)
+    return SITE_FILE, content + plugin_settings(site, driver.kind)
 
 
 def _request(site: SiteContext, credentials: DatabaseCredentials, action: str) -> dict[str, Any]:

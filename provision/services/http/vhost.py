@@ -9,6 +9,7 @@ A disabled site's vhost sends every request but certificate challenges to the fr
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from ..db.credentials import SiteCredentials
 
 VHOST_MODE = 0o600
+#: Names of the variables plugins may hand PHP through a vhost.
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 #: Files under ``sites/<uri>/`` that a driver keeps away from browsers, by application.
 DENIED_FILES = {"wordpress": ["wp-site.php"]}
 
@@ -83,11 +86,26 @@ class SiteVhosts:
             docroot=platform.docroot,
             sites_dir=driver.sites_dir,
             denied_files=DENIED_FILES.get(driver.kind, []),
-            variables=credentials.server_variables(),
+            variables={**self.plugin_variables(site), **credentials.server_variables()},
             disabled_url="" if enabled else self.disabled_url(site),
             php_fpm_socket=self.server.raw("php_fpm_socket") or "",
             extra=self.extra_config(site, "vhost"),
         )
+
+    def plugin_variables(self, site: SiteContext) -> dict[str, str]:
+        """What plugins hand the site's PHP through its vhost (``provision_site_variables``)."""
+        from ...plugins import plugin_manager
+
+        found: dict[str, str] = {}
+        for result in reversed(plugin_manager().hook.provision_site_variables(context=site)):
+            for name, value in (result or {}).items():
+                if not VARIABLE_NAME.fullmatch(name) or name.startswith("db_"):
+                    raise ContextError(
+                        f"A plugin gives the vhost of {site.uri} a variable called {name!r}; "
+                        "names are letters, digits and _, and db_* names are the site's own."
+                    )
+                found[name] = str(value)
+        return found
 
     def vhost_diff(self, site: SiteContext, credentials: SiteCredentials, *, enabled: bool) -> str:
         """The diff writing the vhost would make ("" when it is up to date); changes nothing."""

@@ -142,7 +142,8 @@ def test_drupal10_core_packages_resolve_version_to_core(drupal10_platform: Path)
     for name, updates in DRUPAL10_CORE_MODULES.items():
         assert modules[name]["version"] == "10.2.3"
         assert modules[name]["version_code"] == version_code("10", "10.2.3")
-        assert modules[name]["schema_version"] == max(updates, default=0)
+        # Drupal 8+ records 8000 for a module without updates of its own.
+        assert modules[name]["schema_version"] == max(updates, default=8000)
         assert modules[name]["path"] == f"web/core/modules/{name}/{name}.info.yml"
     assert sorted(_by_name(packages, "theme")) == ["claro", "olivero"]
 
@@ -217,3 +218,17 @@ def test_describe_gives_the_platform_verify_result(drupal10_platform: Path) -> N
         "sites": [],
     }
     assert result["packages"][0]["kind"] == "core"
+
+
+def test_a_drupal8_module_whose_updates_were_removed_reaches_the_last_removed_one(
+    drupal10_platform: Path,
+) -> None:
+    folder = drupal10_platform / "web" / "modules" / "custom"
+    info = write_drupal8_package(folder, "pruned", "1.0.0")
+    (info.parent / "pruned.install").write_text(
+        "<?php\nfunction pruned_update_last_removed(): int {\n  return 8701;\n}\n")
+    write_drupal8_package(folder, "plain", "1.0.0")
+    modules = _by_name(_drupal(drupal10_platform).packages(), "module")
+
+    assert modules["pruned"]["schema_version"] == 8701
+    assert modules["plain"]["schema_version"] == 8000

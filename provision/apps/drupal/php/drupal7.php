@@ -1,10 +1,12 @@
 <?php
 /**
  * @file
- * Hostmaster's Drupal 7 helper: installs a site or makes a one-time login link.
+ * Hostmaster's Drupal 7 helper: installs a site, makes a one-time login link, runs the
+ * pending database updates ("update") or clears the caches ("clear_caches").
  *
  * Run as `php drupal7.php` with one JSON object on standard input (never on the command line,
- * since it holds the database password): action ("install" or "login_link"), root, uri,
+ * since it holds the database password): action ("install", "login_link",
+ * "update" or "clear_caches"), root, uri,
  * db (the $_SERVER['db_*'] values the vhost would set), and for an install profile, language,
  * site_mail and admin_mail. The answer is the last line starting with "HOSTMASTER-RESULT ".
  */
@@ -12,6 +14,32 @@
 error_reporting(E_ALL & ~E_DEPRECATED & ~E_STRICT & ~E_NOTICE);
 
 require_once __DIR__ . '/../../php/request.php';
+
+/**
+ * Runs the pending update functions of every enabled module, as update.php does; returns the
+ * names of the functions run.
+ */
+function hostmaster_drupal7_update() {
+  require_once DRUPAL_ROOT . '/includes/install.inc';
+  require_once DRUPAL_ROOT . '/includes/update.inc';
+  drupal_load_updates();
+  $ran = array();
+  foreach (update_get_update_list() as $module => $info) {
+    if (!empty($info['warning'])) {
+      throw new Exception(strip_tags($info['warning']));
+    }
+    foreach (array_keys($info['pending']) as $number) {
+      $function = $module . '_update_' . $number;
+      $sandbox = array();
+      do {
+        $function($sandbox);
+      } while (isset($sandbox['#finished']) && $sandbox['#finished'] < 1);
+      drupal_set_installed_schema_version($module, $number);
+      $ran[] = $function;
+    }
+  }
+  return $ran;
+}
 
 $request = hostmaster_request();
 $uri = $request['uri'];
@@ -66,8 +94,18 @@ try {
   else {
     $_SERVER['SCRIPT_NAME'] = '/index.php';
     $_SERVER['PHP_SELF'] = '/index.php';
+    if ($request['action'] == 'update') {
+      define('MAINTENANCE_MODE', 'update');
+    }
     require_once DRUPAL_ROOT . '/includes/bootstrap.inc';
     drupal_bootstrap(DRUPAL_BOOTSTRAP_FULL);
+    if ($request['action'] == 'update') {
+      hostmaster_finish(array('updates' => hostmaster_drupal7_update()));
+    }
+    if ($request['action'] == 'clear_caches') {
+      drupal_flush_all_caches();
+      hostmaster_finish(array('cleared' => TRUE));
+    }
   }
   $account = user_load(1);
   if (!$account) {

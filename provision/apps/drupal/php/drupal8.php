@@ -1,7 +1,8 @@
 <?php
 /**
  * @file
- * Hostmaster's Drupal 8+ helper: installs a site or makes a one-time login link.
+ * Hostmaster's Drupal 8+ helper: installs a site, makes a one-time login link, runs the
+ * pending database updates ("update") or clears the caches ("clear_caches").
  *
  * Same request and answer as drupal7.php (JSON on standard input, never on the command line;
  * the answer is the last line starting with "HOSTMASTER-RESULT "), using Drupal 8+'s
@@ -14,6 +15,58 @@ use Symfony\Component\HttpFoundation\Request;
 error_reporting(E_ALL & ~E_DEPRECATED & ~E_NOTICE);
 
 require_once __DIR__ . '/../../php/request.php';
+
+/**
+ * Runs the pending hook_update_N() and post-update functions, as update.php does; returns the
+ * names of the functions run.
+ */
+function hostmaster_drupal8_update($root) {
+  require_once $root . '/core/includes/install.inc';
+  require_once $root . '/core/includes/update.inc';
+  drupal_load_updates();
+  $ran = [];
+  // Drupal 9.3+ records schema versions through a service; older releases with a function.
+  $set_installed = \Drupal::hasService('update.update_hook_registry')
+    ? [\Drupal::service('update.update_hook_registry'), 'setInstalledVersion']
+    : 'drupal_set_installed_schema_version';
+  foreach (update_get_update_list() as $module => $info) {
+    if (!empty($info['warning'])) {
+      throw new Exception(strip_tags((string) $info['warning']));
+    }
+    foreach (array_keys($info['pending']) as $number) {
+      $function = $module . '_update_' . $number;
+      $sandbox = [];
+      do {
+        $function($sandbox);
+      } while (isset($sandbox['#finished']) && $sandbox['#finished'] < 1);
+      call_user_func($set_installed, $module, $number);
+      $ran[] = $function;
+    }
+  }
+  $post = \Drupal::service('update.post_update_registry');
+  foreach ($post->getPendingUpdateFunctions() as $function) {
+    $sandbox = [];
+    do {
+      $function($sandbox);
+    } while (isset($sandbox['#finished']) && $sandbox['#finished'] < 1);
+    $post->registerInvokedUpdates([$function]);
+    $ran[] = $function;
+  }
+  return $ran;
+}
+
+/**
+ * Empties the site's cache tables with plain SQL, before Drupal boots: on a new platform (a
+ * migrate, a clone) the cached container still names the old platform's module files, and
+ * booting with it would load those, or both copies.
+ */
+function hostmaster_drupal8_forget_caches(array $db) {
+  $dsn = "mysql:host={$db['db_host']};port={$db['db_port']};dbname={$db['db_name']}";
+  $pdo = new PDO($dsn, $db['db_user'], $db['db_passwd'], [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+  foreach ($pdo->query("SHOW TABLES LIKE 'cache%'")->fetchAll(PDO::FETCH_COLUMN) as $table) {
+    $pdo->exec('DELETE FROM `' . str_replace('`', '', $table) . '`');
+  }
+}
 
 $request = hostmaster_request();
 $uri = $request['uri'];
@@ -66,10 +119,20 @@ try {
     install_drupal($class_loader, $settings);
   }
   else {
+    if (in_array($request['action'], ['update', 'clear_caches'])) {
+      hostmaster_drupal8_forget_caches($db);
+    }
     $http_request = Request::createFromGlobals();
     $kernel = DrupalKernel::createFromRequest($http_request, $class_loader, 'prod');
     $kernel->boot();
     $kernel->preHandle($http_request);
+    if ($request['action'] == 'update') {
+      hostmaster_finish(['updates' => hostmaster_drupal8_update($root)]);
+    }
+    if ($request['action'] == 'clear_caches') {
+      drupal_flush_all_caches();
+      hostmaster_finish(['cleared' => TRUE]);
+    }
   }
   $account = \Drupal\user\Entity\User::load(1);
   if (!$account) {

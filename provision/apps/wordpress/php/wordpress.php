@@ -1,7 +1,8 @@
 <?php
 /**
  * @file
- * Hostmaster's WordPress helper: installs a site or makes a password-reset (login) link.
+ * Hostmaster's WordPress helper: installs a site, makes a password-reset (login) link, runs
+ * WordPress's database upgrade ("update") or clears the caches ("clear_caches").
  *
  * Run as `php wordpress.php` with one JSON object on standard input (never on the command
  * line, since it holds the database password): action ("install" or "login_link"), root, uri,
@@ -46,6 +47,23 @@ try {
     update_option('hostmaster_cron_key', $cron_key);
     $result['cron_key'] = $cron_key;
     $result['language'] = $request['language'];
+  }
+  elseif ($request['action'] == 'update') {
+    require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+    global $wp_db_version;
+    $before = (int) get_option('db_version');
+    $updates = array();
+    if ($before != $wp_db_version) {
+      wp_upgrade();
+      $updates[] = "wp_upgrade ($before to $wp_db_version)";
+    }
+    hostmaster_finish(array('updates' => $updates));
+  }
+  elseif ($request['action'] == 'clear_caches') {
+    global $wpdb;
+    wp_cache_flush();
+    $wpdb->query("DELETE FROM {$wpdb->options} WHERE option_name LIKE '\\_transient\\_%' OR option_name LIKE '\\_site\\_transient\\_%'");
+    hostmaster_finish(array('cleared' => TRUE));
   }
   else {
     $result['cron_key'] = (string) get_option('hostmaster_cron_key', '');

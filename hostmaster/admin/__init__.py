@@ -1,0 +1,1 @@
+"""Administration: the permissions grid and the features page."""

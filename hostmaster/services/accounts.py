@@ -1,0 +1,102 @@
+"""Account mails: signed, expiring, one-time links that set a password (for a new account or
+a reset), the mails that carry them, and the reset request that never says whether an
+address has an account."""
+
+from __future__ import annotations
+
+import hashlib
+from string import Template
+
+from flask import current_app, url_for
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from ..extensions import db
+from ..models import User
+from . import mail, rate_limits, users
+
+TOKEN_SALT = "hostmaster-password-link"
+LINK_HOURS = 24
+# Reset requests per remote address (they send mail, so they are limited like sign-ups).
+RESET_BUCKET = "password-reset"
+RESET_LIMIT = 5
+RESET_WINDOW_SECONDS = 3600
+
+RESET_SUBJECT = "Set a new password for Hostmaster"
+RESET_BODY = """Hello $username,
+
+Someone (we hope you) asked to set a new password for your Hostmaster account $username.
+Set it with this link within $hours hours; the link works once:
+$link
+
+If you did not ask, ignore this mail: your password stays as it is.
+"""
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    # The link names the password it replaces: once a password is set, the link is spent.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def password_token(user: User) -> str:
+    """A signed token that sets ``user``'s password once, within LINK_HOURS."""
+    return _serializer().dumps({"user": user.id, "was": _fingerprint(user)})
+
+
+def user_for_token(token: str) -> User | None:
+    """The user a token may set the password of; None when it is forged, expired or spent."""
+    try:
+        data = _serializer().loads(token, max_age=LINK_HOURS * 3600)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+        return None
+    user = db.session.get(User, data["user"])
+    if user is None or not user.active or data.get("was") != _fingerprint(user):
+        return None
+    return user
+
+
+def password_link(user: User) -> str:
+    """The absolute address of ``user``'s password link.
+
+    Built from the configured HOSTMASTER_URL, never from the request's Host header, so that
+    nobody can have a reset mail point at their own server.
+    """
+    base = str(current_app.config["HOSTMASTER_URL"]).rstrip("/")
+    return base + url_for("account.set_password", token=password_token(user))
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """A mail template with its $placeholders filled; unknown ones stay as typed."""
+    return Template(template).safe_substitute(values)
+
+
+def send_password_mail(user: User, subject: str, body: str, **values: str) -> str | None:
+    """Mail ``user`` a password link with this subject and body template; None when sent,
+    else a sentence saying what went wrong."""
+    filled = {"username": user.username, "link": password_link(user),
+              "hours": str(LINK_HOURS), **values}
+    problem = mail.deliver(mail.message(user.email, render(subject, filled),
+                                        render(body, filled)))
+    if problem:
+        return f"The mail {problem}; then ask for a new link from the login page."
+    return None
+
+
+def request_reset(email: str, remote_address: str) -> int:
+    """Mail a password link to every account that uses ``email``; returns the seconds to wait
+    when this address asked too often (0 otherwise). Says nothing about whether any account
+    uses the address."""
+    wait = rate_limits.attempt(RESET_BUCKET, remote_address, RESET_LIMIT, RESET_WINDOW_SECONDS)
+    if wait:
+        return wait
+    for user in users.with_email(email):
+        problem = send_password_mail(user, RESET_SUBJECT, RESET_BODY)
+        if problem:
+            current_app.logger.warning("Password reset of %s: %s", user.username, problem)
+    return 0
+

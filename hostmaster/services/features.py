@@ -1,0 +1,76 @@
+"""Features: optional parts of the panel, switched on and off by the administrator.
+
+Built-in features are listed in ``BUILTIN``; every installed plugin adds its own (see
+hostmaster/plugins.py). A feature with no row in the store has its default state.
+"""
+
+from __future__ import annotations
+
+from ..extensions import db
+from ..hookspecs import FeatureSpec
+from ..models import Feature
+from .errors import ValidationError
+
+BUILTIN: tuple[FeatureSpec, ...] = (
+    FeatureSpec("clients", "Clients", "Clients own sites; their users see only their sites.",
+                enabled_by_default=True),
+    FeatureSpec("site_aliases", "Site aliases",
+                "More domain names for a site, each served or redirected.",
+                enabled_by_default=True),
+    FeatureSpec("signup", "Sign-up form",
+                "Visitors sign up for a client account and a site of their own."),
+    FeatureSpec("cron_queue", "Cron queue", "Run each site's cron on a schedule.",
+                enabled_by_default=True),
+    FeatureSpec("backup_queue", "Backup queue", "Back up every site on a schedule.",
+                enabled_by_default=True),
+    FeatureSpec("statistics", "Statistics",
+                "Collect users, content and comments of every site on a schedule.",
+                enabled_by_default=True),
+    FeatureSpec("migrate", "Migrate", "Move sites to another platform or domain name.",
+                enabled_by_default=True),
+    FeatureSpec("clone", "Clone", "Copy a site under a new domain name.",
+                enabled_by_default=True),
+)
+
+#: The feature each built-in batch queue belongs to (a queue of an off feature does not run).
+QUEUE_FEATURES = {"cron": "cron_queue", "backup": "backup_queue", "statistics": "statistics"}
+
+
+def known() -> dict[str, FeatureSpec]:
+    """Every feature by name: the built-in ones, then the plugins'."""
+    from ..plugins import plugin_features
+
+    found = {spec.name: spec for spec in BUILTIN}
+    for spec in plugin_features():
+        found.setdefault(spec.name, spec)
+    return found
+
+
+def enabled(name: str) -> bool:
+    """Whether feature ``name`` is on (its default when nobody switched it)."""
+    row = db.session.get(Feature, name)
+    if row is not None:
+        return row.enabled
+    spec = known().get(name)
+    return spec.enabled_by_default if spec is not None else False
+
+
+def switch(name: str, on: bool) -> None:
+    """Switch feature ``name`` on or off and commit; refuses a name no feature has."""
+    if name not in known():
+        names = ", ".join(sorted(known())) or "none"
+        raise ValidationError.field(
+            "feature", f"There is no feature called {name!r}; the features are: {names}.")
+    row = db.session.get(Feature, name)
+    if row is None:
+        db.session.add(Feature(name=name, enabled=on))
+    else:
+        row.enabled = on
+    db.session.commit()
+
+
+def queue_enabled(queue_name: str) -> bool:
+    """Whether the feature batch queue ``queue_name`` belongs to is on (queues of no feature
+    always are)."""
+    feature = QUEUE_FEATURES.get(queue_name)
+    return feature is None or enabled(feature)

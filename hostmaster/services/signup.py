@@ -1,0 +1,185 @@
+"""The sign-up form's work: the platforms and profiles offered to anonymous visitors, and a
+sign-up that makes a client, its user and a site (install queued) in one transaction, then
+mails the user a link to set a password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Client, ClientUser, Platform, Server, Site, User
+from . import accounts, clients, rate_limits, settings, sites, users
+from .errors import ValidationError
+from .site_domains import check_site_domain, normalise
+
+BUCKET = "signup"
+WINDOW_SECONDS = 3600
+
+SETTING_DEFAULTS: dict[str, Any] = {
+    # The platform ids and profile names offered on the sign-up form (nothing until the
+    # admin chooses).
+    "signup_platforms": [],
+    "signup_profiles": [],
+    # Sign-ups (tries, counted before validation) per remote address and hour.
+    "signup_rate_limit": 5,
+    "signup_subject": "Your new site $site",
+    "signup_body": (
+        "Hello $name,\n\n"
+        "Thank you for signing up. Your site $site is being installed, and your Hostmaster "
+        "user name is $username.\n"
+        "Set your password with this link within $hours hours; the link works once:\n"
+        "$link\n"
+    ),
+}
+
+
+def setting(name: str) -> Any:
+    """A sign-up setting's value, or its default."""
+    value = settings.get(name)
+    return SETTING_DEFAULTS[name] if value is None else value
+
+
+@dataclass
+class Offer:
+    """A platform offered for sign-up and the profiles offered on it (empty: the platform's
+    default, as for WordPress)."""
+
+    platform: Platform
+    profiles: list[str]
+
+
+@dataclass
+class SignupRequest:
+    """What a visitor typed into the sign-up form."""
+
+    name: str
+    email: str
+    uri: str
+    platform_id: int | None
+    profile: str = ""
+
+
+@dataclass
+class Signup:
+    """What a sign-up made."""
+
+    client: Client
+    user: User
+    site: Site
+    mail_problem: str | None = None
+
+
+def offers() -> list[Offer]:
+    """The enabled platforms the admin offers for sign-up, each with its offered profiles."""
+    platform_ids = {int(i) for i in setting("signup_platforms")}
+    wanted = set(setting("signup_profiles"))
+    profiles = sites.profiles_by_platform()
+    return [
+        Offer(platform, [p for p in profiles.get(platform.id, []) if p in wanted])
+        for platform in sites.offered_platforms()
+        if platform.id in platform_ids
+    ]
+
+
+def save_settings(values: dict[str, Any]) -> None:
+    """Store the client settings and the sign-up settings in ``values`` together (committed),
+    or raise ValidationError having stored none."""
+    errors = clients.settings_errors(values)
+    if int(values.get("signup_rate_limit", 1) or 0) < 1:
+        errors["signup_rate_limit"] = ["Allow at least 1 sign-up per address and hour."]
+    body = str(values.get("signup_body", "$link"))
+    if "$link" not in body and "${link}" not in body:
+        errors["signup_body"] = ["The mail must contain $link: without it nobody can set a "
+                                 "password."]
+    if "signup_subject" in values and not str(values["signup_subject"]).strip():
+        errors["signup_subject"] = ["Write the mail's subject."]
+    if errors:
+        raise ValidationError(errors)
+    for name, value in values.items():
+        if name in ("signup_platforms", "signup_profiles"):
+            value = sorted(set(value or []))
+        if name in SETTING_DEFAULTS or name in clients.SETTING_DEFAULTS:
+            settings.put(name, value)
+    db.session.commit()
+
+
+def wait_before_signup(remote_address: str) -> int:
+    """Count a sign-up try from ``remote_address``; the seconds to wait when it tried too
+    often within the hour, else 0."""
+    return rate_limits.attempt(
+        BUCKET, remote_address, int(setting("signup_rate_limit")), WINDOW_SECONDS)
+
+
+def _db_server(platform: Platform) -> Server | None:
+    """The platform's own server when it has a database service, else the first one that has."""
+    if platform.web_server.service_type("db") != "null":
+        return platform.web_server
+    found = sites.db_servers()
+    return found[0] if found else None
+
+
+def _check(request: SignupRequest) -> tuple[dict[str, list[str]], Offer | None]:
+    errors: dict[str, list[str]] = {}
+    request.name, request.email = request.name.strip(), request.email.strip()
+    request.uri = normalise(request.uri)
+    if not request.name:
+        errors["name"] = ["Enter your name (or your organisation's)."]
+    elif len(request.name) > 255:
+        errors["name"] = ["A name has at most 255 characters."]
+    problem = users.check_email(request.email)
+    if problem:
+        errors["email"] = [problem]
+    problem = check_site_domain(request.uri)
+    if problem:
+        errors["uri"] = [problem]
+    offer = next((o for o in offers() if o.platform.id == request.platform_id), None)
+    if offer is None:
+        errors["platform"] = ["Choose one of the platforms offered."]
+    elif offer.profiles and request.profile not in offer.profiles:
+        names = ", ".join(offer.profiles)
+        errors["profile"] = [f"{offer.platform.name} offers these profiles: {names}."]
+    elif not offer.profiles:
+        request.profile = ""
+    return errors, offer
+
+
+def sign_up(request: SignupRequest) -> Signup:
+    """Create the client, its user (role "client", no password yet) and the site with its
+    install queued, in one transaction; then mail the user a link to set a password.
+
+    Raises ValidationError, having written nothing, on bad input.
+    """
+    errors, offer = _check(request)
+    if errors or offer is None:
+        raise ValidationError(errors)
+    client = Client(name=request.name, email=request.email, uname=clients.free_uname(request.name))
+    user = users.create_user(
+        users.free_username(request.email), request.email, None,
+        roles=[clients.CLIENT_ROLE], commit=False,
+    )
+    client.users = [ClientUser(user=user)]
+    db.session.add(client)
+    spec = sites.SiteSpec(uri=request.uri, platform=offer.platform, client=client,
+                          profile=request.profile, db_server=_db_server(offer.platform))
+    try:
+        site = sites.create_site(spec, user=user)  # commits client, user and site together
+    except ValidationError:
+        db.session.rollback()
+        raise
+    except IntegrityError as exc:
+        # Another sign-up took the same short name or user name a moment before this one.
+        db.session.rollback()
+        current_app.logger.info("Sign-up of %s collided: %s", request.uri, exc)
+        raise ValidationError("Your sign-up met another one at the same moment; nothing was "
+                              "saved. Please send the form again.") from exc
+    problem = accounts.send_password_mail(
+        user, str(setting("signup_subject")), str(setting("signup_body")),
+        name=client.name, site=site.uri,
+    )
+    if problem:
+        current_app.logger.warning("Sign-up of %s: %s", site.uri, problem)
+    return Signup(client, user, site, problem)

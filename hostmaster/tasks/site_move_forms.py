@@ -1,0 +1,228 @@
+"""Confirm dialogs of restore, backup-delete, migrate and clone: which backup, which target.
+
+The confirm view builds a task's form without arguments, so these forms find their site from
+the request's ``entity_id``; their choices are the site's backups, or the platforms the site
+may move to (targets whose package comparison has an error are not offered).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, url_for
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..extensions import db
+from ..models import Platform, PlatformStatus, Site, SiteBackup
+
+
+def _site() -> Site | None:
+    """The site of the confirm page being shown or submitted."""
+    entity_id = (request.view_args or {}).get("entity_id")
+    return db.session.get(Site, entity_id) if entity_id is not None else None
+
+
+def site_backups(site: Site | None) -> list[SiteBackup]:
+    """The site's backups, newest first."""
+    if site is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(SiteBackup)
+            .where(SiteBackup.site_id == site.id)
+            .order_by(SiteBackup.created_at.desc(), SiteBackup.id.desc())
+        )
+    )
+
+
+def backup_label(backup: SiteBackup) -> str:
+    """``2026-11-22 06:20 — 1.2 MB — Generated on request``."""
+    size = (
+        f"{backup.size / 1_000_000:.1f} MB"
+        if backup.size >= 100_000
+        else (f"{backup.size / 1000:.1f} kB")
+    )
+    return f"{backup.created_at:%Y-%m-%d %H:%M:%S} — {size} — {backup.description}"
+
+
+class SiteRestoreForm(FlaskForm):
+    """Restore: one of the site's backups."""
+
+    backup_id = RadioField(
+        "Backup", coerce=int, validators=[InputRequired(message="Choose the backup to restore.")]
+    )
+    submit = SubmitField("Restore")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        backups = site_backups(_site())
+        self.backup_id.choices = [(b.id, backup_label(b)) for b in backups]
+        self.backup_id.description = (
+            "The site is backed up first, then put back as the chosen backup holds it."
+            if backups
+            else "This site has no backups yet; back it up first."
+        )
+
+    def arguments(self) -> dict[str, Any]:
+        """``backup_id``."""
+        return {"backup_id": int(self.backup_id.data)}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SiteBackupDeleteForm(FlaskForm):
+    """Backup delete: any of the site's backups."""
+
+    backup_ids = MultiCheckboxField(
+        "Backups",
+        coerce=int,
+        validators=[InputRequired(message="Choose at least one backup to delete.")],
+    )
+    submit = SubmitField("Delete backups")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.backup_ids.choices = [(b.id, backup_label(b)) for b in site_backups(_site())]
+
+    def arguments(self) -> dict[str, Any]:
+        """``backup_ids``."""
+        return {"backup_ids": [int(value) for value in self.backup_ids.data or []]}
+
+
+def _target_label(site: Site, platform: Platform, counts: dict[str, int] | None) -> Markup:
+    """The platform's name, and for another platform its comparison figures and link."""
+    if counts is None:
+        return Markup(escape(platform.name))
+    link = url_for("sites.compare", site_id=site.id, platform_id=platform.id)
+    figures = (
+        f"upgrades {counts.get('upgrade', 0)}, warnings "
+        f"{counts.get('missing', 0) + counts.get('downgrade', 0)}, errors "
+        f"{counts.get('error', 0)}"
+    )
+    return Markup('{} ({} | <a href="{}">Compare</a>)').format(platform.name, figures, link)
+
+
+def target_choices(site: Site | None) -> list[tuple[int, Markup]]:
+    """Platforms the site may move to, with their comparison (blocked ones left out)."""
+    if site is None:
+        return []
+    try:
+        from ..services.package_comparison import migration_targets
+    except ImportError:  # the comparison is not installed: every enabled platform is offered
+        platforms = db.session.scalars(
+            select(Platform)
+            .where(Platform.status == PlatformStatus.ENABLED)
+            .order_by(Platform.name)
+        )
+        return [(p.id, _target_label(site, p, None)) for p in platforms]
+    return [
+        (c.platform.id, _target_label(site, c.platform, c.counts))
+        for c in migration_targets(site)
+        if not c.blocked
+    ]
+
+
+class SiteMigrateForm(FlaskForm):
+    """Migrate: another platform, database server and/or domain."""
+
+    target_platform = RadioField(
+        "Platform",
+        coerce=int,
+        validators=[InputRequired(message="Choose the platform the site moves to.")],
+    )
+    target_db_server = SelectField("Database server", coerce=int)
+    new_uri = StringField(
+        "Domain",
+        validators=[Length(max=235)],
+        description="Leave it as it is to keep the site's domain.",
+    )
+    submit = SubmitField("Migrate")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ..services.sites import db_servers
+
+        super().__init__(*args, **kwargs)
+        self.site = _site()
+        self.target_platform.choices = target_choices(self.site)
+        self.target_db_server.choices = [(s.id, s.title) for s in db_servers()]
+        if self.site is not None and not self.is_submitted():
+            self.target_platform.data = self.site.platform_id
+            self.target_db_server.data = self.site.db_server_id or 0
+            self.new_uri.data = self.site.uri
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The usual checks, then: the domain is free, and something changes."""
+        from ..services.site_domains import check_site_domain, normalise
+
+        if not super().validate(extra_validators) or self.site is None:
+            return False
+        uri = normalise(self.new_uri.data or "") or self.site.uri
+        if uri != self.site.uri:
+            problem = check_site_domain(uri)
+            if problem:
+                self.new_uri.errors.append(problem)
+                return False
+        elif (
+            self.target_platform.data == self.site.platform_id
+            and self.target_db_server.data == self.site.db_server_id
+        ):
+            self.target_platform.errors.append(
+                "Choose another platform, database server or domain: this changes nothing."
+            )
+            return False
+        return True
+
+    def arguments(self) -> dict[str, Any]:
+        """``target_platform``, ``target_db_server`` and ``new_uri`` (None when unchanged)."""
+        from ..services.site_domains import normalise
+
+        assert self.site is not None
+        uri = normalise(self.new_uri.data or "")
+        db_server = self.target_db_server.data
+        return {
+            "target_platform": int(self.target_platform.data),
+            "target_db_server": db_server if db_server != self.site.db_server_id else None,
+            "new_uri": uri if uri and uri != self.site.uri else None,
+        }
+
+
+class SiteCloneForm(SiteMigrateForm):
+    """Clone: a new domain, on the same or another platform."""
+
+    submit = SubmitField("Clone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new_uri.description = "The domain of the copy."
+        if not self.is_submitted():
+            self.new_uri.data = ""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """A new, free domain is required."""
+        from ..services.site_domains import normalise
+
+        uri = normalise(self.new_uri.data or "")
+        if self.site is not None and (not uri or uri == self.site.uri):
+            super().validate(extra_validators)
+            self.new_uri.errors = [
+                *self.new_uri.errors,
+                "Enter a new domain for the copy of the site.",
+            ]
+            return False
+        return super().validate(extra_validators)
+
+    def arguments(self) -> dict[str, Any]:
+        """``new_uri``, ``target_platform`` and ``target_db_server``."""
+        arguments = super().arguments()
+        arguments["new_uri"] = arguments["new_uri"] or ""
+        return arguments

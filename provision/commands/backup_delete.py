@@ -1,0 +1,34 @@
+"""``provision @site backup-delete --backup_files=a,b``: remove backup archives.
+
+Only files in the aegir root's ``backups`` folder are removed; any other path is refused
+before anything is deleted. A file already gone is a warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..sites.moves import backup_in_root
+from . import Invocation
+
+CONTEXT = "optional"
+
+
+def run(invocation: Invocation) -> dict[str, Any]:
+    """Delete the backups; the result lists those deleted and those already missing."""
+    logger = invocation.logger
+    given = invocation.options.get("backup_files") or invocation.args
+    if isinstance(given, str):
+        given = [part for part in given.split(",") if part.strip()]
+    files = [backup_in_root(invocation.contexts, name) for name in given]
+    deleted, missing = [], []
+    for path in files:
+        if path.is_file():
+            path.unlink()
+            deleted.append(str(path))
+            logger.info(f"Deleted the backup {path.name}.")
+        else:
+            missing.append(str(path))
+            logger.warning(f"The backup {path} did not exist; nothing was deleted.")
+    logger.success(f"Deleted {len(deleted)} backups.")
+    return {"deleted": deleted, "missing": missing}

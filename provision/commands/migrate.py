@@ -1,0 +1,99 @@
+"""``provision @site migrate --target_platform=@p [--target_db_server=@s] [--new_uri=x]``.
+
+Moves a site to another platform, another database server and/or a new domain in one run:
+maintenance, backup, the target context, deploy (new database, settings, dump, schema check,
+updates, paths, caches), vhost, verify; only then the old folder, vhost, database and user
+go. When any step fails, every step done is undone: the site is served from where it was,
+with its database, vhost and settings, and the log names the step that failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..contexts.model import SiteContext
+from ..errors import ProvisionError
+from ..sites.deploy import deploy_archive, finish_deploy
+from ..sites.moves import (
+    DATABASE_PROPERTIES,
+    back_up,
+    remove_source,
+    restore_properties,
+    serve,
+    stored_properties,
+    take_offline,
+    target_db_server,
+    target_platform,
+)
+from ..sites.stepping import Steps
+from ..sites.steps import site_of
+from ..sites.verify import verify_site
+from . import Invocation
+
+CONTEXT = "required"
+
+
+def run(invocation: Invocation) -> dict[str, Any]:
+    """Migrate the site; the result names the backup, the new uri, database and packages."""
+    source = site_of(invocation)
+    logger = invocation.logger
+    contexts = invocation.contexts
+    options = invocation.options
+    platform = target_platform(contexts, options.get("target_platform")
+                               or source.raw("platform"))
+    db_server = target_db_server(contexts, options.get("target_db_server")
+                                 or source.raw("db_server"))
+    new_uri = str(options.get("new_uri") or source.uri).strip().lower()
+    renamed = new_uri != source.uri
+    if not renamed and platform == source.raw("platform") and db_server == source.raw(
+            "db_server"):
+        raise ProvisionError(
+            f"{source.uri} already runs on {platform} with its database on {db_server}; choose "
+            "another platform, database server or domain."
+        )
+    target_name = f"@{new_uri}"
+    if renamed and contexts.exists(target_name):
+        raise ProvisionError(
+            f"The context {target_name} exists already: another site uses {new_uri}. Choose "
+            "another domain."
+        )
+    original = stored_properties(contexts, invocation.name)
+    steps = Steps("migrate", logger)
+    logger.info(f"Migrating {source.uri} to {new_uri} on {platform} (database on {db_server}).")
+    with steps.step("maintenance", source):
+        credentials = take_offline(source, steps, logger)
+    with steps.step("backup", source):
+        backup = back_up(source, steps, logger)
+    with steps.step("target", source):
+        properties = {key: value for key, value in original.items()
+                      if key not in DATABASE_PROPERTIES}
+        properties.update(uri=new_uri, platform=platform, db_server=db_server,
+                          site_enabled=True)
+        if renamed:
+            contexts.save(target_name, {"context_type": "site", **properties})
+            steps.undo(f"delete the context {target_name}", lambda: contexts.delete(target_name))
+        else:
+            contexts.save(target_name, {**properties, **{key: "null"
+                                                          for key in DATABASE_PROPERTIES}})
+            steps.undo(f"put back the context {target_name}", lambda: restore_properties(
+                contexts, target_name, original))
+    target = Invocation("migrate", target_name, contexts, logger, options=options,
+                        context=contexts.load(target_name))
+    deployed = deploy_archive(target, backup["backup_file"], source.uri, steps)
+    site = deployed.site
+    with steps.step("vhost", site):
+        serve(site, source, steps, logger)
+    with steps.step("verify", site):
+        verified = verify_site(target)
+    with steps.step("cleanup", source):
+        # The last point at which a failure still puts everything back.
+        steps.forget_undos()
+    remove_source(source, site, credentials, logger)
+    finish_deploy(site, logger)
+    if renamed and contexts.delete(invocation.name):
+        logger.info(f"Deleted the context {invocation.name}.")
+    invocation.context = target.context
+    assert isinstance(target.context, SiteContext)
+    logger.success(f"Migrated {source.uri} to {new_uri} on {platform}.")
+    return {**backup, **verified, "uri": new_uri, "updates": deployed.updates,
+            "profile": target.context.raw("profile")}

@@ -1,0 +1,346 @@
+"""Restore, backup-delete, migrate and clone in the front end: their dialogs, what they send
+to provision, what their results change in the store, and (end to end, through the dispatcher,
+provision, real MariaDB and Apache) a Drupal 7 STAND-IN site migrated, renamed, cloned and
+restored from the web UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hostmaster.extensions import db
+from hostmaster.models import (
+    ContextName,
+    Package,
+    PackageInstance,
+    Platform,
+    Site,
+    SiteBackup,
+    SiteStatus,
+    Task,
+    TaskStatus,
+)
+from hostmaster.services import contexts, site_moves, site_results, tasks
+from hostmaster.tasks import registry
+from tests.fixtures.app import AuthActions
+from tests.fixtures.platforms import make_drupal7_platform, make_drupal7_upgrade_platform
+from tests.fixtures.stack import MariaDBAdmin
+from tests.hostmaster.pages import text
+from tests.hostmaster.site_helpers import (
+    Mailbox,
+    enabled_site,
+    finish,
+    mailbox,
+    master_server,
+    ready_platform,
+    use_mailbox,
+)
+from tests.test_sites import CATCH_ALL, create_in_ui, database_exists, ready, run_task
+
+__all__ = ["mailbox"]  # the fixture, imported for pytest
+
+
+def with_backup(site: Site, filename: str = "/var/aegir/backups/a.tar.gz",
+                description: str = "Generated on request") -> SiteBackup:
+    """A recorded backup of ``site``."""
+    backup = site_results.record_backup(
+        site, {"backup_file": filename, "backup_file_size": 2048}, description)
+    assert backup is not None
+    db.session.commit()
+    return backup
+
+
+def test_restore_and_backup_delete_are_offered_only_once_the_site_has_a_backup(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        assert "has no backups" in (tasks.why_unavailable(site, "restore") or "")
+        assert "has no backups" in (tasks.why_unavailable(site, "backup-delete") or "")
+        assert tasks.why_unavailable(site, "migrate") is None
+        with_backup(site)
+        assert tasks.why_unavailable(site, "restore") is None
+        assert tasks.why_unavailable(site, "backup-delete") is None
+
+
+def test_the_options_name_backup_files_and_contexts_not_ids(app: Flask) -> None:
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        target = ready_platform(server, "drupal7b")
+        site = enabled_site(platform, server)
+        backup = with_backup(site)
+        other = enabled_site(platform, server, "other.example.com")
+        foreign = with_backup(other, "/var/aegir/backups/other.tar.gz")
+        restore = registry.get("site", "restore")
+        task = tasks.queue(site, "restore", {"backup_id": backup.id})
+        assert restore.options(task, site) == {"backup_file": backup.filename}
+        assert site_moves.backup_delete_options(site, {"backup_ids": [backup.id, foreign.id]}) \
+            == {"backup_files": [backup.filename]}
+        assert "is gone" in site_moves.restore_options(site, {"backup_id": foreign.id})[
+            "backup_file"]
+        assert site_moves.move_options(site, {"target_platform": target.id}) == {
+            "target_platform": "@platform_drupal7b", "target_db_server": "@server_master"}
+        assert site_moves.move_options(site, {"target_platform": target.id, "new_uri": "b.test",
+                                              "target_db_server": None})["new_uri"] == "b.test"
+
+
+def test_a_migrate_result_moves_the_site_renames_its_context_and_records_the_backup(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        target = ready_platform(server, "drupal7b")
+        task = tasks.queue(site, "migrate", {"target_platform": target.id,
+                                             "target_db_server": None, "new_uri": "new.test"})
+        status = finish(task, {"uri": "new.test", "db_name": "newtest", "backup_file": "/b/x",
+                               "backup_file_size": 5, "packages": []})
+        assert status == TaskStatus.SUCCESS
+        db.session.expire_all()
+        site = db.session.get_one(Site, site.id)
+        assert (site.uri, site.platform_id, site.db_name) == ("new.test", target.id, "newtest")
+        assert contexts.name_of(site) == "@new.test"
+        assert contexts.entity_for("www.example.com") is None
+        (backup,) = site_moves.backups_of(site)
+        assert backup.description == "Pre-migration"
+
+
+def test_a_migrate_sends_provision_the_target_platforms_context_with_the_sites(
+    app: Flask,
+) -> None:
+    from hostmaster.dispatcher.runner import payload_for
+
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        target = ready_platform(server, "drupal7b")
+        task = tasks.queue(site, "migrate", {"target_platform": target.id})
+        payload = payload_for(task, site, registry.get("site", "migrate"))
+        names = [context["name"] for context in payload["contexts"]]
+        assert names.count("@platform_drupal7b") == 1 and names.count("@server_master") == 1
+        assert names[-1] == "@www.example.com"  # what the site's context refers to comes first
+        assert payload["options"]["target_platform"] == "@platform_drupal7b"
+
+
+def test_a_failed_migrate_changes_nothing_in_the_store(app: Flask) -> None:
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        site = enabled_site(platform, server)
+        target = ready_platform(server, "drupal7b")
+        task = tasks.queue(site, "migrate", {"target_platform": target.id, "new_uri": "n.test"})
+        assert finish(task, {}, failed=True) == TaskStatus.ERROR
+        db.session.expire_all()
+        site = db.session.get_one(Site, site.id)
+        assert (site.uri, site.platform_id) == ("www.example.com", platform.id)
+        assert contexts.name_of(site) == "@www.example.com"
+
+
+def test_a_clone_result_is_a_new_enabled_site_with_the_originals_client_and_profile(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        site = enabled_site(platform, server)
+        task = tasks.queue(site, "clone", {"new_uri": "copy.test", "target_platform":
+                                           platform.id, "target_db_server": None})
+        finish(task, {"backup_file": "/b/y", "backup_file_size": 3, "clone": {
+            "uri": "copy.test", "db_name": "copytest", "packages": []}})
+        db.session.expire_all()
+        copy = db.session.scalars(select(Site).where(Site.uri == "copy.test")).one()
+        original = db.session.get_one(Site, site.id)
+        assert copy.status == SiteStatus.ENABLED and copy.db_name == "copytest"
+        assert (copy.client_id, copy.profile, copy.language) == (
+            original.client_id, original.profile, original.language)
+        assert contexts.name_of(copy) == "@copy.test"
+        assert [b.description for b in site_moves.backups_of(original)] == ["Pre-clone"]
+
+
+def test_restore_and_backup_delete_results_update_the_backup_list(app: Flask) -> None:
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        first, second = with_backup(site), with_backup(site, "/var/aegir/backups/b.tar.gz")
+        finish(tasks.queue(site, "restore", {"backup_id": first.id}),
+               {"backup_file": "/var/aegir/backups/c.tar.gz", "backup_file_size": 9})
+        descriptions = {b.description for b in site_moves.backups_of(site)}
+        assert site_moves.PRE_RESTORE in descriptions
+        finish(tasks.queue(site, "backup-delete", {"backup_ids": [first.id, second.id]}),
+               {"deleted": [], "missing": []})
+        assert [b.description for b in site_moves.backups_of(site)] == [site_moves.PRE_RESTORE]
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, auth: AuthActions) -> AuthActions:
+    """The admin, logged in."""
+    auth.login()
+    return auth
+
+
+def test_the_migrate_dialog_offers_platforms_and_refuses_a_change_of_nothing_or_a_taken_domain(
+    app: Flask, client: FlaskClient, logged_in: AuthActions,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        target = ready_platform(server, "drupal7b")
+        site = enabled_site(platform, server)
+        enabled_site(platform, server, "taken.example.com")
+        site_id, platform_id, target_id, server_id = site.id, platform.id, target.id, server.id
+    path = f"/tasks/confirm/site/{site_id}/migrate"
+    page = client.get(path).get_data(as_text=True)
+    assert "drupal7b" in page and f"/sites/{site_id}/compare/{target_id}" in page
+    same = {"target_platform": platform_id, "target_db_server": server_id,
+            "new_uri": "www.example.com"}
+    assert "changes nothing" in text(logged_in.submit(path, same).get_data(as_text=True))
+    taken = {**same, "new_uri": "taken.example.com"}
+    assert "already used" in text(logged_in.submit(path, taken).get_data(as_text=True))
+    moved = logged_in.submit(path, {**same, "target_platform": target_id})
+    assert moved.status_code == 302
+    with app.app_context():
+        task = db.session.scalars(select(Task).where(Task.type == "migrate")).one()
+        assert task.arguments == {"target_platform": target_id, "target_db_server": None,
+                                  "new_uri": None}
+
+
+def test_the_clone_dialog_needs_a_new_domain(
+    app: Flask, client: FlaskClient, logged_in: AuthActions,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        site = enabled_site(platform, server)
+        site_id, platform_id, server_id = site.id, platform.id, server.id
+    path = f"/tasks/confirm/site/{site_id}/clone"
+    form = {"target_platform": platform_id, "target_db_server": server_id, "new_uri": ""}
+    assert "new domain" in text(logged_in.submit(path, form).get_data(as_text=True))
+    assert logged_in.submit(path, {**form, "new_uri": "copy.example.com"}).status_code == 302
+    with app.app_context():
+        task = db.session.scalars(select(Task).where(Task.type == "clone")).one()
+        assert task.arguments["new_uri"] == "copy.example.com"
+
+
+def test_the_restore_dialog_lists_the_backups_and_queues_the_chosen_one(
+    app: Flask, client: FlaskClient, logged_in: AuthActions,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        backup = with_backup(site, description="Before the redesign")
+        site_id, backup_id = site.id, backup.id
+    path = f"/tasks/confirm/site/{site_id}/restore"
+    assert "Before the redesign" in client.get(path).get_data(as_text=True)
+    assert "Choose the backup" in text(logged_in.submit(path, {}).get_data(as_text=True))
+    assert logged_in.submit(path, {"backup_id": backup_id}).status_code == 302
+    with app.app_context():
+        task = db.session.scalars(select(Task).where(Task.type == "restore")).one()
+        assert task.arguments == {"backup_id": backup_id}
+
+
+def submit_task(auth: AuthActions, site_id: int, type_name: str, data: dict[str, Any]) -> None:
+    """Queue a task through its confirm dialog."""
+    response = auth.submit(f"/tasks/confirm/site/{site_id}/{type_name}", data)
+    assert response.status_code == 302, text(response.get_data(as_text=True))
+
+
+def site_name(admin: MariaDBAdmin, database: str, value: str | None = None) -> str:
+    """The stand-in site's name (its served title), set first when ``value`` is given."""
+    connection = admin.connect(database)
+    try:
+        with connection.cursor() as cursor:
+            if value is not None:
+                cursor.execute("UPDATE variable SET value = %s WHERE name = 'site_name'",
+                               (f's:{len(value)}:"{value}";',))
+            cursor.execute("SELECT value FROM variable WHERE name = 'site_name'")
+            return str(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+@pytest.mark.apache
+def test_a_site_is_migrated_renamed_cloned_and_restored_from_the_ui(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, aegir_root: Path,
+    mariadb_admin: MariaDBAdmin, apache_instance: Any, mailbox: Mailbox,
+) -> None:
+    instance = apache_instance
+    uri, renamed, copy = "moves-a.example.test", "moves-b.example.test", "moves-c.example.test"
+    root_a = make_drupal7_platform(aegir_root / "platforms" / "moves_a")
+    root_b = make_drupal7_upgrade_platform(aegir_root / "platforms" / "moves_b")
+    with app.app_context():
+        use_mailbox(mailbox)
+        server_id, platform_a = ready(app, "apache", instance, mariadb_admin, root_a)
+        from hostmaster.dispatcher import dispatch_once
+        from hostmaster.services.platforms import create_platform
+
+        platform_b = create_platform("moves_b", str(root_b),
+                                     db.session.get_one(Platform, platform_a).web_server).id
+        dispatch_once(app)
+        site_id = create_in_ui(logged_in, uri, server_id, platform_a, profile="standard")
+        run_task(app, instance, site_id, "install")
+        old_db = db.session.get_one(Site, site_id).db_name
+        site_name(mariadb_admin, old_db, "Our content")
+        instance.wait_for_body("<title>Our content", host=uri)
+
+        submit_task(logged_in, site_id, "migrate", {
+            "target_platform": platform_b, "target_db_server": server_id, "new_uri": renamed})
+        run_task(app, instance, site_id, "migrate")
+        site = db.session.get_one(Site, site_id)
+        assert (site.uri, site.platform_id) == (renamed, platform_b)
+        assert not database_exists(mariadb_admin, old_db)
+        assert not (root_a / "sites" / uri).exists()
+        views = db.session.scalars(
+            select(PackageInstance.version).join(Package).where(
+                PackageInstance.owner_kind == "site", PackageInstance.owner_id == site_id,
+                Package.short_name == "views")).one()
+        assert views == "7.x-3.30"
+        instance.wait_for_body("<title>Our content", host=renamed)
+        assert CATCH_ALL in instance.wait_for_body(CATCH_ALL, host=uri)
+
+        submit_task(logged_in, site_id, "clone", {
+            "target_platform": platform_b, "target_db_server": server_id, "new_uri": copy})
+        run_task(app, instance, site_id, "clone")
+        clone = db.session.scalars(select(Site).where(Site.uri == copy)).one()
+        assert clone.db_name != site.db_name and clone.status == SiteStatus.ENABLED
+        assert db.session.scalar(select(ContextName.name).where(
+            ContextName.entity_id == clone.id, ContextName.entity_kind == "site")) == copy
+        instance.wait_for_body("<title>Our content", host=copy)
+
+        backup = with_backup_through_ui(app, logged_in, instance, site_id)
+        site_name(mariadb_admin, db.session.get_one(Site, site_id).db_name, "Written later")
+        instance.wait_for_body("<title>Written later", host=renamed)
+        submit_task(logged_in, site_id, "restore", {"backup_id": backup})
+        run_task(app, instance, site_id, "restore")
+        instance.wait_for_body("<title>Our content", host=renamed)
+        descriptions = [b.description for b in site_moves.backups_of(
+            db.session.get_one(Site, site_id))]
+        assert site_moves.PRE_RESTORE in descriptions
+        instance.wait_for_body("<title>Our content", host=copy)
+
+
+def with_backup_through_ui(app: Flask, auth: AuthActions, instance: Any, site_id: int) -> int:
+    """Back the site up through its dialog and the dispatcher; the backup's id."""
+    submit_task(auth, site_id, "backup", {"description": "Before later changes"})
+    run_task_no_reload(app, site_id, "backup")
+    backup = db.session.scalars(select(SiteBackup).where(
+        SiteBackup.site_id == site_id, SiteBackup.description == "Before later changes")).one()
+    return backup.id
+
+
+def run_task_no_reload(app: Flask, site_id: int, type_name: str) -> None:
+    """Run a queued task that does not reload the web server; it must succeed."""
+    from hostmaster.dispatcher import dispatch_once
+    from tests.hostmaster.helpers import log_text
+
+    dispatch_once(app)
+    db.session.expire_all()
+    task = db.session.scalars(select(Task).where(
+        Task.entity_id == site_id, Task.type == type_name).order_by(Task.id.desc())).first()
+    assert task is not None and task.status == TaskStatus.SUCCESS, log_text(task.id if task else 0)

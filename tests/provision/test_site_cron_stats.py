@@ -1,0 +1,117 @@
+"""``provision @site cron`` and ``provision @site statistics`` on a Drupal 7 site (the
+generated STAND-IN of tests/fixtures/platforms.py, given the ``cron.php`` Drupal 7 has: Drupal
+core is in no registry reachable here), served by the private Apache or nginx with real
+MariaDB. WordPress runs through both in tests/hostmaster/test_queues_sites.py."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.platforms import make_drupal7_platform
+from tests.fixtures.stack import MariaDBAdmin
+from tests.hostmaster.test_queues_sites import DRUPAL7_CRON_PHP
+from tests.provision.sites_support import SiteStack, unique_uri
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("apache", marks=pytest.mark.apache),
+        pytest.param("nginx", marks=pytest.mark.nginx),
+    ]
+)
+def drupal_stack(request: pytest.FixtureRequest, aegir_root: Path,
+                 mariadb_admin: MariaDBAdmin) -> Iterator[SiteStack]:
+    """A verified server and Drupal 7 stand-in platform (with cron.php) as @platform_standin."""
+    instance = request.getfixturevalue(f"{request.param}_instance")
+    stack = SiteStack(aegir_root, request.param, instance, mariadb_admin,
+                      aegir_root / "platforms" / "drupal7")
+    words = [f"--{key}={value}" for key, value in stack.server_properties().items()]
+    stack.must("save", "@server_master", "--context_type=server", *words)
+    with instance.expect_reload():
+        stack.must("@server_master", "verify")
+    make_drupal7_platform(stack.platform_root)
+    (stack.platform_root / "cron.php").write_text(DRUPAL7_CRON_PHP)
+    stack.must("save", "@platform_standin", "--context_type=platform",
+               f"--root={stack.platform_root}")
+    with instance.expect_reload():
+        stack.must("@platform_standin", "verify")
+    yield stack
+    stack.drop_databases()
+
+
+def sql(stack: SiteStack, uri: str, query: str, *params: object) -> list[tuple[object, ...]]:
+    """Rows of ``query`` in the site's database (as the MariaDB admin)."""
+    connection = stack.admin.connect(stack.context(uri)["db_name"])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query, params or None)
+            rows = [tuple(row) for row in cursor.fetchall()]
+        connection.commit()
+        return rows
+    finally:
+        connection.close()
+
+
+def test_cron_runs_through_the_web_server_with_the_key_and_keeps_the_key_out_of_its_log(
+    drupal_stack: SiteStack,
+) -> None:
+    uri = unique_uri("cron")
+    drupal_stack.install(uri, "--profile=standard")
+    key = drupal_stack.context(uri)["cron_key"]
+    assert key
+
+    ran = drupal_stack.must(f"@{uri}", "cron")
+
+    (row,) = sql(drupal_stack, uri, "SELECT value FROM variable WHERE name = 'cron_last'")
+    assert abs(int(bytes(row[0]).decode().split(":")[1].rstrip(";")) - time.time()) < 60
+    assert ran.result["http_status"] == 200 and ran.result["cron_path"] == "/cron.php"
+    assert all(key not in message for message in ran.messages()) and key not in str(ran.result)
+
+
+def test_cron_with_a_wrong_key_fails_saying_so_and_runs_nothing(drupal_stack: SiteStack) -> None:
+    uri = unique_uri("cron")
+    drupal_stack.install(uri, "--profile=standard")
+
+    ran = drupal_stack.run(f"@{uri}", "cron", "--cron_key=not-the-key")
+
+    assert ran.status != 0
+    assert f"The cron of {uri} answered HTTP 403 at /cron.php" in ran.text
+    assert sql(drupal_stack, uri, "SELECT value FROM variable WHERE name = 'cron_last'") == []
+
+
+def test_statistics_count_users_active_users_nodes_and_comments_exactly(
+    drupal_stack: SiteStack,
+) -> None:
+    uri = unique_uri("stats")
+    drupal_stack.install(uri, "--profile=standard")
+    now, old = int(time.time()), int(time.time()) - 31 * 86400
+    sql(drupal_stack, uri, "INSERT INTO users (uid, name, pass, access, status) VALUES "
+        "(2, 'a', '', %s, 1), (3, 'b', '', %s, 1), (4, 'c', '', %s, 1)", now, now - 3600, old)
+    sql(drupal_stack, uri, "INSERT INTO node (type, title, uid, status, created) VALUES "
+        "('page', 'x', 2, 1, %s)", now)
+    sql(drupal_stack, uri, "INSERT INTO comment (nid, uid, subject, created) VALUES "
+        "(1, 2, 's', %s)", now)
+
+    result = drupal_stack.must(f"@{uri}", "statistics").result
+
+    # uid 1 (never seen), a and b (today), c (31 days ago); the welcome node and one more
+    assert {key: result[key] for key in ("users", "active_users", "content_items",
+                                         "comments")} == {
+        "users": 4, "active_users": 2, "content_items": 2, "comments": 1}
+    assert abs(result["taken_at"] - now) < 60
+
+
+def test_statistics_of_a_site_that_was_never_installed_say_what_to_do(
+    drupal_stack: SiteStack,
+) -> None:
+    uri = unique_uri("stats")
+    drupal_stack.save_site(uri)
+
+    ran = drupal_stack.run(f"@{uri}", "statistics")
+
+    assert ran.status != 0
+    assert "holds no database credentials; install the site first" in ran.text
