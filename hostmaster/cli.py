@@ -61,6 +61,9 @@ def user_create(username: str, email: str, roles: tuple[str, ...], password: str
 @click.option("--db-port", type=int)
 @click.option("--db-socket", default="")
 @click.option("--db-user", default="")
+@click.option("--ssh-user", default="", help="A remote server's SSH user (default: yours).")
+@click.option("--ssh-port", type=int, help="A remote server's SSH port (default: 22).")
+@click.option("--ssh-key-file", default="", help="The private key provision logs in with.")
 @click.option("--master", is_flag=True, help="Register it as @server_master.")
 def server_add(
     hostname: str,
@@ -76,6 +79,9 @@ def server_add(
     db_port: int | None,
     db_socket: str,
     db_user: str,
+    ssh_user: str,
+    ssh_port: int | None,
+    ssh_key_file: str,
     master: bool,
 ) -> None:
     """Register a server and queue its verify.
@@ -84,7 +90,7 @@ def server_add(
     or asked for, never taken from the command line.
     """
     from .services.errors import ValidationError
-    from .services.servers import ServiceSpec, create_server
+    from .services.servers import ServiceSpec, SshSpec, create_server
 
     db_password = ""
     if db_type == "mysql":
@@ -115,6 +121,7 @@ def server_add(
             human_name=human_name,
             ip_addresses=list(ips),
             services=services,
+            ssh=SshSpec(ssh_user, ssh_port, ssh_key_file),
             master=master,
         )
     except ValidationError as exc:
@@ -238,7 +245,9 @@ def bootstrap() -> None:
 @click.option("--host", default=lambda: os.environ.get("HOSTMASTER_HOST", "127.0.0.1"))
 @click.option("--port", default=lambda: int(os.environ.get("HOSTMASTER_PORT", "5000")), type=int)
 @click.option("--workers", default=2, show_default=True)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--threads", default=8, show_default=True,
+              help="Threads per worker: open live logs each hold one for up to 25 s.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web UI (gunicorn) with a dispatcher daemon beside it, until Ctrl-C."""
     bindir = os.path.dirname(sys.executable)
     children = [
@@ -248,6 +257,10 @@ def serve(host: str, port: int, workers: int) -> None:
                 os.path.join(bindir, "gunicorn"),
                 "--workers",
                 str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(threads),
                 "--bind",
                 f"{host}:{port}",
                 "hostmaster.wsgi:app",

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from . import access
-from .services import dispatch_control, features, task_queries, tasks
+from .services import dispatch_control, features, servers, task_queries, tasks
 from .services.errors import ValidationError
 
 # Only the app's own files: no inline script, no third-party resources, no framing.
@@ -39,6 +39,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(task_queries.type_title, "task_title")
     app.add_template_global(may, "may")
     app.add_template_global(feature_on, "feature_on")
+    app.add_template_global(servers.ssh_login, "ssh_login")
     app.context_processor(queues_block)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, csrf_refused)
@@ -99,7 +100,7 @@ def queues_block() -> dict[str, Any]:
         "queue_tasks": recent,
         "queue_titles": task_queries.entity_titles(recent),
         "queue_counts": task_queries.status_counts(viewer=current_user),
-        "dispatch_state": dispatch_control.state(),
+        "dispatch_state": dispatch_control.state(end_read=False),
     }
 
 

@@ -148,6 +148,10 @@ def execute(words: list[str], *, root: Path, backend: bool, logger: Logger) -> i
             "bug in provision or one of its plugins, run the command again with --debug to "
             "see where."
         )
+    finally:
+        from .ssh import close_all
+
+        close_all()
     if logger.had_error and not outcome.context:
         outcome.context = _context_if_readable(contexts, name)
     status = 1 if logger.had_error else 0

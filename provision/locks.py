@@ -30,6 +30,8 @@ class ConfigLock:
         self._reloaded_at: float | None = None
 
     def __enter__(self) -> ConfigLock:
+        # The lock lives on the master, also for a remote server's configuration.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:

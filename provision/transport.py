@@ -66,9 +66,35 @@ class Transport(Protocol):
         """Set the permission bits of ``path``."""
         ...
 
+    def push_folder(self, path: Path, *, exclude: Sequence[str] = ()) -> None:
+        """Make the folder ``path`` on this server a copy of the master's ``path``.
+
+        The spoke model: platforms and sites live on the master and every server keeps them
+        at the same path. Files the master lacks are deleted there, except ``exclude`` (rsync
+        patterns). Nothing happens on the master itself.
+        """
+        ...
+
+    def pull_folder(self, path: Path, *, exclude: Sequence[str] = ()) -> None:
+        """Make the master's folder ``path`` a copy of this server's ``path`` (the reverse)."""
+        ...
+
+    @property
+    def remote(self) -> bool:
+        """Whether the server is another machine than the one provision runs on."""
+        ...
+
+    @property
+    def where(self) -> str:
+        """The server for people: ``this machine`` or ``user@host:port over SSH``."""
+        ...
+
 
 class LocalTransport:
     """The transport for the machine provision runs on."""
+
+    remote = False
+    where = "this machine"
 
     def run(
         self,
@@ -143,3 +169,9 @@ class LocalTransport:
     def chmod(self, path: Path, mode: int) -> None:
         """Set the permission bits of ``path``."""
         os.chmod(path, mode)
+
+    def push_folder(self, path: Path, *, exclude: Sequence[str] = ()) -> None:
+        """Nothing to do: the master's folder is the folder."""
+
+    def pull_folder(self, path: Path, *, exclude: Sequence[str] = ()) -> None:
+        """Nothing to do: the master's folder is the folder."""

@@ -24,7 +24,7 @@ run_packages=(
     mariadb-server mariadb-client apache2 libapache2-mod-php php-cli php-mysql php-gd php-xml
     php-mbstring php-curl rsync ca-certificates
 )
-test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress)
+test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium)
 
 say() { echo "install.sh: $*"; }
 
@@ -121,6 +121,43 @@ start_mariadb() {
     say "MariaDB answers"
 }
 
+# Remote web servers in the tests (network namespaces) reach the master's MariaDB at 10.99.0.1,
+# so for 'test' it must listen beyond 127.0.0.1. Accounts stay limited by host (provision grants
+# site users from their web server's address only; root logs in through the socket).
+listen_for_test_hosts() {
+    local bind
+    bind="$(mariadb -NBe 'SELECT @@bind_address' 2>/dev/null || true)"
+    case "$bind" in
+        0.0.0.0 | '*' | '::')
+            say "MariaDB listens on every address (remote test hosts reach it)"
+            return
+            ;;
+    esac
+    if ! is_root; then
+        say "MariaDB listens on ${bind:-?} only (not root, so not changing it): remote-server tests will fail"
+        return
+    fi
+    if [ -d /etc/mysql/mariadb.conf.d ]; then
+        printf '# Written by contrib/stack/install.sh test: remote test hosts reach MariaDB.\n[mysqld]\nbind-address = 0.0.0.0\n' \
+            >/etc/mysql/mariadb.conf.d/90-hostmaster-tests.cnf
+        say "wrote /etc/mysql/mariadb.conf.d/90-hostmaster-tests.cnf (bind-address = 0.0.0.0)"
+    elif grep -q '^bind-address' /etc/mysql/my.cnf; then
+        sed -i 's/^bind-address.*/bind-address = 0.0.0.0  # contrib\/stack\/install.sh test/' /etc/mysql/my.cnf
+        say "set bind-address = 0.0.0.0 in /etc/mysql/my.cnf"
+    else
+        printf '\n[mysqld]\nbind-address = 0.0.0.0\n' >>/etc/mysql/my.cnf
+        say "added bind-address = 0.0.0.0 to /etc/mysql/my.cnf"
+    fi
+    say "restarting MariaDB to listen on every address"
+    mariadb-admin shutdown
+    local waited=0
+    while mariadb_answers && [ "$waited" -lt 300 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    start_mariadb
+}
+
 apache_pid_file() {
     # envvars is the one place Debian keeps the pid file's path.
     (
@@ -212,6 +249,9 @@ start_system_apache() {
 
 install_missing_packages
 start_mariadb
+if [ "$mode" = test ]; then
+    listen_for_test_hosts
+fi
 if [ "$mode" = run ]; then
     start_system_apache
 fi

@@ -63,6 +63,10 @@ class Server(Base):
     verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
     #: Values of the fields plugins add to its form (hostmaster/hookspecs.py), by field name.
     plugin_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: How provision logs in to a remote server (empty: the dispatcher user's name and keys).
+    ssh_user: Mapped[str] = mapped_column(String(64), default="")
+    ssh_port: Mapped[int | None] = mapped_column()
+    ssh_key_file: Mapped[str] = mapped_column(String(1024), default="")
 
     ip_addresses: Mapped[list[ServerIP]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=ServerIP.id

@@ -7,9 +7,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import access
-from ..models import Platform
+from ..listing import page_of, search_term
+from ..models import Platform, PlatformStatus
 from ..plugin_forms import plugin_values, with_plugin_fields
-from ..services import contexts, inventory_queries, platforms, task_queries, tasks
+from ..services import contexts, inventory_queries, platforms, servers, task_queries, tasks
 from ..services.errors import ValidationError
 from ..ui import apply_errors
 from .forms import PlatformAddForm, PlatformClientsForm
@@ -19,9 +20,15 @@ bp = Blueprint("platforms", __name__, url_prefix="/platforms")
 
 @bp.route("")
 def index() -> str:
-    """Every platform that is not deleted, with its application, web server and site count."""
-    return render_template("platforms/list.html",
-                           rows=platforms.list_platforms(viewer=current_user))
+    """Platforms a page at a time with their application, web server and site count: searched
+    by name, filtered by status and web server, sorted by any column (hostmaster.listing)."""
+    query, sorting = platforms.platform_list(request.args, viewer=current_user)
+    page = page_of(query, request.args)
+    return render_template(
+        "platforms/list.html", page=page, sorting=sorting, term=search_term(request.args),
+        site_counts=platforms.site_counts(list(page.items), viewer=current_user),
+        statuses=list(PlatformStatus),
+        servers=[s for s in servers.web_servers() if access.can_see(current_user, s)])
 
 
 @bp.route("/add", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from ..services.servers import ServiceSpec
+from ..services.servers import ServiceSpec, SshSpec
 
 PORT = [Optional(), NumberRange(1, 65535, "A port is a number from 1 to 65535.")]
 # The service reports problems with a whole service under its name; show them on its type.
@@ -71,11 +71,29 @@ class ServerAddForm(FlaskForm):
         "Admin user", description="An account that may create databases and grant privileges."
     )
     db_password = PasswordField("Admin password", render_kw={"autocomplete": "new-password"})
+    ssh_user = StringField(
+        "SSH user",
+        description="For a remote server: the user provision logs in as (default: the user the "
+        "dispatcher runs as).",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    ssh_port = IntegerField("SSH port", validators=PORT, description="Default: 22.")
+    ssh_key_file = StringField(
+        "SSH key file",
+        description="For a remote server: the private key on the master provision logs in with, "
+        "e.g. /var/aegir/.ssh/id_ed25519 (default: the dispatcher user's usual keys).",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     submit = SubmitField("Add server")
 
     def ip_list(self) -> list[str]:
         """The IP addresses typed in, split on commas and white space."""
         return [ip for ip in re.split(r"[\s,]+", self.ip_addresses.data or "") if ip]
+
+    def ssh(self) -> SshSpec:
+        """The SSH settings typed in."""
+        return SshSpec(self.ssh_user.data or "", self.ssh_port.data,
+                       self.ssh_key_file.data or "")
 
     def services(self) -> dict[str, ServiceSpec]:
         """The http and db services as the server service expects them."""

@@ -37,6 +37,7 @@ def add() -> Response | str:
                 ip_addresses=form.ip_list(),
                 services=form.services(),
                 plugin_fields=plugin_values(form),
+                ssh=form.ssh(),
                 user=current_user._get_current_object(),
             )
         except ValidationError as error:

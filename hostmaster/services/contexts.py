@@ -96,6 +96,10 @@ def server_properties(server: Server) -> dict[str, Any]:
         # The front end's address, for the page a disabled site's vhost redirects to.
         "master_url": current_app.config["HOSTMASTER_URL"],
     }
+    # How provision logs in when the server is remote (docs/remote-servers.md).
+    ssh = {"ssh_user": server.ssh_user, "ssh_port": server.ssh_port,
+           "ssh_key_file": server.ssh_key_file}
+    props.update({key: value for key, value in ssh.items() if value})
     for service in server.services:
         if service.type == "null":
             continue

@@ -38,13 +38,19 @@ class DispatchState:
     paused_at: str | None = None
 
 
-def state() -> DispatchState:
-    """The current pause flag and concurrency cap, read fresh from the store (one query)."""
+def state(*, end_read: bool = True) -> DispatchState:
+    """The current pause flag and concurrency cap, read fresh from the store (one query).
+
+    ``end_read`` ends the transaction, so that the next call of a long-lived process (the
+    dispatcher) sees other processes' changes; a web page, whose request gets a new
+    transaction anyway, passes False so that the rows it has loaded stay loaded.
+    """
     found = db.session.execute(
         select(Setting.name, Setting.value).where(Setting.name.in_([PAUSED, CONCURRENCY]))
     )
     rows: dict[str, Any] = {name: value for name, value in found}
-    db.session.commit()  # end the read, so the next call sees other processes' changes
+    if end_read:
+        db.session.commit()
     paused = rows.get(PAUSED)
     return DispatchState(
         paused=bool(paused),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from .. import access, plugins
 from ..extensions import db
+from ..listing import Sorting, contains, search_term, sorted_query, whole_number
 from ..models import Client, Platform, PlatformStatus, Server, ServerStatus, Site, SiteStatus, User
 from . import contexts, tasks
 from .errors import ValidationError
@@ -82,23 +84,47 @@ def create_platform(
     return platform
 
 
-def list_platforms(*, viewer: Any = None) -> list[tuple[Platform, int]]:
-    """Platforms that are not deleted, each with its number of sites that are not deleted
-    (only the platforms and sites ``viewer`` may see, when given)."""
+def _site_count(viewer: Any) -> Any:
+    """A platform's number of sites that are not deleted (those ``viewer`` may see)."""
     counted = select(func.count(Site.id)).where(
         Site.platform_id == Platform.id, Site.status != SiteStatus.DELETED)
-    if viewer is not None:
-        counted = access.visible(counted, Site, viewer)
-    site_count = counted.scalar_subquery()
-    query = (
-        select(Platform, site_count)
-        .where(Platform.status != PlatformStatus.DELETED)
-        .order_by(Platform.name)
-    )
-    if viewer is not None:
-        query = access.visible(query, Platform, viewer)
-    rows = db.session.execute(query)
-    return [(platform, count) for platform, count in rows]
+    return access.visible(counted, Site, viewer).scalar_subquery()
+
+
+def platform_list(args: Mapping[str, str], *, viewer: Any) -> tuple[Select[Any], Sorting]:
+    """The platforms list's query from its query string: ``status`` (default: all but
+    deleted), ``q`` (part of the name), ``server`` (id of the web server), ``sort`` and
+    ``dir``; only the platforms ``viewer`` may see."""
+    query = select(Platform).join(Server, Platform.web_server_id == Server.id)
+    query = access.visible(query, Platform, viewer)
+    name = (args.get("status") or "").upper()
+    if name in PlatformStatus.__members__:
+        query = query.where(Platform.status == PlatformStatus.__members__[name])
+    else:
+        query = query.where(Platform.status != PlatformStatus.DELETED)
+    term = search_term(args)
+    if term:
+        query = query.where(Platform.name.like(contains(term), escape="\\"))
+    server = whole_number(args, "server")
+    if server is not None:
+        query = query.where(Platform.web_server_id == server)
+    sorts = {"name": Platform.name, "server": Server.hostname, "status": Platform.status,
+             "sites": _site_count(viewer), "verified": Platform.verified_at}
+    return sorted_query(query, args, sorts, "name", tie_breaker=Platform.id)
+
+
+def site_counts(platforms: list[Platform], *, viewer: Any) -> dict[int, int]:
+    """Each platform's number of sites that are not deleted (those ``viewer`` may see)."""
+    if not platforms:
+        return {}
+    query = (select(Site.platform_id, func.count(Site.id))
+             .where(Site.platform_id.in_([p.id for p in platforms]),
+                    Site.status != SiteStatus.DELETED)
+             .group_by(Site.platform_id))
+    counts: dict[int, int] = {
+        platform_id: count
+        for platform_id, count in db.session.execute(access.visible(query, Site, viewer))}
+    return {p.id: counts.get(p.id, 0) for p in platforms}
 
 
 def limit_to_clients(platform: Platform, clients: list[Client]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,9 @@ from ..extensions import db
 from ..models import SERVICE_TYPES, Server, ServerIP, ServerService, ServerStatus, User
 from . import contexts, tasks
 from .errors import ValidationError
-from .validation import check_hostname, check_ip_address
+from .validation import check_absolute_path, check_hostname, check_ip_address
+
+SSH_USER = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 
 
 @dataclass
@@ -54,6 +57,31 @@ def check_services(services: dict[str, ServiceSpec]) -> dict[str, list[str]]:
     return errors
 
 
+@dataclass
+class SshSpec:
+    """How provision logs in to a remote server; empty values keep provision's defaults (the
+    dispatcher user's name and keys, port 22)."""
+
+    user: str = ""
+    port: int | None = None
+    key_file: str = ""
+
+
+def check_ssh(ssh: SshSpec) -> dict[str, list[str]]:
+    """Field errors of a server's SSH settings (empty when they are fine)."""
+    errors: dict[str, list[str]] = {}
+    if ssh.user.strip() and not SSH_USER.fullmatch(ssh.user.strip()):
+        errors["ssh_user"] = ["A user name is lower-case letters, digits, '_', '.' and '-', "
+                              "starting with a letter or '_'."]
+    if ssh.port is not None and not 0 < ssh.port < 65536:
+        errors["ssh_port"] = ["A port is a number from 1 to 65535."]
+    if ssh.key_file.strip():
+        problem = check_absolute_path(ssh.key_file.strip())
+        if problem:
+            errors["ssh_key_file"] = [problem]
+    return errors
+
+
 def create_server(
     hostname: str,
     *,
@@ -62,6 +90,7 @@ def create_server(
     services: dict[str, ServiceSpec] | None = None,
     master: bool = False,
     plugin_fields: dict[str, str] | None = None,
+    ssh: SshSpec | None = None,
     user: User | None = None,
 ) -> Server:
     """Register a server, give it its context name and queue its verify.
@@ -80,6 +109,8 @@ def create_server(
     if bad_ips:
         errors["ip_addresses"] = bad_ips
     errors.update(check_services(services))
+    ssh = ssh or SshSpec()
+    errors.update(check_ssh(ssh))
     errors.update(plugins.check_field_values("server", plugin_fields or {}))
     if master and contexts.master_server() is not None:
         errors.setdefault("hostname", []).append("There is already a master server.")
@@ -87,7 +118,8 @@ def create_server(
         raise ValidationError(errors)
 
     server = Server(hostname=hostname, human_name=human_name.strip(), status=ServerStatus.QUEUED,
-                    plugin_fields=plugin_fields or {})
+                    plugin_fields=plugin_fields or {}, ssh_user=ssh.user.strip(),
+                    ssh_port=ssh.port, ssh_key_file=ssh.key_file.strip())
     server.ip_addresses = [ServerIP(address=ip) for ip in dict.fromkeys(ip_addresses)]
     server.services = [
         service_row(name, spec) for name, spec in services.items() if spec.type != "null"
@@ -115,6 +147,17 @@ def service_row(name: str, spec: ServiceSpec) -> ServerService:
         db_password=spec.db_password,
         options={k: v for k, v in spec.options.items() if v not in (None, "")},
     )
+
+
+def ssh_login(server: Server) -> str | None:
+    """``user@address:port`` provision logs in to for ``server``; None for this machine."""
+    from provision.ssh import is_this_machine
+
+    address = server.ip_addresses[0].address if server.ip_addresses else server.hostname
+    if is_this_machine(server.hostname) or is_this_machine(address):
+        return None
+    user = server.ssh_user or "(the dispatcher's user)"
+    return f"{user}@{address}:{server.ssh_port or 22}"
 
 
 def list_servers() -> list[Server]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from .. import access, plugins
 from ..extensions import db
+from ..listing import Sorting, contains, search_term, sorted_query, whole_number
 from ..models import (
     Client,
     Package,
@@ -224,14 +226,29 @@ def import_found_sites(platform: Platform, uris: Iterable[str]) -> list[Site]:
     return found
 
 
-def list_sites(status: SiteStatus | None = None, *, viewer: Any = None) -> list[Site]:
-    """Sites by uri: those of one status, or every site that is not deleted (only those
-    ``viewer`` may see, when given)."""
-    query = select(Site).order_by(Site.uri)
-    if viewer is not None:
-        query = access.visible(query, Site, viewer)
-    if status is None:
-        query = query.where(Site.status != SiteStatus.DELETED)
+#: The columns the sites list sorts by, by the name its query string uses.
+SITE_SORTS = {"domain": Site.uri, "platform": Platform.name, "client": Client.name,
+              "status": Site.status, "verified": Site.verified_at}
+
+
+def site_list(args: Mapping[str, str], *, viewer: Any) -> tuple[Select[Any], Sorting]:
+    """The sites list's query from its query string: ``status`` (default: all but deleted),
+    ``q`` (part of the domain), ``client`` and ``platform`` (ids), ``sort`` and ``dir``; only
+    the sites ``viewer`` may see."""
+    query = (select(Site).join(Platform, Site.platform_id == Platform.id)
+             .outerjoin(Client, Site.client_id == Client.id)
+             .options(selectinload(Site.client)))
+    query = access.visible(query, Site, viewer)
+    name = (args.get("status") or "").upper()
+    if name in SiteStatus.__members__:
+        query = query.where(Site.status == SiteStatus[name])
     else:
-        query = query.where(Site.status == status)
-    return list(db.session.scalars(query))
+        query = query.where(Site.status != SiteStatus.DELETED)
+    term = search_term(args)
+    if term:
+        query = query.where(Site.uri.like(contains(term.lower()), escape="\\"))
+    for key, column in (("client", Site.client_id), ("platform", Site.platform_id)):
+        wanted = whole_number(args, key)
+        if wanted is not None:
+            query = query.where(column == wanted)
+    return sorted_query(query, args, SITE_SORTS, "domain", tie_breaker=Site.id)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, or_, select
 
 from .. import access
 from ..extensions import db
-from ..models import ENTITY_MODELS, Entity, Task, TaskStatus
+from ..listing import Sorting, contains, search_term, sorted_query
+from ..models import ENTITY_MODELS, Entity, Platform, Server, Site, Task, TaskStatus
 from ..tasks import registry
 
 
@@ -36,6 +37,58 @@ def task_select(
     if entity_kind is not None and entity_id is not None:
         query = query.where(Task.entity_kind == entity_kind, Task.entity_id == entity_id)
     return query
+
+
+#: The columns the task list sorts by, by the name its query string uses.
+TASK_SORTS = {"created": Task.id, "type": Task.type, "status": Task.status}
+
+
+def task_list(args: Mapping[str, str], status: TaskStatus | None, entity_kind: str | None,
+              entity_id: int | None, *, viewer: Any) -> tuple[Select[Any], Sorting]:
+    """The task list's query: ``status`` and one entity (from the filter form), ``type`` (a
+    task type's name), ``q`` (part of the domain, platform name or host name of the task's
+    site, platform or server), ``sort`` and ``dir`` (newest first by default); only the tasks
+    ``viewer`` may see."""
+    query = access.visible(select(Task), Task, viewer)
+    if status is not None:
+        query = query.where(Task.status == status)
+    if entity_kind is not None and entity_id is not None:
+        query = query.where(Task.entity_kind == entity_kind, Task.entity_id == entity_id)
+    type_name = (args.get("type") or "").strip()
+    if type_name:
+        query = query.where(Task.type == type_name[:64])
+    term = search_term(args)
+    if term:
+        query = query.where(or_(*_entities_named(term)))
+    return sorted_query(query, args, TASK_SORTS, "created", default_descending=True,
+                        tie_breaker=Task.id)
+
+
+#: Up to this many matching entities of a kind are looked up first, so that the task query
+#: can use its (entity_kind, entity_id) index; a broader search uses a subquery instead.
+NAMED_ENTITIES = 500
+
+
+def _entities_named(term: str) -> list[Any]:
+    """Conditions matching tasks whose site, platform or server name contains ``term``."""
+    pattern = contains(term.lower())
+    conditions = []
+    for kind, key, name in (("site", Site.id, Site.uri), ("platform", Platform.id, Platform.name),
+                            ("server", Server.id, Server.hostname)):
+        matching = select(key).where(func.lower(name).like(pattern, escape="\\"))
+        ids = list(db.session.scalars(matching.limit(NAMED_ENTITIES + 1)))
+        if not ids:
+            continue
+        wanted = matching if len(ids) > NAMED_ENTITIES else ids
+        conditions.append((Task.entity_kind == kind) & Task.entity_id.in_(wanted))
+    return conditions or [false()]
+
+
+def type_names() -> list[tuple[str, str]]:
+    """Every task type's (name, title), for the task list's filter, by title."""
+    seen = {task_type.name: task_type.title for kind in ENTITY_MODELS
+            for task_type in registry.types_for(kind)}
+    return sorted(seen.items(), key=lambda item: item[1])
 
 
 def history_of(entity: Entity, limit: int = 20) -> list[Task]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import access
 from ..extensions import db
-from ..models import Client, Platform, Site, SiteBackup, SiteStatus
+from ..listing import page_of, search_term
+from ..models import Client, Platform, PlatformStatus, Site, SiteBackup, SiteStatus
 from ..plugin_forms import plugin_values, stored_values, with_plugin_fields
 from ..services import contexts, inventory_queries, site_results, sites, task_queries, tasks
 from ..services.errors import ValidationError
@@ -21,15 +23,24 @@ bp = Blueprint("sites", __name__, url_prefix="/sites")
 
 @bp.route("")
 def index() -> str:
-    """Sites with their platform, client and status; ``?status=`` shows one status only."""
+    """Sites a page at a time with their platform, client and status: searched by domain,
+    filtered by status, client and platform, sorted by any column (hostmaster.listing)."""
     name = (request.args.get("status") or "").upper()
     status = SiteStatus[name] if name in SiteStatus.__members__ else None
+    query, sorting = sites.site_list(request.args, viewer=current_user)
     return render_template(
         "sites/list.html",
-        sites=sites.list_sites(status, viewer=current_user),
+        page=page_of(query, request.args),
+        sorting=sorting,
+        term=search_term(request.args),
         status=status,
         statuses=list(SiteStatus),
         counts=inventory_queries.status_counts(Site, viewer=current_user),
+        clients=db.session.scalars(access.visible(
+            select(Client).order_by(Client.name), Client, current_user)).all(),
+        platforms=db.session.scalars(access.visible(
+            select(Platform).where(Platform.status != PlatformStatus.DELETED)
+            .order_by(Platform.name), Platform, current_user)).all(),
     )
 
 

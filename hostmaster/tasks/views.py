@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import access
 from ..extensions import db
-from ..models import ENTITY_MODELS, Entity, Task, TaskLog
+from ..listing import page_of, search_term
+from ..models import ENTITY_MODELS, Entity, Task
 from ..services import dispatch_control, task_queries, task_status, tasks
 from ..services.errors import TaskNotAvailable
 from ..ui import entity_url
-from . import registry
+from . import events, registry
 from .forms import DispatchSettingsForm, TaskFilterForm
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -44,17 +55,18 @@ def _task_type_or_404(entity: Entity, kind: str, type_name: str) -> registry.Tas
 
 @bp.route("")
 def index() -> str:
-    """All tasks, newest first, a page at a time, filtered by status and entity."""
+    """All tasks a page at a time, newest first or sorted by type or status; filtered by
+    status, type, entity, or part of the entity's name (hostmaster.listing)."""
     form = TaskFilterForm(request.args)
     kind, entity_id = form.selected_entity()
     entity = _entity_or_404(kind, entity_id) if kind is not None and entity_id is not None else None
-    page = db.paginate(
-        access.visible(task_queries.task_select(form.selected_status(), kind, entity_id), Task),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    query, sorting = task_queries.task_list(request.args, form.selected_status(), kind,
+                                            entity_id, viewer=current_user)
+    page = page_of(query, request.args)
     titles = task_queries.entity_titles(page.items)
-    return render_template("tasks/list.html", form=form, page=page, titles=titles, entity=entity)
+    return render_template("tasks/list.html", form=form, page=page, titles=titles, entity=entity,
+                           sorting=sorting, term=search_term(request.args),
+                           type_names=task_queries.type_names())
 
 
 @bp.route("/run/<kind>/<int:entity_id>/<type_name>", methods=["POST"])
@@ -73,7 +85,8 @@ def run(kind: str, entity_id: int, type_name: str) -> Response:
 
 @bp.route("/confirm/<kind>/<int:entity_id>/<type_name>", methods=["GET", "POST"])
 def confirm(kind: str, entity_id: int, type_name: str) -> Response | str:
-    """The confirm dialog of a task type with a form; submitting it queues the task."""
+    """The confirm dialog of a task type with a form; submitting it queues the task. With
+    ``?fragment=1`` only the form, for the dialog an entity page opens."""
     entity = _entity_or_404(kind, entity_id)
     task_type = _task_type_or_404(entity, kind, type_name)
     if task_type.form is None:
@@ -92,8 +105,10 @@ def confirm(kind: str, entity_id: int, type_name: str) -> Response | str:
         else:
             flash(f"{task_type.title} of {entity.title} is queued.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
+    fragment = request.method == "GET" and request.args.get("fragment") == "1"
     return render_template(
-        "tasks/confirm.html", entity=entity, task_type=task_type, form=form, reason=reason
+        "tasks/_confirm_form.html" if fragment else "tasks/confirm.html",
+        entity=entity, task_type=task_type, form=form, reason=reason, fragment=fragment,
     )
 
 
@@ -122,10 +137,34 @@ def log_json(task_id: int) -> dict[str, Any]:
     task = access.get_or_404(Task, task_id, action="log")
     lines = tasks.log_of(task, request.args.get("after", 0, type=int))
     return {
-        "lines": [line_json(line) for line in lines],
+        "lines": [events.line_data(line) for line in lines],
         "status": task.status.name.lower(),
         "finished": task.status.finished,
     }
+
+
+@bp.route("/<int:task_id>/events")
+def log_events(task_id: int) -> Response:
+    """The task's new log lines, status changes and end as server-sent events, from the line
+    after ``Last-Event-ID`` (a reconnecting browser) or ``?after=<id>`` (the page's last)."""
+    access.get_or_404(Task, task_id, action="log")
+    after = request.headers.get("Last-Event-ID", type=int)
+    if after is None:
+        after = request.args.get("after", 0, type=int)
+    db.session.remove()  # the stream opens its own session each time it polls
+    config = current_app.config
+    body = events.stream(
+        task_id,
+        after,
+        seconds=config.get("TASK_EVENTS_SECONDS", 25.0),
+        poll_seconds=config.get("TASK_EVENTS_POLL_SECONDS", 0.5),
+        heartbeat_seconds=config.get("TASK_EVENTS_HEARTBEAT_SECONDS", 10.0),
+    )
+    return Response(
+        stream_with_context(body),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @bp.route("/<int:task_id>/cancel", methods=["POST"])
@@ -208,16 +247,6 @@ def dispatch_switch(action: str) -> Response:
     else:
         abort(404)
     return redirect(url_for("tasks.dispatch"))
-
-
-def line_json(line: TaskLog) -> dict[str, Any]:
-    """One log line as the live log script reads it."""
-    return {
-        "id": line.id,
-        "level": line.level,
-        "message": line.message,
-        "time": line.created_at.isoformat(timespec="seconds") + "Z",
-    }
 
 
 def shown_arguments(arguments: dict[str, Any]) -> dict[str, str]:

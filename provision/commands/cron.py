@@ -20,6 +20,7 @@ from urllib.parse import quote
 from ..apps.phpserial import unserialize
 from ..errors import ApplicationError, ServiceError
 from ..sites.steps import http_service, site_of
+from ..spoke import server_address
 from . import Invocation
 from .statistics import site_query
 
@@ -88,7 +89,7 @@ def _get(site: SiteContext, path: str) -> int:
             f"The web server {site.web_server.name} of {site.uri} has no web service; cron runs "
             "through the site's web server."
         )
-    host = str(site.web_server.raw("remote_host") or "localhost")
+    host = server_address(site.web_server)
     port = int(site.web_server.raw("http_port") or 80)
     connection = http.client.HTTPConnection(host, port, timeout=CRON_TIMEOUT)
     try:

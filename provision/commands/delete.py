@@ -16,9 +16,9 @@ from typing import Any
 from ..contexts.model import PlatformContext, SiteContext
 from ..errors import ProvisionError
 from ..sites.backup import backup_site
-from ..sites.driver import call_driver
-from ..sites.folders import remove_site_folder
+from ..sites.folders import forget_site, remove_site_folder
 from ..sites.steps import db_service, remove_vhost, site_of
+from ..spoke import remove_platform_copy
 from . import Invocation
 
 CONTEXT = "required"
@@ -47,7 +47,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
     if db_user:
         db.drop_site_user(db_user, logger)
     remove_site_folder(site, logger)
-    call_driver(site.driver, "forget_site", site, site.web_server.transport, logger)
+    forget_site(site, logger)
     remove_vhost(site, logger)
     if invocation.contexts.delete(invocation.name):
         logger.info(f"Deleted the context {invocation.name}.")
@@ -70,6 +70,7 @@ def delete_platform(invocation: Invocation, platform: PlatformContext) -> dict[s
             "move them to another platform first."
         )
     platform.web_server.service("http").remove_platform(platform, logger)
+    remove_platform_copy(platform, logger)
     root = platform.root
     platforms_folder = (contexts.root / "platforms").resolve()
     if root.resolve().is_relative_to(platforms_folder) and root.resolve() != platforms_folder:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import ProvisionError
 from ..sites.driver import call_driver
-from ..sites.folders import ensure_site_folders, remove_site_folder
+from ..sites.folders import ensure_site_folders, forget_site, remove_site_folder
 from ..sites.steps import (
     db_service,
     http_service,
@@ -21,6 +21,7 @@ from ..sites.steps import (
     site_of,
     write_vhost,
 )
+from ..spoke import master_files, push_site
 from . import Invocation
 
 CONTEXT = "required"
@@ -48,15 +49,16 @@ def run(invocation: Invocation) -> dict[str, Any]:
                          db_passwd=created.password, site_enabled=True)
         credentials = site_credentials(site)
 
-        transport = site.web_server.transport
+        transport = master_files()
         call_driver(driver, "write_platform_settings", site.platform, transport, logger)
         undo.append(("forget the site in the platform's files",
-                     lambda: call_driver(driver, "forget_site", site, transport, logger)))
+                     lambda: forget_site(site, logger)))
         undo.append(("remove the site folder",
                      lambda: remove_site_folder(site, logger, warn_if_missing=False)))
         ensure_site_folders(site, logger)
         written = call_driver(driver, "write_settings", site, transport, logger)
         logger.info(f"Wrote the settings: {', '.join(str(path) for path in written)}.")
+        push_site(site, logger, content=True)
 
         http = http_service(site)
         if http is not None:
@@ -67,6 +69,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
         installed = call_driver(driver, "install_site", site, credentials, logger) or {}
         # The installer may change modes (Drupal makes the folder read-only) and create files.
         ensure_site_folders(site, logger)
+        push_site(site, logger, content=True)
         packages = call_driver(driver, "site_packages", site, credentials, logger)
         cron_key = installed.get("cron_key") or site.raw("cron_key")
         if cron_key:

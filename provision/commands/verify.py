@@ -10,6 +10,7 @@ from ..contexts.schema import service_kinds
 from ..errors import ApplicationError, ProvisionError
 from ..layout import AegirRoot
 from ..log import Logger
+from ..spoke import master_files, push_platform
 from . import Invocation
 
 CONTEXT = "required"
@@ -31,6 +32,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
 
 def verify_server(server: ServerContext, logger: Logger) -> dict[str, Any]:
     """Create the aegir root's folders, then verify each service of the server."""
+    if server.transport.remote:
+        logger.info(f"Verifying {server.name} on {server.transport.where}.")
     AegirRoot(server.contexts.root).ensure(server.transport, logger)
     services = {}
     for kind in service_kinds():
@@ -58,7 +61,7 @@ def verify_platform(platform: PlatformContext, logger: Logger) -> dict[str, Any]
     sites_dir = driver.sites_dir
     if not sites_dir.exists():
         # WordPress has no sites folder of its own: provision keeps its per-site files there.
-        platform.web_server.transport.makedirs(sites_dir, 0o755)
+        master_files().makedirs(sites_dir, 0o755)
         logger.info(f"Created {sites_dir}")
     if not sites_dir.is_dir() or not os.access(sites_dir, os.W_OK | os.X_OK):
         raise ProvisionError(
@@ -66,7 +69,8 @@ def verify_platform(platform: PlatformContext, logger: Logger) -> dict[str, Any]
             "provision; give that user write permission, then verify again."
         )
     # Files the platform's sites share (WordPress's wp-config.php that picks the site by host).
-    driver.write_platform_settings(platform, platform.web_server.transport, logger)
+    driver.write_platform_settings(platform, master_files(), logger)
+    push_platform(platform, logger)
     platform.web_server.service("http").verify_platform(platform, logger)
     result = driver.describe()
     logger.success(

@@ -103,11 +103,11 @@ class ServerContext(Context):
 
     @property
     def transport(self) -> Transport:
-        """How provision reaches this server (only the local machine for now)."""
+        """How provision reaches this server: this machine, or SSH (:mod:`provision.ssh`)."""
         if self._transport is None:
-            from ..transport import LocalTransport
+            from ..ssh import transport_for
 
-            self._transport = LocalTransport()
+            self._transport = transport_for(self)
         return self._transport
 
     def service_type(self, kind: str) -> str:

@@ -146,6 +146,11 @@ SERVER_PROPERTIES = (
         default_from=_current_user,
     ),
     Property("master_url", "the front end's base URL (disabled sites redirect to its page)"),
+    Property("ssh_user", "the user provision logs in as on a remote server (default: "
+             "script_user)"),
+    Property("ssh_port", "the port of a remote server's sshd", kind="port", default=22),
+    Property("ssh_key_file", "the private key provision logs in to a remote server with "
+             "(default: the usual keys of the user running provision)", kind="path"),
 )
 
 PLATFORM_PROPERTIES = (

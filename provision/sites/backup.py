@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..layout import ROOT_FOLDERS
 from ..services.db.dump import dump_database
+from ..spoke import MASTER, pull_site
 from .driver import call_driver
 from .steps import db_service, site_credentials
 
@@ -43,15 +44,16 @@ def _new_archive(folder: Path, uri: str) -> tuple[Path, int]:
 def backup_site(site: SiteContext, logger: Logger) -> dict[str, Any]:
     """Dump the database, archive the site folder; returns backup_file and backup_file_size."""
     site_path = site.site_path
+    pull_site(site, logger)
     if not site_path.is_dir():
         raise FileNotFoundError(site_path)
     db = db_service(site)
     database = str(site.raw("db_name") or "")
     dump = site_path / DUMP_NAME
-    size = dump_database(site.db_server.transport, db.credentials(), database, dump)
+    size = dump_database(MASTER, db.credentials(), database, dump)
     logger.info(f"Dumped the database {database} ({size} bytes).")
     backups = site.contexts.root / "backups"
-    site.web_server.transport.makedirs(backups, ROOT_FOLDERS["backups"])
+    MASTER.makedirs(backups, ROOT_FOLDERS["backups"])
     settings_name, settings_text = call_driver(
         site.driver, "uncloaked_settings", site, site_credentials(site))
     archive, fd = _new_archive(backups, site.uri)

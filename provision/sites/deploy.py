@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ApplicationError, ProvisionError
 from ..services.db.dump import load_dump
+from ..spoke import MASTER, push_site, remove_site_copy
 from .backup import DUMP_NAME
 from .driver import call_driver
 from .folders import ensure_site_folders, make_writable
@@ -62,7 +63,7 @@ def deploy_archive(
         site = save_site(invocation, db_name=created.name, db_user=created.user,
                          db_passwd=created.password)
     with steps.step("settings", site):
-        transport = site.web_server.transport
+        transport = MASTER
         call_driver(site.driver, "write_platform_settings", site.platform, transport, logger)
         ensure_site_folders(site, logger)
         if not site.site_path.with_name(site.site_path.name + ".previous").exists():
@@ -76,7 +77,7 @@ def deploy_archive(
         dump = site.site_path / DUMP_NAME
         if not dump.is_file():
             raise ProvisionError(f"The backup {archive} holds no {DUMP_NAME}.")
-        load_dump(site.db_server.transport, db.credentials(), created.name, dump)
+        load_dump(MASTER, db.credentials(), created.name, dump)
         dump.unlink()
         logger.info(f"Imported the database of {old_uri} into {created.name}.")
     with steps.step("schema", site):
@@ -93,6 +94,8 @@ def deploy_archive(
             logger.info(f"Rewrote sites/{old_uri} as sites/{site.uri} in {count} values.")
     with steps.step("caches", site):
         call_driver(site.driver, "clear_caches", site, credentials, logger)
+    with steps.step("copy", site):
+        push_site(site, logger, content=True)
     return Deployed(site, updates)
 
 
@@ -117,6 +120,11 @@ def _unpack(site: SiteContext, archive: Path, steps: Steps, logger: Any) -> None
         # The literal credentials of the old database must not stay on disk.
         (staging / name).unlink(missing_ok=True)
     logger.info(f"Unpacked {archive.name} for {site.uri}.")
+    # Registered before the master's folder is swapped, so it runs after that is undone.
+    if site.web_server.transport.remote:
+        had_copy = site.web_server.transport.exists(target)
+        steps.undo(f"put {target} back on {site.web_server.transport.where}", lambda: (
+            push_site(site, logger, content=True) if had_copy else remove_site_copy(site, logger)))
     if target.exists():
         target.rename(previous)
         steps.undo(f"put {target} back", lambda: _put_back(target, previous))

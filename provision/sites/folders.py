@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..spoke import master_files, push_platform, remove_site_copy
 from .driver import call_driver
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def ensure_site_folders(site: SiteContext, logger: Logger, *, dry_run: bool = Fa
 
     Returns the folders that were (or, in a dry run, would be) created or changed.
     """
-    transport = site.web_server.transport
+    transport = master_files()
     group = str(site.web_server.raw("web_group") or "www-data")
     changed = []
     for folder, mode in wanted_folders(site).items():
@@ -64,9 +65,11 @@ def make_writable(path: Path) -> None:
 
 
 def remove_site_folder(site: SiteContext, logger: Logger, *, warn_if_missing: bool = True) -> bool:
-    """Remove the site folder (write permission restored first); False when it was gone."""
+    """Remove the site folder (write permission restored first), on the master and on its web
+    server; False when it was gone."""
     path = site.site_path
-    transport = site.web_server.transport
+    transport = master_files()
+    remove_site_copy(site, logger)
     if not transport.exists(path):
         if warn_if_missing:
             logger.warning(f"The site folder {path} did not exist; nothing was removed.")
@@ -75,3 +78,10 @@ def remove_site_folder(site: SiteContext, logger: Logger, *, warn_if_missing: bo
     transport.remove(path)
     logger.info(f"Removed the site folder {path}.")
     return True
+
+
+def forget_site(site: SiteContext, logger: Logger) -> None:
+    """Remove the site's entries from its platform's shared files (the alias map), on the
+    master and on the web server."""
+    call_driver(site.driver, "forget_site", site, master_files(), logger)
+    push_platform(site.platform, logger, application=site.driver)

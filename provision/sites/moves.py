@@ -4,14 +4,14 @@ the target's vhost, and the removal of what the site leaves behind once it has m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..contexts.model import PlatformContext, ServerContext, SiteContext
 from ..errors import ContextError, ProvisionError
 from .backup import backup_site
-from .driver import call_driver
-from .folders import remove_site_folder
+from .folders import forget_site, remove_site_folder
 from .steps import db_service, http_service, site_credentials
 
 if TYPE_CHECKING:
@@ -125,11 +125,11 @@ def remove_source(
     moved_folder = source.site_path != target.site_path
     source_http = http_service(source)
     target_http = http_service(target)
-    pieces = []
+    pieces: list[tuple[str, Callable[[], object]]] = []
     if moved_folder:
         pieces.append(("remove the old folder", lambda: remove_site_folder(source, logger)))
-        pieces.append(("forget the old site in its platform's alias map", lambda: call_driver(
-            source.driver, "forget_site", source, source.web_server.transport, logger)))
+        pieces.append(("forget the old site in its platform's alias map",
+                       lambda: forget_site(source, logger)))
     if source_http is not None and (target_http is None or source_http.vhost_file(source)
                                     != target_http.vhost_file(target)):
         pieces.append(("remove the old vhost", lambda: source_http.remove_vhost(source, logger)))

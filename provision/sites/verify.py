@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..spoke import master_files, push_site
 from .driver import call_driver
 from .folders import ensure_site_folders
 from .steps import http_service, is_dry_run, site_credentials, site_of, write_vhost
@@ -23,7 +24,7 @@ def verify_site(invocation: Invocation) -> dict[str, Any]:
     logger = invocation.logger
     credentials = site_credentials(site)
     driver = site.driver
-    transport = site.web_server.transport
+    transport = master_files()
     if is_dry_run(invocation.options):
         changed = [str(path) for path in ensure_site_folders(site, logger, dry_run=True)]
         written = call_driver(driver, "write_settings", site, transport, logger, dry_run=True)
@@ -42,6 +43,7 @@ def verify_site(invocation: Invocation) -> dict[str, Any]:
                 "db_user": site.raw("db_user"), "cron_key": site.raw("cron_key")}
     ensure_site_folders(site, logger)
     call_driver(driver, "write_settings", site, transport, logger)
+    push_site(site, logger)
     write_vhost(site, credentials, logger)
     packages = call_driver(driver, "site_packages", site, credentials, logger)
     logger.success(f"Verified the site {site.uri}.")

@@ -1,22 +1,58 @@
-/* The live log of a queued or running task: polls log.json every second, appends new
-   lines and updates the status badge; reloads the page once the task has finished so that
-   its timings and buttons are final. No framework: the page works without this script. */
+/* The live log of a task page. While the task is queued or running it follows the server's
+   event stream (tasks/<id>/events: a "line" event per log line, "status" when the status
+   changes, "end" when the task has finished), or polls log.json where EventSource is missing
+   or refused. New lines are appended as the server renders them; the log stays scrolled to
+   the bottom unless the reader scrolled up. The status badge follows the task. When the task
+   ends in error the first error line is scrolled to and focused, and a "Jump to the first
+   error" link appears (the server renders it for tasks that had already failed). No
+   framework: the page works without this script. */
 (function () {
   "use strict";
 
   var log = document.getElementById("task-log");
-  if (!log || log.dataset.finished === "true") {
+  if (!log) {
     return;
   }
   var badge = document.getElementById("task-status");
   var empty = document.getElementById("log-empty");
+  var jump = document.getElementById("jump-to-error");
   var after = parseInt(log.dataset.after || "0", 10);
-  var delay = 1000;
-  var failures = 0;
+  var ended = log.dataset.finished === "true";
+
+  function focusFirstError() {
+    var line = document.getElementById("first-error");
+    if (!line) {
+      return;
+    }
+    line.scrollIntoView({ block: "center" });
+    line.focus({ preventScroll: true });
+  }
+
+  if (jump) {
+    jump.addEventListener("click", function (event) {
+      event.preventDefault();
+      focusFirstError();
+    });
+  }
+  if (ended) {
+    return;
+  }
+
+  function atBottom() {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 8;
+  }
 
   function appendLine(line) {
+    if (line.id <= after) {
+      return;  // already shown (a resumed stream or a late poll)
+    }
     var item = document.createElement("li");
     item.className = "log-line level-" + line.level;
+    item.dataset.id = line.id;
+    if (line.level === "error" && !document.getElementById("first-error")) {
+      item.id = "first-error";
+      item.tabIndex = -1;
+    }
     var time = document.createElement("time");
     time.dateTime = line.time;
     time.textContent = line.time.slice(11, 19);
@@ -27,15 +63,23 @@
     message.className = "log-message";
     message.textContent = line.message;  // text, never HTML: messages come from commands
     item.append(time, level, message);
+    var follow = atBottom();
     log.appendChild(item);
-    after = Math.max(after, line.id);
+    if (follow) {
+      log.scrollTop = log.scrollHeight;
+    }
+    after = line.id;
+    if (empty) {
+      empty.hidden = true;
+    }
   }
 
   function showStatus(status) {
-    if (!badge) {
+    if (!badge || !status) {
       return;
     }
     badge.className = "badge status-" + status;
+    badge.dataset.status = status;
     var text = badge.querySelector(".badge-text");
     if (text) {
       text.textContent = status.charAt(0).toUpperCase() + status.slice(1);
@@ -51,34 +95,96 @@
     }
   }
 
-  function poll() {
-    var url = log.dataset.pollUrl + "?after=" + after;
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  /* The timings and buttons of a finished task come from the server: take them from a fresh
+     copy of this page rather than reloading it (which would lose the reader's place). */
+  function refreshFacts() {
+    fetch(window.location.href, { credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok) {
-          throw new Error("HTTP " + response.status);
-        }
-        return response.json();
+        return response.ok ? response.text() : Promise.reject(new Error("HTTP " + response.status));
       })
-      .then(function (data) {
-        failures = 0;
-        data.lines.forEach(appendLine);
-        if (data.lines.length && empty) {
-          empty.hidden = true;
-        }
-        showStatus(data.status);
-        if (data.finished) {
-          window.location.reload();
-          return;
-        }
-        window.setTimeout(poll, delay);
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        [".heading-actions", ".summary"].forEach(function (selector) {
+          var now = document.querySelector(selector);
+          var then = fresh.querySelector(selector);
+          if (now && then) {
+            now.replaceWith(document.importNode(then, true));
+          }
+        });
       })
-      .catch(function () {
-        // The server may be restarting: wait longer each time, up to 10 s between tries.
-        failures += 1;
-        window.setTimeout(poll, Math.min(delay * (failures + 1), 10000));
-      });
+      .catch(function () { /* the page is still right apart from its timings */ });
   }
 
-  window.setTimeout(poll, delay);
+  function finish(status) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    log.dataset.finished = "true";
+    showStatus(status);
+    if (status === "error" && document.getElementById("first-error")) {
+      if (jump) {
+        jump.hidden = false;
+      }
+      focusFirstError();
+    }
+    refreshFacts();
+  }
+
+  function poll(delay, failures) {
+    window.setTimeout(function () {
+      fetch(log.dataset.pollUrl + "?after=" + after, {
+        credentials: "same-origin", headers: { Accept: "application/json" }
+      })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("HTTP " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (data) {
+          data.lines.forEach(appendLine);
+          showStatus(data.status);
+          if (data.finished) {
+            finish(data.status);
+          } else {
+            poll(1000, 0);
+          }
+        })
+        .catch(function () {
+          // The server may be restarting: wait longer each time, up to 10 s between tries.
+          poll(Math.min(1000 * (failures + 2), 10000), failures + 1);
+        });
+    }, delay);
+  }
+
+  function follow() {
+    var source = new EventSource(log.dataset.eventsUrl + "?after=" + after);
+    var opened = false;
+    source.addEventListener("open", function () { opened = true; });
+    source.addEventListener("line", function (event) {
+      appendLine(JSON.parse(event.data));
+    });
+    source.addEventListener("status", function (event) {
+      showStatus(JSON.parse(event.data).status);
+    });
+    source.addEventListener("end", function (event) {
+      source.close();  // or the browser would reconnect
+      finish(JSON.parse(event.data).status);
+    });
+    source.addEventListener("error", function () {
+      // The stream ends every half minute and the browser reconnects by itself; only a
+      // refused stream (closed for good, or never opened) falls back to polling.
+      if (!ended && (source.readyState === EventSource.CLOSED || !opened)) {
+        source.close();
+        poll(0, 0);
+      }
+    });
+  }
+
+  if (window.EventSource && log.dataset.eventsUrl) {
+    follow();
+  } else {
+    poll(1000, 0);
+  }
 })();

@@ -12,16 +12,20 @@ from hostmaster.models import Server, Task, TaskLog, TaskStatus
 from hostmaster.services import tasks
 from hostmaster.services.servers import ServiceSpec, create_server
 
+#: The address of test servers that run on this machine under made-up names: provision reaches
+#: a server at its first IP address, and one that is this machine needs no SSH.
+LOCAL = ("127.0.0.1",)
+
 
 def null_server(hostname: str = "null.example.com", *, master: bool = False) -> Server:
-    """A server with no services (its verify does nothing but succeed)."""
-    return create_server(hostname, master=master)
+    """A server with no services on this machine (its verify does nothing but succeed)."""
+    return create_server(hostname, master=master, ip_addresses=LOCAL)
 
 
 def web_server(
     instance: Any, *, hostname: str = "web.example.com", kind: str = "apache", master: bool = False
 ) -> Server:
-    """A server whose http service is the private test instance ``instance``."""
+    """A server on this machine whose http service is the private test instance ``instance``."""
     spec = ServiceSpec(
         type=kind,
         port=instance.port,
@@ -31,7 +35,7 @@ def web_server(
             "http_include_dir": str(instance.include_dir),
         },
     )
-    return create_server(hostname, services={"http": spec}, master=master)
+    return create_server(hostname, services={"http": spec}, master=master, ip_addresses=LOCAL)
 
 
 def queue_noop(server: Server, seconds: float = 0) -> Task:

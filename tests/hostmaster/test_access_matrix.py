@@ -170,6 +170,7 @@ ACCESS: dict[str, Rule] = {
     "sites.compare": Rule(A_ONLY, lambda w: {"site_id": w.site, "platform_id": w.platform}),
     "tasks.show": Rule(A_ONLY, _task("task_done")),
     "tasks.log_json": Rule(A_ONLY, _task("task_done")),
+    "tasks.log_events": Rule(A_ONLY, _task("task_done")),
     "tasks.cancel": Rule(A_ONLY, _task("task_queued")),
     "tasks.retry": Rule(A_ONLY, _task("task_done")),
     "tasks.update_status": Rule(ADMIN, _task("task_done")),

@@ -16,6 +16,7 @@ from hostmaster.models import Server, Task, TaskStatus, utcnow
 from hostmaster.services import tasks
 from hostmaster.services.servers import create_server
 from tests.fixtures.app import AuthActions
+from tests.hostmaster.helpers import LOCAL
 from tests.hostmaster.pages import part, rows, text
 
 
@@ -28,9 +29,10 @@ def logged_in(client: FlaskClient, auth: AuthActions) -> AuthActions:
 
 @pytest.fixture
 def server_id(app: Flask) -> int:
-    """A server with no services; its verify task is queued (task 1 of the test)."""
+    """A server with no services on this machine; its verify task is queued (task 1 of the
+    test)."""
     with app.app_context():
-        return create_server("web1.example.com", human_name="Web one").id
+        return create_server("web1.example.com", human_name="Web one", ip_addresses=LOCAL).id
 
 
 def _finish(app: Flask, task_id: int, status: TaskStatus = TaskStatus.SUCCESS) -> None:

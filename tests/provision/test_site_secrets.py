@@ -95,6 +95,7 @@ def test_a_remote_web_server_is_granted_from_its_own_addresses(tmp_path: Path) -
 
     contexts = Contexts(tmp_path)
     contexts.save("@server_master", {"context_type": "server", "remote_host": "localhost",
+                                     "ip_addresses": "127.0.0.2",
                                      "db_service_type": "mysql", "db_host": "127.0.0.1"})
     contexts.save("@server_web1", {"context_type": "server", "remote_host": "web1.example",
                                    "ip_addresses": "10.99.1.2,10.99.1.3"})
@@ -108,5 +109,10 @@ def test_a_remote_web_server_is_granted_from_its_own_addresses(tmp_path: Path) -
     db = server("@server_master").service("db")
     assert isinstance(db, MysqlService)
     assert db.grant_hosts(server("@server_master")) == ["localhost", "127.0.0.1"]
-    assert db.grant_hosts(server("@server_web1")) == ["10.99.1.2", "10.99.1.3"]
-    assert db.grant_hosts(server("@server_web2")) == ["web2.example"]
+    # Remote web servers reach the master's database at its IP address; the master itself
+    # (where provision's PHP helpers run) is granted as the database server sees it, here
+    # through the loopback interface.
+    assert db.host_for(server("@server_web1")) == "127.0.0.2"
+    assert db.grant_hosts(server("@server_web1")) == [
+        "10.99.1.2", "10.99.1.3", "localhost", "127.0.0.1"]
+    assert db.grant_hosts(server("@server_web2")) == ["web2.example", "localhost", "127.0.0.1"]

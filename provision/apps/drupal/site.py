@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ApplicationError
+from ...spoke import MASTER
 from ..helper import credentials_request, helper_path, run_helper
 from ..phpserial import unserialize
 from ..sitefiles import (
@@ -144,7 +145,7 @@ def install_site(
     result = run_helper(
         _script(driver), request, logger, action="install", secrets=(credentials.password,)
     )
-    transport = site.platform.web_server.transport
+    transport = MASTER
     base = driver.site_path(site.uri)
     transport.run(["chmod", "u+w", str(base)])
     group = web_group(site)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import socket
 import string
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +53,32 @@ def new_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(PASSWORD_LENGTH))
 
 
-def is_local(server: ServerContext) -> bool:
-    """Whether ``server`` is the machine provision runs on."""
-    return str(server.raw("remote_host") or "localhost") in LOCAL_HOSTS
+def both_on_master(web_server: ServerContext, db_server: ServerContext) -> bool:
+    """Whether the web server and the database server are both the machine provision runs on."""
+    return not web_server.transport.remote and not db_server.transport.remote
+
+
+def master_addresses(host: str, port: int) -> list[str]:
+    """The master's address as a database server at ``host`` sees its connections.
+
+    provision's PHP helpers (install, cron, login links) run on the master with the site's
+    account, so the site's user is granted from there too. The kernel picks the source
+    address of a connection to ``host``; connecting a UDP socket asks it without sending
+    anything.
+    """
+    if host in LOCAL_HOSTS:
+        return list(LOCAL_GRANT_HOSTS)
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                           socket.SOCK_DGRAM) as probe:
+            probe.connect((host, port))
+            address = str(probe.getsockname()[0])
+    except OSError as error:
+        raise ServiceError(
+            f"The master cannot reach the database server at {host}:{port} ({error}); check "
+            "its db_host, or the network between them."
+        ) from None
+    return list(LOCAL_GRANT_HOSTS) if address in LOCAL_HOSTS else [address]
 
 
 class SiteDatabases:
@@ -69,25 +93,39 @@ class SiteDatabases:
     # Where the web server is, as the database server sees it -------------------------------
 
     def grant_hosts(self, web_server: ServerContext) -> list[str]:
-        """The hosts the site's user is granted from: the web server's addresses."""
-        if web_server.name == self.server.name or (is_local(web_server) and is_local(self.server)):
+        """The hosts the site's user is granted from: the web server's addresses as the
+        database server sees them, and the master's (where provision's helpers run)."""
+        if both_on_master(web_server, self.server):
             return list(LOCAL_GRANT_HOSTS)
-        addresses = list(web_server.raw("ip_addresses") or [])
-        remote = web_server.raw("remote_host")
-        if not addresses and remote:
-            addresses = [str(remote)]
-        if not addresses:
-            raise ServiceError(
-                f"The web server {web_server.name} has neither ip_addresses nor remote_host, so "
-                "the database cannot be granted to it; save it with --ip_addresses."
-            )
-        return addresses
+        hosts = []
+        if web_server.transport.remote:
+            hosts = [str(address) for address in web_server.raw("ip_addresses") or []]
+            if not hosts and web_server.raw("remote_host"):
+                hosts = [str(web_server.raw("remote_host"))]
+            if not hosts:
+                raise ServiceError(
+                    f"The web server {web_server.name} has neither ip_addresses nor "
+                    "remote_host, so the database cannot be granted to it; save it with "
+                    "--ip_addresses."
+                )
+        master = master_addresses(self.host_for(web_server), int(self.server.raw("db_port")))
+        return list(dict.fromkeys(hosts + master))
 
     def host_for(self, web_server: ServerContext) -> str:
         """The database server's address as the web server reaches it."""
-        if web_server.name == self.server.name or (is_local(web_server) and is_local(self.server)):
-            return str(self.server.raw("db_host"))
-        return str(self.server.raw("remote_host"))
+        db_host = str(self.server.raw("db_host") or "")
+        if both_on_master(web_server, self.server):
+            return db_host
+        candidates = [db_host, *(self.server.raw("ip_addresses") or []),
+                      str(self.server.raw("remote_host") or "")]
+        for candidate in candidates:
+            if candidate and str(candidate) not in LOCAL_HOSTS:
+                return str(candidate)
+        raise ServiceError(
+            f"The database server {self.server.name} is known only as {db_host or 'localhost'}, "
+            f"which the web server {web_server.name} cannot reach; give it an address others "
+            "reach (--ip_addresses or --db_host)."
+        )
 
     # Queries ------------------------------------------------------------------------------
 

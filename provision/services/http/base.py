@@ -195,7 +195,8 @@ class HttpService(SiteVhosts, Service):
                 f"{self.type} could not be reloaded, so {self._undone(restored)}: {failure}"
             ) from None
         checkpoint.commit()
-        logger.success(f"Reloaded {self.type} with `{self.setting('http_restart_cmd')}`.")
+        where = f" on {self.transport.where}" if self.transport.remote else ""
+        logger.success(f"Reloaded {self.type}{where} with `{self.setting('http_restart_cmd')}`.")
         return True
 
     @staticmethod
