@@ -67,7 +67,7 @@ def test_a_remote_server_added_in_the_panel_is_verified_over_ssh_on_its_host(
         assert task.status == TaskStatus.SUCCESS, log
         assert server is not None and server.status == ServerStatus.ENABLED
     assert f"Reloaded apache on {host.hostname} (root@{host.address}:22) over SSH" in log
-    include = f"{host.include_dir}/aegir-server_web21test.conf"
+    include = f"{host.include_dir}/aegir-server_{host.hostname.replace('.', '')}.conf"
     assert host.run(f"cat {include}").stdout.strip(), "the include was written on the host"
     assert not Path(include).exists(), "nothing was written into the master's Apache"
     assert host.get("/", "unknown.test")[0] == 404

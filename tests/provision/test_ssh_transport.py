@@ -42,7 +42,7 @@ def test_commands_run_on_the_host_with_stdin_and_a_clear_failure(
     assert transport.run(["cat"], input=b"from the master\n").stdout == "from the master\n"
     with pytest.raises(CommandFailed) as failed:
         transport.run("ls /no/such/folder")
-    assert "web11.test" in str(failed.value) and "No such file" in str(failed.value)
+    assert host.hostname in str(failed.value) and "No such file" in str(failed.value)
     assert transport.run(["false"], check=False).returncode == 1
     with pytest.raises(ValueError):
         transport.run(["env"], env={"db_passwd": "secret"})
@@ -102,7 +102,7 @@ def test_an_unreachable_host_fails_quickly_with_the_reason(
             transport.run(["true"])
         assert time.monotonic() - started < 15
         message = str(failed.value)
-        assert "web11.test" in message and f"{host.address}:22" in message
+        assert host.hostname in message and f"{host.address}:22" in message
         assert "connection refused" in message
     finally:
         host.start_sshd()
