@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Task, TaskStatus, utcnow
-from .store_watch import is_busy, is_hiccup
+from .store_watch import forget_session, is_busy, is_hiccup
 
 
 class ClaimInterrupted(Exception):
@@ -120,7 +120,7 @@ def claim(
             db.session.rollback()
             continue
         except OperationalError as error:
-            _rollback()
+            forget_session()
             if is_busy(error):  # a deadlock victim: undone, leave the task for a later pass
                 continue
             raise ClaimInterrupted(error, claimed, [task_id]) from error
@@ -137,14 +137,6 @@ def claim(
             claimed.append(task_id)
     db.session.expire_all()
     return claimed
-
-
-def _rollback() -> None:
-    """Roll back after a failed statement, even when its connection is gone."""
-    try:
-        db.session.rollback()
-    except Exception:
-        db.session.remove()
 
 
 def _still_admitted(cap: int) -> bool:
