@@ -180,12 +180,15 @@ def test_doctor_lists_exactly_the_planted_orphans_and_removes_each_once_confirme
             assert db.session.get_one(Task, removal.id).status == TaskStatus.SUCCESS, \
                 log_text(removal.id)
 
-        # the others in the CLI, by id, confirmed
-        for item in sorted(planted - {database_id}):
-            done = runner.invoke(args=["doctor", "--remove", item, "--timeout", "120"],
-                                 input="y\n")
+        # the others in the CLI, by id: confirmed at the prompt, the last one with --yes
+        others = sorted(planted - {database_id})
+        for item in others:
+            answer = ["--yes"] if item == others[-1] else []
+            done = runner.invoke(args=["doctor", "--remove", item, "--timeout", "120", *answer],
+                                 input=None if answer else "y\n")
             assert done.exit_code == 0, done.output
             assert "Removed the" in done.output
+            assert ("[y/N]" in done.output) != bool(answer), done.output
         again = runner.invoke(args=["doctor", "--timeout", "120"])
         assert again.exit_code == 0, again.output
         assert not planted & set(listed(again.output)), again.output
