@@ -334,6 +334,18 @@ def _owned_condition(kind_column: Any, id_column: Any, user: Any) -> Any:
 
 
 def _task_condition(user: Any) -> Any:
+    condition = _task_scope(user)
+    if condition is false() or can(user, "administer hosting"):
+        return condition
+    from .tasks import registry
+
+    hidden = {t.name for kind in ("server", "platform", "site") for t in registry.types_for(kind)
+              if t.administrators_only}  # the doctor's tasks
+    shown = Task.type.notin_(sorted(hidden))
+    return shown if condition is None else and_(condition, shown)
+
+
+def _task_scope(user: Any) -> Any:
     if can(user, "administer tasks"):
         return None
     found = _user(user)

@@ -288,7 +288,8 @@ def commands() -> list[click.Command]:
 
     own = [user_cli, server_cli, task_cli, feature_cli, dispatch, import_context, bootstrap,
            serve]
-    return [*own, *dispatch_control_commands()]
+    from .cli_doctor import commands as doctor_commands  # hostmaster doctor (orphans)
+    return [*own, *dispatch_control_commands(), *doctor_commands()]
 
 
 def _create_app() -> Any:

@@ -42,6 +42,9 @@ def default_config() -> dict[str, Any]:
         "DISPATCH_CONCURRENCY": int(os.environ.get("HOSTMASTER_DISPATCH_CONCURRENCY", "4")),
         "DISPATCH_LEASE_SECONDS": float(os.environ.get("HOSTMASTER_LEASE_SECONDS", "60")),
         "DISPATCH_POLL_SECONDS": float(os.environ.get("HOSTMASTER_POLL_SECONDS", "0.2")),
+        # How long the dispatcher waits for the store to answer one statement before it
+        # gives up and tries again (0: no limit); well under the lease, see store.limit_waits.
+        "DISPATCH_STORE_TIMEOUT_SECONDS": float(os.environ.get("HOSTMASTER_STORE_TIMEOUT", "10")),
         "TASK_TIMEOUT_SECONDS": float(os.environ.get("HOSTMASTER_TASK_TIMEOUT", "3600")),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+_LIMITED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -35,3 +38,25 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def limit_waits(engine: Engine, seconds: float) -> None:
+    """Make the MySQL connections ``engine`` opens from now on give up on a store that does
+    not answer within ``seconds`` (connecting, reading or writing); 0 leaves them unlimited.
+
+    The dispatcher sets this: without it a stalled network would hold its heartbeat in a read
+    until the leases it should renew ran out. A statement that waits for a lock longer than
+    that (another session's LOCK TABLES) fails too, and the dispatcher tries it again. Other
+    processes keep PyMySQL's defaults (a migration may run long statements).
+    """
+    if engine.dialect.name != "mysql" or seconds <= 0 or engine in _LIMITED:
+        return
+    _LIMITED.add(engine)
+
+    @event.listens_for(engine, "do_connect")
+    def _with_limits(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams.setdefault("connect_timeout", max(1, round(seconds)))
+        cparams.setdefault("read_timeout", seconds)
+        cparams.setdefault("write_timeout", seconds)
+
+    engine.dispose()  # connections opened before the limit would keep waiting forever

@@ -37,4 +37,7 @@ def register(app: Flask) -> None:
     from .admin.views import bp as admin_bp
 
     app.register_blueprint(admin_bp)  # administration: permissions and features
+    from .doctor.views import bp as doctor_bp
+
+    app.register_blueprint(doctor_bp)  # administration: orphans
     register_template_helpers(app)

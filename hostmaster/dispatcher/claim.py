@@ -4,6 +4,16 @@ A claim is one conditional UPDATE per task (``WHERE status = QUEUED``) that also
 task's unique ``running_key``: the store itself guarantees that a task is claimed once and
 that no entity runs two tasks at once, on SQLite and on MariaDB, with any number of
 dispatchers and no lock files.
+
+Leases: the dispatcher renews its tasks' leases every ``renewal_interval(lease)`` seconds (a
+sixth of the lease, at most 10 s), and every second or two while the store does not answer,
+so a lease outlives any store outage shorter than five sixths of it. A task is ended as
+expired only when its lease has really run out, checked again under a row lock
+(runner.end_expired); the sweeping dispatcher skips its own running tasks.
+
+A store hiccup in the middle of a claim raises ``ClaimInterrupted``, which says which tasks
+are surely claimed and which may be (their commit's answer was lost): the dispatcher runs the
+first and hands the others back with ``release`` once the store answers.
 """
 
 from __future__ import annotations
@@ -16,6 +26,22 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Task, TaskStatus, utcnow
+from .store_watch import forget_session, is_busy, is_hiccup
+
+
+class ClaimInterrupted(Exception):
+    """The store failed during a claim: ``claimed`` are ours, ``uncertain`` may be."""
+
+    def __init__(self, cause: Exception, claimed: list[int], uncertain: list[int]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.claimed = claimed
+        self.uncertain = uncertain
+
+
+def renewal_interval(lease_seconds: float) -> float:
+    """How often a dispatcher renews its leases: a sixth of the lease, 0.2 to 10 seconds."""
+    return min(max(0.2, lease_seconds / 6), 10.0)
 
 
 def running_count() -> int:
@@ -66,10 +92,15 @@ def claim(
         return claimed
     for task_id in candidates(limit):
         now = utcnow()
-        task = db.session.get(Task, task_id)
-        if task is None:
-            continue
-        key = task.entity_key
+        try:
+            task = db.session.get(Task, task_id)
+            if task is None:
+                continue
+            key = task.entity_key
+        except Exception as error:
+            if is_hiccup(error):
+                raise ClaimInterrupted(error, claimed, []) from error
+            raise
         try:
             result = db.session.execute(
                 update(Task)
@@ -84,15 +115,25 @@ def claim(
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
-        except (IntegrityError, OperationalError):
-            # Another dispatcher started a task on this entity first (unique running_key),
-            # or the store chose us as a deadlock victim: leave the task for a later pass.
+        except IntegrityError:
+            # Another dispatcher started a task on this entity first (unique running_key).
             db.session.rollback()
             continue
+        except OperationalError as error:
+            forget_session()
+            if is_busy(error):  # a deadlock victim: undone, leave the task for a later pass
+                continue
+            raise ClaimInterrupted(error, claimed, [task_id]) from error
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            if cap is not None and not _still_admitted(cap):
-                release(task_id, dispatcher_id)
-                break
+            try:
+                admitted = cap is None or _still_admitted(cap)
+                if not admitted:
+                    release(task_id, dispatcher_id)
+                    break
+            except Exception as error:
+                if is_hiccup(error):
+                    raise ClaimInterrupted(error, claimed, [task_id]) from error
+                raise
             claimed.append(task_id)
     db.session.expire_all()
     return claimed
@@ -147,8 +188,9 @@ def renew(task_ids: list[int], dispatcher_id: str, lease_seconds: float) -> None
     db.session.commit()
 
 
-def expired() -> list[int]:
-    """Ids of PROCESSING tasks whose lease has run out."""
+def expired(exclude: set[int] | frozenset[int] = frozenset()) -> list[int]:
+    """Ids of PROCESSING tasks whose lease has run out, but those in ``exclude`` (the
+    sweeping dispatcher's own live tasks, which it renews itself)."""
     ids = list(
         db.session.scalars(
             select(Task.id).where(
@@ -157,4 +199,4 @@ def expired() -> list[int]:
         )
     )
     db.session.commit()
-    return ids
+    return [task_id for task_id in ids if task_id not in exclude]

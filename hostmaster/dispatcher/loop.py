@@ -2,6 +2,9 @@
 
 Each claimed task runs in a thread of its own (provision is a subprocess, so the threads only
 wait on pipes and the store); a heartbeat thread renews the leases of every running task.
+Store hiccups are waited out (store_watch.py): the daemon logs one line when the store stops
+answering, backs off (1 s doubling to 30 s) and logs one line when it answers again; a pass
+for cron says so in one line and exits with status 1.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ from typing import Any
 from flask import Flask
 
 from ..extensions import db
-from ..models import Task
 from ..queues.runner import run_due_queues
 from ..services import dispatch_control
-from ..services.tasks import add_log
+from ..store import limit_waits
 from . import claim, runner
+from .heartbeat import RETRY_CAP_SECONDS, Heartbeat
+from .store_watch import StoreWatch, forget_session, is_hiccup, keep_trying, reason
 
 #: How often the daemon looks for due batch queues (a pass for cron looks every time).
 QUEUE_CHECK_SECONDS = 10.0
+#: After the store comes back, how long this dispatcher waits before it ends anyone's expired
+#: task: long enough for every live dispatcher's heartbeat, which retries at least every
+#: RETRY_CAP_SECONDS while the store is away, to renew its leases first.
+SWEEP_GRACE_SECONDS = 2 * RETRY_CAP_SECONDS + 1
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +53,40 @@ class Dispatcher:
         self.stopping = threading.Event()
         self._changed = threading.Event()
         self._lock = threading.Lock()
-        self._heartbeat = threading.Thread(target=self._renew_forever, daemon=True)
+        #: Tasks that may be claimed by us without our knowing (a claim's answer was lost).
+        self._to_release: set[int] = set()
+        self.watch = StoreWatch(app.config["SQLALCHEMY_DATABASE_URI"])
+        with app.app_context():
+            limit_waits(db.engine, float(app.config["DISPATCH_STORE_TIMEOUT_SECONDS"]))
+        self._heartbeat = Heartbeat(
+            app, self.id, self.lease_seconds, self._running_ids, self.watch
+        )
         self._heartbeat.start()
 
     # -- one pass ---------------------------------------------------------------------------
     def run_once(self) -> int:
-        """End expired tasks, claim up to the free slots, run them all, wait; returns faults."""
-        self.end_expired()
-        self.start_claimed(self.claim())
-        self.run_queues()
+        """End expired tasks, claim up to the free slots, run them all, wait; returns faults.
+
+        When the store does not answer, the pass says so in one line and claims nothing
+        more; tasks it already started still keep their results until the store has them.
+        """
+        try:
+            self.claim_and_start()
+        except Exception as error:
+            if not is_hiccup(error):
+                raise
+            self._forget_session()
+            log.error(
+                "the store at %s does not answer: %s; this dispatch pass claims nothing and "
+                "exits with status 1 (cron starts the next one)",
+                self.watch.address,
+                reason(error),
+            )
+            self.faults += 1
+        else:
+            self.run_queues()
         self.wait()
+        self._release_uncertain_when_the_store_answers()
         return self.faults
 
     # -- daemon -----------------------------------------------------------------------------
@@ -65,28 +97,35 @@ class Dispatcher:
         last_queue_check = 0.0
         queues: threading.Thread | None = None
         while not self.stopping.is_set():
+            wait = self.poll_seconds
+            started = time.monotonic()
             try:
-                if time.monotonic() - last_expiry_check > min(5.0, self.lease_seconds / 3):
-                    self.end_expired()
+                sweep = time.monotonic() - last_expiry_check > min(5.0, self.lease_seconds / 3)
+                self.claim_and_start(sweep=sweep)
+                if sweep:
                     last_expiry_check = time.monotonic()
-                self.start_claimed(self.claim())
+                self.watch.answered()
                 if time.monotonic() - last_queue_check > QUEUE_CHECK_SECONDS and not (
                     queues is not None and queues.is_alive()
                 ):  # batch queues run beside the task queue, one pass at a time
                     queues = threading.Thread(target=self.run_queues, daemon=True)
                     queues.start()
                     last_queue_check = time.monotonic()
-            except Exception:  # the store may be restarting: log, wait, try again
-                log.exception("dispatch pass failed")
-                self.faults += 1
-                with self.app.app_context():
-                    db.session.remove()
-                self.stopping.wait(5)
-            self._changed.wait(self.poll_seconds)
+            except Exception as error:
+                self._forget_session()
+                if is_hiccup(error):  # one line per outage (the watch), then back off
+                    self.watch.failed(error, started)
+                    wait = self.watch.backoff.next()
+                else:
+                    log.exception("dispatch pass failed")
+                    self.faults += 1
+                    wait = 5.0
+            self._changed.wait(wait)
             self._changed.clear()
         if queues is not None:
             queues.join()
         self.wait()
+        self._release_uncertain_when_the_store_answers()
         return 0
 
     def _install_signal_handlers(self) -> None:
@@ -99,6 +138,21 @@ class Dispatcher:
         signal.signal(signal.SIGINT, _stop)
 
     # -- parts --------------------------------------------------------------------------------
+    def claim_and_start(self, *, sweep: bool = True) -> None:
+        """Hand back unsure claims, end expired tasks, claim and start; hiccups propagate."""
+        if self._to_release:
+            with self.app.app_context():
+                self._release_uncertain()
+        if sweep:
+            self.end_expired()
+        try:
+            claimed = self.claim()
+        except claim.ClaimInterrupted as interrupted:
+            self.start_claimed(interrupted.claimed)
+            self._to_release.update(interrupted.uncertain)
+            raise interrupted.cause from None
+        self.start_claimed(claimed)
+
     def claim(self) -> list[int]:
         """Claim as many tasks as the global cap allows; none while dispatch is paused.
 
@@ -126,9 +180,17 @@ class Dispatcher:
 
     def run_queues(self) -> None:
         """Run the due batch queues (hostmaster/queues); a failed queue is logged, not raised."""
-        if self._paused_noted:  # dispatch is paused (as the last claim read): no queue either
+        if self._paused_noted or not self.watch.answering:
+            return  # dispatch is paused (as the last claim read), or the store is away
+        started = time.monotonic()
+        try:
+            failed = run_due_queues(self.app)
+        except Exception as error:
+            if not is_hiccup(error):
+                raise
+            self.watch.failed(error, started)
             return
-        for name in run_due_queues(self.app):
+        for name in failed:
             log.warning("queue %s failed; its last error is on the Queues page", name)
 
     def start_claimed(self, task_ids: list[int]) -> None:
@@ -150,16 +212,44 @@ class Dispatcher:
                 thread.join()
 
     def end_expired(self) -> None:
-        """Finish as ERROR every task whose dispatcher stopped renewing its lease."""
+        """Finish as ERROR every task whose dispatcher stopped renewing its lease.
+
+        Never this dispatcher's own live tasks, and not in the first seconds after the store
+        came back, when live dispatchers are still renewing the leases the outage ran down.
+        """
+        if self.watch.answering_for() < SWEEP_GRACE_SECONDS:
+            return
         with self.app.app_context():
-            for task_id in claim.expired():
-                log.warning("task %s: lease expired, ending it as an error", task_id)
-                runner.end_expired(task_id)
+            for task_id in claim.expired(exclude=set(self._running_ids())):
+                if runner.end_expired(task_id):
+                    log.warning("task %s: lease expired, ended it as an error", task_id)
+
+    def _running_ids(self) -> list[int]:
+        with self._lock:
+            return list(self.running)
+
+    def _release_uncertain(self) -> None:
+        """Hand back the tasks whose claim may have landed unseen (needs an app context)."""
+        for task_id in sorted(self._to_release):
+            claim.release(task_id, self.id)
+            self._to_release.discard(task_id)
+            log.info("task %s: handed back to the queue (its claim's answer was lost)", task_id)
+
+    def _release_uncertain_when_the_store_answers(self) -> None:
+        """Before exiting: hand back unsure claims, however long the store takes."""
+        if self._to_release:
+            with self.app.app_context():
+                keep_trying(self.watch, self._release_uncertain,
+                            "the return of unsure claims to the queue")
+
+    def _forget_session(self) -> None:
+        with self.app.app_context():
+            forget_session()
 
     def _run(self, task_id: int) -> None:
         try:
             with self.app.app_context():
-                runner.run_task(task_id, self.id)
+                runner.run_task(task_id, self.id, self.watch)
         except Exception as exc:
             log.exception("task %s: internal fault in the dispatcher", task_id)
             self.faults += 1
@@ -170,33 +260,17 @@ class Dispatcher:
             self._changed.set()
 
     def _fail_after_fault(self, task_id: int, exc: Exception) -> None:
-        """Best effort: do not leave a task PROCESSING because the dispatcher tripped."""
+        """Do not leave a task PROCESSING because the dispatcher tripped (waits out hiccups)."""
+        message = (
+            f"The dispatcher failed while running this task ({type(exc).__name__}: {exc}); "
+            "see the dispatcher's own log."
+        )
         try:
             with self.app.app_context():
-                db.session.rollback()
-                task = db.session.get(Task, task_id)
-                if task is not None:
-                    add_log(
-                        task,
-                        "error",
-                        f"The dispatcher failed while running this task "
-                        f"({type(exc).__name__}: {exc}); see the dispatcher's own log.",
-                    )
-                    db.session.commit()
-                runner.finish(task_id, self.id, None)
+                keep_trying(
+                    self.watch,
+                    lambda: runner.end_with_error(task_id, self.id, message),
+                    f"the failure of task {task_id}",
+                )
         except Exception:
             log.exception("task %s: could not be ended; its lease will expire", task_id)
-
-    def _renew_forever(self) -> None:
-        interval = max(0.2, self.lease_seconds / 3)
-        while True:
-            time.sleep(interval)
-            with self._lock:
-                task_ids = list(self.running)
-            if not task_ids:
-                continue
-            try:
-                with self.app.app_context():
-                    claim.renew(task_ids, self.id, self.lease_seconds)
-            except Exception:
-                log.exception("renewing leases failed")

@@ -1,10 +1,16 @@
 """Running one claimed task: contexts and options to provision, log lines to the store,
-then the final status and the task type's result handler in one transaction."""
+then the final status and the task type's result handler in one transaction.
+
+Store hiccups (store_watch.py) never change a task's result: a task whose provision has not
+started goes back to the queue; once provision has started, its lines and result wait in
+memory until the store takes them.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -16,7 +22,9 @@ from ..services import contexts
 from ..services.tasks import add_log, entity_of
 from ..tasks import registry
 from ..tasks.registry import TaskType
-from . import provision_process
+from . import claim, provision_process
+from .recorder import TaskRecorder, last_line_id
+from .store_watch import StoreWatch, forget_session, is_hiccup, keep_trying
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +59,28 @@ def payload_for(task: Task, entity: Entity, task_type: TaskType) -> dict[str, An
     }
 
 
-def run_task(task_id: int, dispatcher_id: str) -> TaskStatus:
-    """Run the claimed task ``task_id`` to its end and return its final status."""
+@dataclass(frozen=True)
+class Start:
+    """What starting provision for a task needs, all read from the store beforehand."""
+
+    argv: list[str]
+    payload: dict[str, Any]
+    stored_through: int
+    missing: str = ""
+
+
+def prepare(task_id: int) -> Start:
+    """Read what provision needs for the claimed task ``task_id`` (and end the read)."""
     task = db.session.get(Task, task_id)
     if task is None or task.status != TaskStatus.PROCESSING:
         raise LookupError(f"task {task_id} is not claimed")
+    stored_through = last_line_id(task_id)
     entity = entity_of(task)
-    task_type = registry.get(task.entity_kind, task.type)
     if entity is None:
-        add_log(task, "error", f"The {task.entity_kind} this task works on no longer exists.")
-        return finish(task_id, dispatcher_id, None)
+        db.session.commit()
+        return Start([], {}, stored_through,
+                     missing=f"The {task.entity_kind} this task works on no longer exists.")
+    task_type = registry.get(task.entity_kind, task.type)
     payload = payload_for(task, entity, task_type)
     argv = [
         *provision_process.provision_argv(current_app.config["PROVISION_COMMAND"]),
@@ -71,40 +91,74 @@ def run_task(task_id: int, dispatcher_id: str) -> TaskStatus:
         task_type.command,
     ]
     db.session.commit()
+    return Start(argv, payload, stored_through)
 
-    def store_line(level: str, message: str, time: float | None) -> None:
-        created = datetime.fromtimestamp(time, UTC).replace(tzinfo=None) if time else utcnow()
-        db.session.add(TaskLog(task_id=task_id, level=level, message=message, created_at=created))
-        db.session.commit()
 
+def run_task(
+    task_id: int, dispatcher_id: str, watch: StoreWatch | None = None
+) -> TaskStatus | None:
+    """Run the claimed task ``task_id`` to its end and return its final status.
+
+    Store hiccups never change the result: before provision starts, the task goes back to the
+    queue (None is returned); once it has started, its log lines and result are kept in memory
+    until the store has them.
+    """
+    watch = watch or StoreWatch(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    started = time.monotonic()
     try:
-        outcome = provision_process.run(
-            argv, payload, store_line, current_app.config["TASK_TIMEOUT_SECONDS"]
-        )
+        start = prepare(task_id)
+    except Exception as error:
+        if not is_hiccup(error):
+            raise
+        forget_session()
+        watch.failed(error, started)
+        keep_trying(watch, lambda: claim.release(task_id, dispatcher_id),
+                    f"the return of task {task_id} to the queue (provision never started)")
+        log.warning("task %s: back in the queue; provision had not started", task_id)
+        return None
+    recorder = TaskRecorder(task_id, watch, start.stored_through)
+    if start.missing:
+        recorder.add("error", start.missing)
+        return store_result(recorder, dispatcher_id, None)
+    timeout = current_app.config["TASK_TIMEOUT_SECONDS"]
+    try:
+        outcome = provision_process.run(start.argv, start.payload, recorder.add, timeout)
     except OSError as exc:
-        db.session.rollback()
-        store_line("error", f"provision could not be started: {exc.strerror or exc}.", None)
-        return finish(task_id, dispatcher_id, None)
+        recorder.add("error", f"provision could not be started: {exc.strerror or exc}.")
+        return store_result(recorder, dispatcher_id, None)
     if outcome.timed_out:
-        limit = current_app.config["TASK_TIMEOUT_SECONDS"]
-        store_line("error", f"provision ran longer than {limit:g} seconds and was stopped.", None)
+        recorder.add("error", f"provision ran longer than {timeout:g} seconds and was stopped.")
     elif outcome.result is None:
         tail = " ".join(outcome.stderr[-3:])[-500:]
-        store_line(
+        recorder.add(
             "error",
             f"provision ended without a result (exit status {outcome.exit_status}). {tail}".strip(),
-            None,
         )
     elif outcome.exit_status != 0 and not outcome.result.get("error_status"):
-        store_line("error", f"provision exited with status {outcome.exit_status}.", None)
-    return finish(task_id, dispatcher_id, outcome.result)
+        recorder.add("error", f"provision exited with status {outcome.exit_status}.")
+    return store_result(recorder, dispatcher_id, outcome.result)
+
+
+def store_result(
+    recorder: TaskRecorder, dispatcher_id: str, result: dict[str, Any] | None
+) -> TaskStatus:
+    """Store the lines still waiting, then the final status and result, however long the
+    store takes to answer."""
+
+    def attempt() -> TaskStatus:
+        recorder.store()
+        return finish(recorder.task_id, dispatcher_id, result)
+
+    return keep_trying(recorder.watch, attempt, f"the result of task {recorder.task_id}")
 
 
 def finish(task_id: int, dispatcher_id: str | None, result: dict[str, Any] | None) -> TaskStatus:
     """Record the final status and apply the result (or the failure) in one transaction.
 
     ``dispatcher_id`` None means "whoever held it" (used when a lease expired). A task that
-    is no longer ours (its lease expired and another pass ended it) is left as it is.
+    is no longer ours (its lease expired and another pass ended it), or that this very call
+    already ended in a commit whose answer was lost, is left as it is. A store hiccup is
+    raised for the caller to try again: nothing of it was stored.
     """
     db.session.rollback()
     task = db.session.get(Task, task_id, with_for_update=True)
@@ -114,8 +168,15 @@ def finish(task_id: int, dispatcher_id: str | None, result: dict[str, Any] | Non
         or (dispatcher_id is not None and task.dispatcher != dispatcher_id)
     ):
         db.session.rollback()
-        log.warning("task %s was ended elsewhere; its result is dropped", task_id)
+        if task is None or task.dispatcher != dispatcher_id or task.finished_at is None:
+            log.warning("task %s was ended elsewhere; its result is dropped", task_id)
         return task.status if task is not None else TaskStatus.ERROR
+    return _record(task, result)
+
+
+def _record(task: Task, result: dict[str, Any] | None) -> TaskStatus:
+    """The final status from the log and ``result``, and the task type's handler; commits."""
+    task_id = task.id
     levels = {
         line.level
         for line in db.session.scalars(db.select(TaskLog).where(TaskLog.task_id == task_id))
@@ -139,10 +200,11 @@ def finish(task_id: int, dispatcher_id: str | None, result: dict[str, Any] | Non
             handler(task, entity, task.result or {})
         db.session.commit()
     except Exception as exc:  # a handler bug must not leave the task PROCESSING
+        if is_hiccup(exc):
+            raise  # the store, not the handler: the caller tries the whole finish again
         log.exception("applying the result of task %s failed", task_id)
         db.session.rollback()
-        task = db.session.get(Task, task_id)
-        assert task is not None
+        task = db.session.get_one(Task, task_id)
         task.status = TaskStatus.ERROR
         task.finished_at = utcnow()
         task.running_key = None
@@ -153,11 +215,16 @@ def finish(task_id: int, dispatcher_id: str | None, result: dict[str, Any] | Non
     return task.status  # a handler may lower SUCCESS to WARNING (a welcome mail that failed)
 
 
-def end_expired(task_id: int) -> None:
-    """End a task whose dispatcher stopped renewing its lease: ERROR, with a line saying so."""
-    task = db.session.get(Task, task_id)
-    if task is None or task.status != TaskStatus.PROCESSING:
-        return
+def end_expired(task_id: int) -> bool:
+    """End a task whose dispatcher stopped renewing its lease: ERROR, with a line saying so.
+
+    The lease is read again under a row lock, so a dispatcher that renewed it a moment ago
+    (after the store came back) keeps its task. True when the task was ended.
+    """
+    task = _locked_running(task_id)
+    if task is None or task.lease_expires_at is None or task.lease_expires_at >= utcnow():
+        db.session.rollback()
+        return False
     holder = task.dispatcher or "a dispatcher"
     add_log(
         task,
@@ -166,5 +233,24 @@ def end_expired(task_id: int) -> None:
         f"at {task.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC; the task was ended as failed. "
         "Check what it changed, then run it again.",
     )
-    db.session.commit()
-    finish(task_id, None, None)
+    _record(task, None)
+    return True
+
+
+def end_with_error(task_id: int, dispatcher_id: str, message: str) -> bool:
+    """End the task ``dispatcher_id`` runs as ERROR, ``message`` in its log, in one
+    transaction (so that trying again after a lost answer adds no second line)."""
+    task = _locked_running(task_id)
+    if task is None or task.dispatcher != dispatcher_id:
+        db.session.rollback()
+        return False
+    add_log(task, "error", message)
+    _record(task, None)
+    return True
+
+
+def _locked_running(task_id: int) -> Task | None:
+    """The PROCESSING task ``task_id`` under a row lock, in a new transaction; else None."""
+    db.session.rollback()
+    task = db.session.get(Task, task_id, with_for_update=True, populate_existing=True)
+    return task if task is not None and task.status == TaskStatus.PROCESSING else None

@@ -28,7 +28,13 @@ def queues_enabled(app: Flask) -> bool:
 
 
 def run_due_queues(app: Flask, now: datetime | None = None) -> list[str]:
-    """Run every enabled queue that is due at ``now``; returns the names of the runs that failed."""
+    """Run every enabled queue that is due at ``now``; returns the names of the runs that failed.
+
+    A store hiccup (the store does not answer) stops the pass and is raised: the dispatcher
+    says so once, instead of a traceback per queue.
+    """
+    from ..dispatcher.store_watch import is_hiccup
+
     failed: list[str] = []
     if not queues_enabled(app):
         return failed
@@ -37,6 +43,8 @@ def run_due_queues(app: Flask, now: datetime | None = None) -> list[str]:
             try:
                 run_if_due(app, queue, now or utcnow())
             except Exception as exc:
+                if is_hiccup(exc):
+                    raise
                 log.exception("queue %s: the run failed", queue.name)
                 failed.append(queue.name)
                 try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import platform, server, site, site_moves  # noqa: F401  (registration happens on import)
+from . import doctor, platform, server, site, site_moves  # noqa: F401  (registration happens on import)
 from .registry import TaskType, get, register, types_for
 
 __all__ = ["TaskType", "get", "register", "types_for"]

@@ -36,6 +36,8 @@ class TaskType:
     ``related`` names other entities the task works with (a migrate's target platform), whose
     contexts provision receives too. ``feature`` names the feature (hostmaster/services/
     features.py) the task belongs to: while it is off the task is neither offered nor queued.
+    ``administrators_only``: only users who ``administer hosting`` see such tasks (the doctor's,
+    whose logs name what no record owns).
     """
 
     entity_kind: str
@@ -53,6 +55,7 @@ class TaskType:
     options: Callable[[Task, Any], dict[str, Any]] = field(default=lambda task, entity: {})
     related: Callable[[Task, Any], list[Entity]] = field(default=lambda task, entity: [])
     feature: str = ""
+    administrators_only: bool = False
 
 
 _REGISTRY: dict[tuple[str, str], TaskType] = {}

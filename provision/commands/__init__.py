@@ -30,6 +30,8 @@ COMMANDS = {
     "login-reset": "provision.commands.login_reset",
     "migrate": "provision.commands.migrate",
     "noop": "provision.commands.noop",
+    "orphan-remove": "provision.commands.orphan_remove",
+    "orphans": "provision.commands.orphans",
     "restore": "provision.commands.restore",
     "save": "provision.commands.save",
     "show": "provision.commands.show",

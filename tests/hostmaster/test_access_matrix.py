@@ -193,6 +193,9 @@ ACCESS: dict[str, Rule] = {
     "admin.index": Rule(ADMIN),
     "admin.permission_grid": Rule(ADMIN),
     "admin.feature_list": Rule(ADMIN),
+    "doctor.index": Rule(ADMIN),
+    "doctor.list_orphans": Rule(ADMIN),
+    "doctor.remove": Rule(ADMIN),
     "clients.index": Rule(frozenset({"a", "b", "admin"})),  # each sees only their own
     "clients.add": Rule(ADMIN),
     "clients.settings": Rule(ADMIN),
