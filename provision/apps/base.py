@@ -113,10 +113,6 @@ class AppDriver(ABC):
         back from the previous file."""
 
     @abstractmethod
-    def forget_site(self, site: SiteContext, transport: Transport, logger: Logger) -> None:
-        """Remove the site's entries from the platform's shared files (the alias map)."""
-
-    @abstractmethod
     def uncloaked_settings(
         self, site: SiteContext, credentials: DatabaseCredentials
     ) -> tuple[str, str]:

@@ -124,10 +124,6 @@ class DrupalDriver(AppDriver):
         """Write ``sites/<uri>/settings.php`` (cloaked, 0440, web group) and ``sites/sites.php``."""
         return site_ops.write_settings(self, site, transport, logger, dry_run)
 
-    def forget_site(self, site: SiteContext, transport: Transport, logger: Logger) -> None:
-        """Remove the site's aliases from ``sites/sites.php``."""
-        site_ops.forget_site(self, site, transport, logger)
-
     def uncloaked_settings(
         self, site: SiteContext, credentials: DatabaseCredentials
     ) -> tuple[str, str]:
