@@ -45,8 +45,10 @@ FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 #: Outcomes of journals that ended by rollback or recovery, kept for the dispatcher this long.
 OUTCOME_DAYS = 7
-#: A test-only switch: ``record:N`` (the N-th line), ``step:NAME`` or ``step#N`` (the N-th step
-#: line) makes provision SIGKILL itself right after writing that line, before acting on it.
+#: A test-only switch (fault injection): ``record:N`` (the N-th line), ``step:NAME``, ``step#N``
+#: (the N-th step line, or the commit line of a command with fewer steps), ``commit`` or
+#: ``cleaned#N`` (the N-th cleanup done) makes provision SIGKILL itself right after writing
+#: that line, before acting on it.
 KILL_SWITCH = "PROVISION_TEST_KILL_AT"
 
 _current: Journal | None = None
@@ -262,11 +264,7 @@ class Journal:
         global _current
         import shutil
 
-        for record in self.records:
-            action = record.get("action") or {}
-            if record["type"] == "undo" and action.get("type") == "database":
-                release_name(self.contexts.root, str(action["server"]), str(action["name"]),
-                             self.id)
+        release_all(self.contexts.root, self.id)
         shutil.rmtree(self.path.with_suffix(".d"), ignore_errors=True)
         self.path.unlink(missing_ok=True)
         _fsync_folder(self.path.parent)
@@ -350,16 +348,28 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _kill_if_asked(record: dict[str, Any], steps: int) -> None:
+    """The test-only fault injection of :data:`KILL_SWITCH` (see there)."""
     wanted = os.environ.get(KILL_SWITCH, "")
     if not wanted:
         return
-    kind, _, value = wanted.partition(":") if ":" in wanted else wanted.partition("#")
-    hit = (kind == "record" and record["n"] == int(value)) or (
-        record["type"] == "step" and (
-            (kind == "step" and "#" not in wanted and record["name"] == value)
-            or (wanted.startswith("step#") and steps == int(value))))
+    kind = record["type"]
+    cleaned = kind == "cleaned" and wanted.startswith("cleaned#")
+    hit = (
+        wanted == f"record:{record['n']}"
+        or (kind == "step" and wanted in (f"step:{record['name']}", f"step#{steps}"))
+        or (kind == "commit" and (wanted == "commit" or (
+            wanted.startswith("step#") and steps < int(wanted[5:]))))
+        or (cleaned and int(wanted[8:]) == sum(1 for _ in _cleaned_so_far(record)))
+    )
     if hit:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _cleaned_so_far(record: dict[str, Any]) -> Iterator[int]:
+    """Counts cleanup lines for the kill switch (the current one is the last so far)."""
+    journal = _current
+    if journal is not None:
+        yield from (r["n"] for r in journal.records if r["type"] == "cleaned")
 
 
 # Database names --------------------------------------------------------------------------
@@ -400,6 +410,16 @@ def release_name(root: Path, server: str, name: str, owner: str) -> None:
             path.unlink()
     except FileNotFoundError:
         pass
+
+
+def release_all(root: Path, owner: str) -> None:
+    """Release every reservation of journal ``owner``."""
+    for path in (Path(root) / FOLDER / "reserved").glob("*/*"):
+        try:
+            if path.read_text(encoding="utf-8").strip() == owner:
+                path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def reserved_by(root: Path, server: str, name: str) -> str:

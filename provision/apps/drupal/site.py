@@ -32,9 +32,9 @@ WRITABLE = 0o2770  # setgid: files the web server creates keep the web group
 SHARED = 0o2775
 
 
-def site_directories(driver: DrupalDriver, uri: str) -> dict[Path, int]:
+def site_directories(driver: DrupalDriver, site: SiteContext) -> dict[Path, int]:
     """The site's folders and modes (Drupal 8+ adds its config sync folder under private)."""
-    base = driver.site_path(uri)
+    base = driver.site_path(site.uri)
     folders = {
         base / "files": WRITABLE,
         base / "private": WRITABLE,
@@ -133,7 +133,7 @@ def install_site(
     base = driver.site_path(site.uri)
     transport.run(["chmod", "u+w", str(base)])
     group = web_group(site)
-    for folder, mode in site_directories(driver, site.uri).items():
+    for folder, mode in site_directories(driver, site).items():
         transport.makedirs(folder, mode)
         transport.run(["chgrp", "-R", group, str(folder)])
     logger.success(f"Installed Drupal on {site.uri}.")
