@@ -4,6 +4,7 @@
     provision [--root DIR] save @name --delete
     provision [--root DIR] show @name
     provision [--root DIR] [--backend] @name COMMAND [ARGS ...] [--key=value ...]
+    provision [--root DIR] recover [@name]
 
 Start-up time matters (the dispatcher starts one provision per task), so this module imports
 only what every run needs; commands import the rest.
@@ -25,6 +26,8 @@ from .log import Logger
 
 #: Commands whose context name comes after the verb (``provision save @name``).
 NAME_AFTER = ("save", "show")
+#: Commands that may run on no context at all (``provision recover``).
+NAME_OPTIONAL = ("recover",)
 #: Options that never take the next word as their value.
 FLAGS = frozenset({"delete", "force", "dry_run"})
 #: Option names whose values are masked in logs, whatever the command.
@@ -46,7 +49,10 @@ def parse_words(words: list[str]) -> tuple[str, str, list[str], dict[str, Any]]:
             "Say what to do, e.g. `provision save @name --context_type=server`, "
             "`provision show @name` or `provision @name verify`."
         )
-    if words[0] in NAME_AFTER:
+    if words[0] in NAME_OPTIONAL:
+        has_name = len(words) > 1 and words[1].startswith("@")
+        verb, name, rest = words[0], words[1] if has_name else "", words[2 if has_name else 1:]
+    elif words[0] in NAME_AFTER:
         if len(words) < 2 or words[1].startswith("-"):
             raise Usage(f"Say which context to {words[0]}: `provision {words[0]} @name`.")
         verb, name, rest = words[0], words[1], words[2:]
@@ -88,8 +94,9 @@ def parse_words(words: list[str]) -> tuple[str, str, list[str], dict[str, Any]]:
     return verb, name, args, options
 
 
-def read_payload(stream: TextIO) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The ``contexts`` and ``options`` of the one JSON object on standard input (backend)."""
+def read_payload(stream: TextIO) -> tuple[list[dict[str, Any]], dict[str, Any], int | None]:
+    """The ``contexts``, ``options`` and ``task_id`` of the one JSON object on standard input
+    (backend mode)."""
     text = stream.read()
     try:
         payload = json.loads(text) if text.strip() else {}
@@ -114,7 +121,10 @@ def read_payload(stream: TextIO) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         )
     if not isinstance(options, dict):
         raise ProvisionError("\"options\" on standard input must be a JSON object.")
-    return contexts, options
+    task_id = payload.get("task_id")
+    if task_id is not None and (isinstance(task_id, bool) or not isinstance(task_id, int)):
+        raise ProvisionError("\"task_id\" on standard input must be a whole number.")
+    return contexts, options, task_id
 
 
 def execute(words: list[str], *, root: Path, backend: bool, logger: Logger) -> int:
@@ -124,8 +134,15 @@ def execute(words: list[str], *, root: Path, backend: bool, logger: Logger) -> i
     outcome = Outcome({}, {})
     try:
         verb, name, args, options = parse_words(words)
+        task_id = None
         if backend:
-            saved, given = read_payload(sys.stdin)
+            saved, given, task_id = read_payload(sys.stdin)
+            if saved:
+                # A half-done command on one of these must be finished before they change.
+                from .journal import recover
+
+                for entry in saved:
+                    recover(contexts, logger, context=entry["name"])
             for entry in saved:
                 # One debug line each: the dispatcher stores every line, and these come with
                 # every task.
@@ -135,7 +152,7 @@ def execute(words: list[str], *, root: Path, backend: bool, logger: Logger) -> i
         for key, value in options.items():
             if any(word in key.lower() for word in SECRET_OPTION_WORDS):
                 logger.add_secret(value)
-        invocation = Invocation(verb, name, contexts, logger, args, options)
+        invocation = Invocation(verb, name, contexts, logger, args, options, task_id=task_id)
         outcome = run_command(invocation)
     except ProvisionError as error:
         logger.error(str(error))

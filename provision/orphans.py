@@ -76,10 +76,12 @@ def reserved_by_running_commands(root: Path) -> set[str]:
     """Names (paths, database names, context names) that running provision commands are
     creating or changing right now, so that they are never taken for orphans.
 
-    The crash-safety journal (``<root>/journal/``) will fill this; until it exists, running
-    commands are recognised by the front end's ``busy_since`` and ``busy_uris`` alone.
+    They are read from the journals (``<root>/journal/``) of commands running or interrupted:
+    database names reserved, paths and names their undo and cleanup lines name.
     """
-    return set()
+    from .journal import claimed_names
+
+    return claimed_names(root)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,39 @@ def tail(text: str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(kept[-lines:])
 
 
+def _dies_with_provision() -> list[str]:
+    """The prefix that makes a command die with provision: a SIGKILLed provision must not
+    leave a mysqldump, mysql, php, rsync or tar running (setpriv sets the child's parent-death
+    signal before it executes the command; util-linux has it on every Debian)."""
+    global _SETPRIV
+    if _SETPRIV is None:
+        import shutil
+
+        found = shutil.which("setpriv")
+        _SETPRIV = [found, "--pdeathsig", "KILL", "--"] if found else []
+    return _SETPRIV
+
+
+_SETPRIV: list[str] | None = None
+
+
+def _check_program(program: str, shown: str) -> None:
+    """Refuse, with a sentence, a program that is missing or not executable."""
+    import shutil
+
+    if shutil.which(program) is not None:
+        return
+    if os.path.exists(program) or shutil.which(program, mode=os.F_OK) is not None:
+        raise ServiceError(
+            f"The command `{shown}` could not be started because {program} is not executable "
+            "by this user; check its permissions."
+        )
+    raise ServiceError(
+        f"The command `{shown}` could not be started because {program} was not found; "
+        "install it or correct the command in the server's settings."
+    )
+
+
 def run(
     argv: str | Sequence[str],
     *,
@@ -80,9 +113,10 @@ def run(
     args = split_command(argv)
     shown = shlex.join(args)
     environment = {**os.environ, **env} if env is not None else None
+    _check_program(args[0], shown)
     try:
         process = subprocess.run(
-            args,
+            [*_dies_with_provision(), *args],
             input=input,
             capture_output=True,
             env=environment,

@@ -71,24 +71,6 @@ def pull_site(site: SiteContext, logger: Logger) -> None:
     logger.info(f"Copied {site.site_path} from {transport.where} to the master.")
 
 
-def remove_site_copy(site: SiteContext, logger: Logger) -> None:
-    """Remove the site folder from its web server (the master's copy is removed elsewhere)."""
-    transport = site.web_server.transport
-    if not transport.remote or not transport.exists(site.site_path):
-        return
-    transport.remove(site.site_path)
-    logger.info(f"Removed {site.site_path} from {transport.where}.")
-
-
-def remove_platform_copy(platform: PlatformContext, logger: Logger) -> None:
-    """Remove the platform's codebase from its web server."""
-    transport = platform.web_server.transport
-    if not transport.remote or not transport.exists(platform.root):
-        return
-    transport.remove(platform.root)
-    logger.info(f"Removed {platform.root} from {transport.where}.")
-
-
 def server_address(server: ServerContext) -> str:
     """Where the master reaches ``server``: its first IP address, else its ``remote_host``."""
     addresses = server.raw("ip_addresses") or []

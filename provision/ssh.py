@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import shell
 from .errors import CommandFailed, ServiceError
+from .journal_actions import note_file, note_folder, note_remote_copy, note_rename, trash_for
 from .shell import Completed
 from .transport import LocalTransport, Transport
 
@@ -79,6 +80,7 @@ def transport_for(server: ServerContext) -> Transport:
         key_file=Path(str(key)) if key else None,
         known_hosts=server.contexts.root / ".ssh" / "known_hosts",
         name=str(server.raw("remote_host") or server.name),
+        server_name=server.name,
     )
 
 
@@ -95,13 +97,16 @@ class SshTransport:
     remote = True
 
     def __init__(self, address: str, *, user: str, port: int = 22, key_file: Path | None = None,
-                 known_hosts: Path, name: str | None = None) -> None:
+                 known_hosts: Path, name: str | None = None,
+                 server_name: str | None = None) -> None:
         self.address = address
         self.user = user
         self.port = port
         self.key_file = key_file
         self.known_hosts = known_hosts
         self.name = name or address
+        #: The server's context (the journal names it to undo a change here).
+        self.server_name = server_name
 
     @property
     def where(self) -> str:
@@ -233,6 +238,7 @@ class SshTransport:
         """Write a file atomically: a temporary file in the same folder, then a rename."""
         data = text.encode("utf-8") if isinstance(text, str) else text
         path = Path(path)
+        note_file(self, path)
         temporary = path.with_name(f".{path.name}.provision-{os.getpid()}")
         sftp = self._sftp()
         try:
@@ -283,14 +289,36 @@ class SshTransport:
 
     def makedirs(self, path: Path, mode: int = 0o755) -> None:
         """Create a folder and its parents; ``mode`` is set on the folder even if it existed."""
+        note_folder(self, Path(path))
         self.run(["mkdir", "-p", "--", str(path)])
         self.chmod(path, mode)
 
     def remove(self, path: Path) -> None:
-        """Remove a file or a folder tree; nothing happens when it is already gone."""
+        """Remove a file or a folder tree; nothing happens when it is already gone.
+
+        Before a command's commit point a folder is moved aside instead (see
+        :mod:`provision.journal`)."""
         if str(Path(path)) in ("/", ""):
             raise ServiceError("provision refuses to remove / on a remote server.")
+        found = self._lstat(path)
+        if found is None:
+            return
+        if stat.S_ISDIR(found.st_mode):
+            trash = trash_for(self, Path(path))
+            if trash is not None:
+                self.run(["mv", "-T", "--", str(path), str(trash)])
+                return
+        else:
+            note_file(self, Path(path))
         self.run(["rm", "-rf", "--", str(path)])
+
+    def rename(self, source: Path, target: Path) -> None:
+        """Rename ``source`` to ``target`` on the server (``target`` must not exist)."""
+        if self.exists(target):
+            raise ServiceError(f"{target} exists already on {self.name}, so {source} was not "
+                               "moved there.")
+        note_rename(self, Path(source), Path(target))
+        self.run(["mv", "-T", "--", str(source), str(target)])
 
     def set_group(self, path: Path, group: str) -> None:
         """Give ``path`` to ``group`` (its owner stays); raises ServiceError when it cannot."""
@@ -325,6 +353,7 @@ class SshTransport:
         """Make ``path`` on the server a copy of the master's ``path`` (rsync over SSH)."""
         if not Path(path).is_dir():
             raise ServiceError(f"{path} is not a folder on the master, so it cannot be copied.")
+        note_remote_copy(self, Path(path), exclude)
         self._rsync(f"{path}/", f"{self.user}@{self._rsync_host()}:{path}/", exclude)
 
     def pull_folder(self, path: Path, *, exclude: Sequence[str] = ()) -> None:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from . import files, shell
 from .errors import ServiceError
+from .journal_actions import note_file, note_folder, note_rename, trash_for
 from .shell import Completed
 
 
@@ -58,6 +59,10 @@ class Transport(Protocol):
         """Remove a file or a folder tree; nothing happens when it is already gone."""
         ...
 
+    def rename(self, source: Path, target: Path) -> None:
+        """Rename ``source`` to ``target`` (same file system; ``target`` must not exist)."""
+        ...
+
     def set_group(self, path: Path, group: str) -> None:
         """Give ``path`` to ``group`` (its owner stays); raises ServiceError when it cannot."""
         ...
@@ -91,10 +96,15 @@ class Transport(Protocol):
 
 
 class LocalTransport:
-    """The transport for the machine provision runs on."""
+    """The transport for the machine provision runs on.
+
+    Every change it makes is noted in the command's journal first (:mod:`provision.journal`);
+    before the commit point a folder is moved aside rather than removed.
+    """
 
     remote = False
     where = "this machine"
+    server_name = None
 
     def run(
         self,
@@ -113,6 +123,7 @@ class LocalTransport:
 
     def write_file(self, path: Path, text: str | bytes, mode: int = 0o644) -> None:
         """Write a file atomically with ``mode``."""
+        note_file(self, path)
         files.write_atomic(path, text, mode)
 
     def read_file(self, path: Path) -> bytes:
@@ -136,6 +147,7 @@ class LocalTransport:
         The mode is applied with chmod because ``mkdir`` is subject to the umask, and because
         verify must repair a folder whose mode was changed by hand.
         """
+        note_folder(self, Path(path))
         Path(path).mkdir(parents=True, exist_ok=True)
         os.chmod(path, mode)
 
@@ -143,9 +155,21 @@ class LocalTransport:
         """Remove a file or a folder tree; nothing happens when it is already gone."""
         target = Path(path)
         if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
+            trash = trash_for(self, target)
+            if trash is not None:
+                os.rename(target, trash)
+            else:
+                shutil.rmtree(target)
         elif os.path.lexists(target):
+            note_file(self, target)
             target.unlink()
+
+    def rename(self, source: Path, target: Path) -> None:
+        """Rename ``source`` to ``target`` (same file system; ``target`` must not exist)."""
+        if os.path.lexists(target):
+            raise ServiceError(f"{target} exists already, so {source} was not moved there.")
+        note_rename(self, Path(source), Path(target))
+        os.rename(source, target)
 
     def set_group(self, path: Path, group: str) -> None:
         """Give ``path`` to ``group`` (its owner stays); raises ServiceError when it cannot."""

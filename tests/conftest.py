@@ -20,3 +20,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a real Drupal core folder (7, or 8+ with vendor/) for tests/provision/"
         "test_site_real_drivers.py; real core is in no registry, so the suite has none",
     )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests reported (tests/fixtures/summary.py)."""
+    from tests.fixtures.summary import reported
+
+    lines = reported()
+    if lines:
+        terminalreporter.section("figures reported by the tests")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -84,17 +84,23 @@ class AppDriver(ABC):
         """The uris of the sites that live on this platform, sorted."""
 
     # The site lifecycle ------------------------------------------------------------------
-    # provision's commands (install, verify, backup, import...) call these; the drivers
-    # implement them in their ``site`` and ``settings`` modules.
+    # provision's commands (install, verify, backup, import...) call these. A driver names the
+    # modules that implement them (``site_module``, ``deploy_module``: functions taking the
+    # driver first, imported on first use) or overrides the methods itself.
+
+    #: The module implementing the site lifecycle (settings, install, login link, packages).
+    site_module: ClassVar[str] = ""
+    #: The module implementing what follows a deploy (updates, paths, caches).
+    deploy_module: ClassVar[str] = ""
 
     def site_path(self, uri: str) -> Path:
         """The folder of the site ``uri`` on this platform."""
         return self.sites_dir / uri
 
-    @abstractmethod
     def site_directories(self, site: SiteContext) -> dict[Path, int]:
         """The folders a site needs (besides its own), with their modes; the web server's group
         must own them (the caller sets the group)."""
+        return dict(self._forward("site", "site_directories", site))
 
     def write_platform_settings(
         self, platform: PlatformContext, transport: Transport, logger: Logger, dry_run: bool = False
@@ -103,7 +109,6 @@ class AppDriver(ABC):
         (or, in a dry run, those that would change). Most applications need none."""
         return []
 
-    @abstractmethod
     def write_settings(
         self, site: SiteContext, transport: Transport, logger: Logger, dry_run: bool = False
     ) -> list[Path]:
@@ -111,19 +116,16 @@ class AppDriver(ABC):
         the alias map; returns the files written. In a dry run, log a unified diff of each file
         that would change and write nothing. Values that must outlive a rewrite (salts) are read
         back from the previous file."""
+        return list(self._forward("site", "write_settings", site, transport, logger, dry_run))
 
-    @abstractmethod
-    def forget_site(self, site: SiteContext, transport: Transport, logger: Logger) -> None:
-        """Remove the site's entries from the platform's shared files (the alias map)."""
-
-    @abstractmethod
     def uncloaked_settings(
         self, site: SiteContext, credentials: DatabaseCredentials
     ) -> tuple[str, str]:
         """The settings file with literal credentials, for a backup archive: (its path relative
         to the site folder, its content)."""
+        name, text = self._forward("site", "uncloaked_settings", site, credentials)
+        return str(name), str(text)
 
-    @abstractmethod
     def install_site(
         self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
     ) -> dict[str, Any]:
@@ -132,21 +134,21 @@ class AppDriver(ABC):
         Returns ``login_link``, ``cron_key``, ``profile`` and ``language``; raises
         ApplicationError with the helper's message when the install fails.
         """
+        return dict(self._forward("site", "install_site", site, credentials, logger))
 
-    @abstractmethod
     def login_link(
         self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
     ) -> str:
         """A new one-time login link for the site's administrator."""
+        return str(self._forward("site", "login_link", site, credentials, logger))
 
-    @abstractmethod
     def site_packages(
         self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
     ) -> list[dict[str, Any]]:
         """The platform's PACKAGE dicts plus ``enabled`` and the site's ``schema_version``,
         read from the site's database."""
+        return list(self._forward("site", "site_packages", site, credentials, logger))
 
-    @abstractmethod
     def read_site_settings(
         self, site: SiteContext, credentials: DatabaseCredentials | None = None
     ) -> dict[str, Any]:
@@ -154,6 +156,45 @@ class AppDriver(ABC):
         ``db_host``, ``db_port`` when the settings file holds them literally, and ``profile``
         and ``language`` (read from the database, so cloaked sites pass ``credentials`` taken
         from their vhost)."""
+        return dict(self._forward("site", "read_site_settings", site, credentials))
+
+    # After a deploy (restore, migrate, clone) ----------------------------------------------
+
+    def update_database(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> list[str]:
+        """Run the application's pending database updates; the names of those run."""
+        return list(self._forward("deploy", "update_database", site, credentials, logger))
+
+    def rewrite_site_paths(
+        self, site: SiteContext, credentials: DatabaseCredentials, old_uri: str, logger: Logger
+    ) -> int:
+        """Rewrite ``sites/<old_uri>/`` paths stored in the database; the values changed."""
+        return int(self._forward("deploy", "rewrite_site_paths", site, credentials, old_uri,
+                                 logger))
+
+    def clear_caches(
+        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
+    ) -> None:
+        """Clear the application's caches."""
+        self._forward("deploy", "clear_caches", site, credentials, logger)
+
+    def _forward(self, part: str, method: str, *args: Any) -> Any:
+        """Call ``method`` of the driver's ``site_module`` or ``deploy_module`` with the driver
+        first; an ApplicationError when the driver has none."""
+        import importlib
+
+        from ..errors import ApplicationError
+
+        module_name = self.site_module if part == "site" else self.deploy_module
+        function = getattr(importlib.import_module(module_name), method, None) if (
+            module_name) else None
+        if function is None:
+            raise ApplicationError(
+                f"The {self.kind} driver cannot {method.replace('_', ' ')} yet; update "
+                "provision or use a platform of another application."
+            )
+        return function(self, *args)
 
     def describe(self) -> dict[str, Any]:
         """The platform verify result object of docs/protocol.md, read from the codebase."""

@@ -33,6 +33,9 @@ class SiteFile:
     content: str
     mode: int = SETTINGS_MODE
     group: str | None = None
+    #: For the platform's shared alias map: the uri whose entries this write changes (only
+    #: those are the site's, and only those are put back if the command is undone).
+    alias_of: str | None = None
 
 
 def php_literal(value: object) -> str:
@@ -126,6 +129,18 @@ def alias_map(old: str, uri: str, aliases: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def aliases_in(text: str, uri: str) -> list[str]:
+    """The aliases an alias map gives ``uri``, in order."""
+    return [match["alias"] for match in map(_ALIAS_LINE.match, text.splitlines())
+            if match and match["uri"] == uri]
+
+
+def alias_map_file(transport: Transport, path: Path, uri: str, aliases: list[str]) -> SiteFile:
+    """The alias map ``path`` with ``uri``'s entries replaced by ``aliases``."""
+    return SiteFile(path, alias_map(read_existing(transport, path), uri, aliases),
+                    ALIAS_MAP_MODE, alias_of=uri)
+
+
 def write_site_files(
     files: list[SiteFile], transport: Transport, logger: Logger, *, dry_run: bool = False
 ) -> list[Path]:
@@ -160,12 +175,25 @@ def write_site_files(
         elif not folder_mode & 0o200:
             transport.run(["chmod", "u+w", str(item.path.parent)])
         if old != item.content or mode != item.mode:
-            transport.write_file(item.path, item.content, item.mode)
+            _write(transport, item, old)
             changed.append(item.path)
             logger.info(f"Wrote {item.path}")
         if item.group is not None:
             transport.run(["chgrp", item.group, str(item.path)])
     return changed
+
+
+def _write(transport: Transport, item: SiteFile, old: str) -> None:
+    """Write one file; the shared alias map is journaled by its entries, not its content."""
+    if item.alias_of is None:
+        transport.write_file(item.path, item.content, item.mode)
+        return
+    from ..journal import suspended
+    from ..journal_actions import note_alias_map
+
+    note_alias_map(item.path, item.alias_of, aliases_in(old, item.alias_of))
+    with suspended():
+        transport.write_file(item.path, item.content, item.mode)
 
 
 def hide_secrets(logger: Logger, *values: Any) -> None:

@@ -3,6 +3,10 @@
 A command module defines ``CONTEXT`` (``"required"``: the context must exist before the command
 runs; ``"optional"``: it is loaded when it exists) and ``run(invocation) -> dict``, the result
 object. Modules are imported only when their verb is used, which keeps start-up fast.
+
+Every command that changes anything runs in a journal (:mod:`provision.journal`): its result
+is its commit point, and a failure rolls back what it did. Before any command, an interrupted
+command on the same context is recovered.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from ..contexts import Context, Contexts
 from ..errors import ProvisionError
+from ..journal import Journal, recover
 from ..log import Logger
 
 #: Verb → module. ``save`` and ``show`` take the context name after the verb, the others
@@ -32,12 +37,18 @@ COMMANDS = {
     "noop": "provision.commands.noop",
     "orphan-remove": "provision.commands.orphan_remove",
     "orphans": "provision.commands.orphans",
+    "recover": "provision.commands.recover",
     "restore": "provision.commands.restore",
     "save": "provision.commands.save",
     "show": "provision.commands.show",
     "statistics": "provision.commands.statistics",
     "verify": "provision.commands.verify",
 }
+
+
+#: Commands that change nothing (or one context file, atomically): they keep no journal.
+UNJOURNALED = frozenset({"cron", "login-reset", "noop", "orphans", "recover", "save", "show",
+                         "statistics"})
 
 
 @dataclass
@@ -52,6 +63,10 @@ class Invocation:
     options: dict[str, Any] = field(default_factory=dict)
     #: The loaded context, set by the runner (None for an optional context that is missing).
     context: Context | None = None
+    #: The dispatcher's task, when the front end started the command.
+    task_id: int | None = None
+    #: The command's journal, set by the runner (None for a command that changes nothing).
+    journal: Journal | None = None
 
 
 @dataclass
@@ -63,9 +78,11 @@ class Outcome:
 
 
 def run_command(invocation: Invocation) -> Outcome:
-    """Run ``invocation``: load its context, call the pre hooks, the command, the post hooks.
+    """Run ``invocation``: recover its context if a command on it was interrupted, load it,
+    then the pre hooks, the command in its journal, the post hooks, the commit.
 
-    When the command or a hook fails, the rollback hooks run and the error propagates.
+    When the command or a hook fails before the commit point, the journal rolls back what the
+    command did, the rollback hooks run and the error propagates.
     """
     module_name = COMMANDS.get(invocation.command)
     if module_name is None:
@@ -75,23 +92,41 @@ def run_command(invocation: Invocation) -> Outcome:
         )
     module = importlib.import_module(module_name)
     contexts = invocation.contexts
-    if module.CONTEXT == "required" or contexts.exists(invocation.name):
+    logger = invocation.logger
+    if invocation.command != "recover" and invocation.name:
+        recover(contexts, logger, context=invocation.name)
+    if invocation.name and (module.CONTEXT == "required" or contexts.exists(invocation.name)):
         invocation.context = contexts.load(invocation.name)
 
     from ..plugins import plugin_manager
 
     hook = plugin_manager().hook
-    hook_args = {
-        "command": invocation.command,
-        "options": invocation.options,
-        "logger": invocation.logger,
-    }
+    hook_args = {"command": invocation.command, "options": invocation.options, "logger": logger}
+    journal = None
+    if invocation.command not in UNJOURNALED:
+        journal = invocation.journal = Journal.begin(
+            contexts, logger, invocation.command, invocation.name, invocation.task_id)
     try:
         hook.provision_pre_command(context=invocation.context, **hook_args)
         result: dict[str, Any] = module.run(invocation)
         hook.provision_post_command(context=invocation.context, result=result, **hook_args)
-    except Exception as error:
+        finish(invocation, result)
+    except BaseException as error:
+        if journal is not None and journal.state != "ended" and not journal.committed:
+            journal.roll_back()
+            journal.record_outcome("rolled back", "the command itself")
         hook.provision_rollback_command(context=invocation.context, error=error, **hook_args)
         raise
     context = invocation.context
     return Outcome(result, context.public_properties() if context is not None else {})
+
+
+def finish(invocation: Invocation, result: dict[str, Any]) -> None:
+    """The commit point of ``invocation``: its result stands, its declared cleanup runs.
+
+    The runner calls it after the post hooks; a command whose log should tell its cleanup
+    before its last line calls it itself (calling it twice does nothing more).
+    """
+    journal = invocation.journal
+    if journal is not None and journal.state in ("open", "committed"):
+        journal.finish(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sites.backup import backup_site
+from ..sites.stepping import Steps
 from ..sites.steps import site_of
 from . import Invocation
 
@@ -14,4 +15,5 @@ CONTEXT = "required"
 def run(invocation: Invocation) -> dict[str, Any]:
     """Back the site up; the result names the archive and its size."""
     site = site_of(invocation)
-    return backup_site(site, invocation.logger)
+    with Steps("backup", invocation.logger).step("archive", site):
+        return backup_site(site, invocation.logger)

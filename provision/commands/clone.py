@@ -2,7 +2,8 @@
 
 A copy of the site under a new domain, on the same or another platform: a backup of the
 original, a new context (no aliases, no redirection), deploy, vhost, verify. The original is
-untouched; when a step fails, everything made for the copy is removed again.
+untouched; when a step fails, or provision is killed on the way, the journal removes everything
+made for the copy again (and the backup taken for it).
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ProvisionError
+from ..sites.backup import backup_site
 from ..sites.deploy import deploy_archive
 from ..sites.moves import (
     DATABASE_PROPERTIES,
-    back_up,
     serve,
     stored_properties,
     target_db_server,
@@ -51,22 +52,20 @@ def run(invocation: Invocation) -> dict[str, Any]:
     original = stored_properties(contexts, invocation.name)
     steps = Steps("clone", logger)
     with steps.step("backup", source):
-        backup = back_up(source, steps, logger)
+        backup = backup_site(source, logger)
     with steps.step("target", source):
         properties = {key: value for key, value in original.items() if key not in NOT_COPIED}
         properties.update(uri=new_uri, platform=platform, db_server=db_server,
                           site_enabled=True, aliases=[], redirection=False)
         contexts.save(target_name, {"context_type": "site", **properties})
-        steps.undo(f"delete the context {target_name}", lambda: contexts.delete(target_name))
     target = Invocation("clone", target_name, contexts, logger, options=options,
                         context=contexts.load(target_name))
     deployed = deploy_archive(target, backup["backup_file"], source.uri, steps)
     site = deployed.site
     with steps.step("vhost", site):
-        serve(site, None, steps, logger)
+        serve(site, logger)
     with steps.step("verify", site):
         verified = verify_site(target)
-    steps.forget_undos()
     logger.success(f"Cloned {source.uri} as {new_uri} on {platform}.")
     return {**backup, "clone": {**verified, "uri": new_uri, "platform": platform,
                                 "db_server": db_server, "profile": site.raw("profile"),

@@ -1,7 +1,9 @@
 """``provision @site delete``: backup, database, user, folder, vhost and context removed.
 
-Only the database named in the context is dropped, never one guessed from the uri. Pieces
-that are already gone are warnings, and the delete still succeeds.
+The backup is the commit point: a delete stopped before it has changed nothing; after it, the
+removals are its cleanup, run to the end even by a recovery after a kill. Only the database
+named in the context is dropped, never one guessed from the uri. Pieces that are already gone
+are warnings, and the delete still succeeds.
 
 ``provision @platform delete`` refuses while any site context names the platform; otherwise it
 removes the platform's web server file and its context, and its codebase when that lies in the
@@ -10,16 +12,15 @@ aegir root's ``platforms/`` folder (a codebase kept elsewhere is left where it i
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 from ..contexts.model import PlatformContext, SiteContext
 from ..errors import ProvisionError
+from ..services.http.base import HttpService
 from ..sites.backup import backup_site
-from ..sites.folders import forget_site, remove_site_folder
-from ..sites.steps import db_service, remove_vhost, site_of
-from ..spoke import remove_platform_copy
-from . import Invocation
+from ..sites.stepping import Steps
+from ..sites.steps import db_service, http_service, site_of
+from . import Invocation, finish
 
 CONTEXT = "required"
 
@@ -30,27 +31,44 @@ def run(invocation: Invocation) -> dict[str, Any]:
         return delete_platform(invocation, invocation.context)
     site = site_of(invocation)
     logger = invocation.logger
+    journal = invocation.journal
+    assert journal is not None
     db = db_service(site)
     db_name = str(site.raw("db_name") or "")
     db_user = str(site.raw("db_user") or "")
+    steps = Steps("delete", logger)
     result: dict[str, Any] = {}
-    if db_name and site.site_path.is_dir() and db.database_exists(db_name):
-        result = backup_site(site, logger)
-    else:
-        logger.warning(
-            f"No backup of {site.uri} was made: its database or its folder is already gone."
-        )
+    with steps.step("backup", site):
+        if db_name and site.site_path.is_dir() and db.database_exists(db_name):
+            result = backup_site(site, logger)
+        else:
+            logger.warning(
+                f"No backup of {site.uri} was made: its database or its folder is already gone."
+            )
+    server = site.db_server.name
     if db_name:
-        db.drop_site_database(db_name, logger)
+        journal.after_commit({"type": "drop_database", "server": server, "name": db_name,
+                               "warn": True})
     else:
         logger.warning(f"The context of {site.name} names no database, so none was dropped.")
     if db_user:
-        db.drop_site_user(db_user, logger)
-    remove_site_folder(site, logger)
-    forget_site(site, logger)
-    remove_vhost(site, logger)
-    if invocation.contexts.delete(invocation.name):
-        logger.info(f"Deleted the context {invocation.name}.")
+        journal.after_commit({"type": "drop_user", "server": server, "user": db_user,
+                               "warn": True})
+    if site.web_server.transport.remote:
+        journal.after_commit({"type": "remove_tree", "server": site.web_server.name,
+                              "path": str(site.site_path)})
+    journal.after_commit({"type": "remove_tree", "server": None, "path": str(site.site_path),
+                          "warn": "site folder"})
+    journal.after_commit({"type": "forget_aliases", "uri": site.uri,
+                          "path": str(site.driver.sites_dir / "sites.php"),
+                          "platform": site.platform.name})
+    http = http_service(site)
+    if http is not None:
+        journal.after_commit({"type": "remove_config", "server": site.web_server.name,
+                              "path": str(http.vhost_file(site)), "warn": "vhost"})
+    journal.after_commit({"type": "delete_context", "name": invocation.name})
+    with steps.step("cleanup", site):
+        finish(invocation, result)
     logger.success(f"Deleted {site.uri}.")
     return result
 
@@ -59,6 +77,8 @@ def delete_platform(invocation: Invocation, platform: PlatformContext) -> dict[s
     """Remove a platform that no site uses any more."""
     logger = invocation.logger
     contexts = invocation.contexts
+    journal = invocation.journal
+    assert journal is not None
     users = []
     for name in contexts.store.names():
         context = contexts.load(name)
@@ -69,17 +89,20 @@ def delete_platform(invocation: Invocation, platform: PlatformContext) -> dict[s
             f"The platform {platform.name} still has sites ({', '.join(users)}); delete them or "
             "move them to another platform first."
         )
-    platform.web_server.service("http").remove_platform(platform, logger)
-    remove_platform_copy(platform, logger)
+    http = platform.web_server.service("http")
+    if isinstance(http, HttpService):
+        journal.after_commit({"type": "remove_config", "server": platform.web_server.name,
+                              "path": str(http.platform_file(platform))})
     root = platform.root
+    if platform.web_server.transport.remote:
+        journal.after_commit({"type": "remove_tree", "server": platform.web_server.name,
+                              "path": str(root)})
     platforms_folder = (contexts.root / "platforms").resolve()
     if root.resolve().is_relative_to(platforms_folder) and root.resolve() != platforms_folder:
-        if root.is_dir():
-            shutil.rmtree(root)
-            logger.info(f"Removed the codebase {root}.")
+        journal.after_commit({"type": "remove_tree", "server": None, "path": str(root)})
     elif root.exists():
         logger.notice(f"Kept the codebase {root}: it lies outside {platforms_folder}.")
-    if contexts.delete(invocation.name):
-        logger.info(f"Deleted the context {invocation.name}.")
+    journal.after_commit({"type": "delete_context", "name": invocation.name})
+    finish(invocation, {})
     logger.success(f"Deleted the platform {platform.name}.")
     return {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sites.backup import backup_site
+from ..sites.stepping import Steps
 from ..sites.steps import save_site, site_credentials, site_of, write_vhost
 from . import Invocation
 
@@ -16,12 +17,11 @@ def run(invocation: Invocation) -> dict[str, Any]:
     site = site_of(invocation)
     logger = invocation.logger
     credentials = site_credentials(site)
-    result = backup_site(site, logger)
-    site = save_site(invocation, site_enabled=False)
-    try:
+    steps = Steps("disable", logger)
+    with steps.step("backup", site):
+        result = backup_site(site, logger)
+    with steps.step("vhost", site):
+        site = save_site(invocation, site_enabled=False)
         write_vhost(site, credentials, logger)
-    except BaseException:
-        save_site(invocation, site_enabled=True)
-        raise
     logger.success(f"Disabled {site.uri}.")
     return result

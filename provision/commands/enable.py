@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..sites.stepping import Steps
 from ..sites.steps import save_site, site_credentials, site_of, write_vhost
 from . import Invocation
 
@@ -15,11 +16,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
     site = site_of(invocation)
     logger = invocation.logger
     credentials = site_credentials(site)
-    site = save_site(invocation, site_enabled=True)
-    try:
+    with Steps("enable", logger).step("vhost", site):
+        site = save_site(invocation, site_enabled=True)
         write_vhost(site, credentials, logger)
-    except BaseException:
-        save_site(invocation, site_enabled=False)
-        raise
     logger.success(f"Enabled {site.uri}.")
     return {}

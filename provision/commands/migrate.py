@@ -3,8 +3,9 @@
 Moves a site to another platform, another database server and/or a new domain in one run:
 maintenance, backup, the target context, deploy (new database, settings, dump, schema check,
 updates, paths, caches), vhost, verify; only then the old folder, vhost, database and user
-go. When any step fails, every step done is undone: the site is served from where it was,
-with its database, vhost and settings, and the log names the step that failed.
+go, as the cleanup after the commit point. When any step fails, or provision is killed
+before the commit point, the journal undoes every step done: the site is served from where it
+was, with its database, vhost and settings, and the log names the step that failed.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from typing import Any
 
 from ..contexts.model import SiteContext
 from ..errors import ProvisionError
-from ..sites.deploy import deploy_archive, finish_deploy
+from ..sites.backup import backup_site
+from ..sites.deploy import deploy_archive
 from ..sites.moves import (
     DATABASE_PROPERTIES,
-    back_up,
-    remove_source,
-    restore_properties,
+    declare_source_cleanup,
     serve,
     stored_properties,
     take_offline,
@@ -28,7 +28,7 @@ from ..sites.moves import (
 from ..sites.stepping import Steps
 from ..sites.steps import site_of
 from ..sites.verify import verify_site
-from . import Invocation
+from . import Invocation, finish
 
 CONTEXT = "required"
 
@@ -61,9 +61,9 @@ def run(invocation: Invocation) -> dict[str, Any]:
     steps = Steps("migrate", logger)
     logger.info(f"Migrating {source.uri} to {new_uri} on {platform} (database on {db_server}).")
     with steps.step("maintenance", source):
-        credentials = take_offline(source, steps, logger)
+        credentials = take_offline(source, logger)
     with steps.step("backup", source):
-        backup = back_up(source, steps, logger)
+        backup = backup_site(source, logger)
     with steps.step("target", source):
         properties = {key: value for key, value in original.items()
                       if key not in DATABASE_PROPERTIES}
@@ -71,29 +71,26 @@ def run(invocation: Invocation) -> dict[str, Any]:
                           site_enabled=True)
         if renamed:
             contexts.save(target_name, {"context_type": "site", **properties})
-            steps.undo(f"delete the context {target_name}", lambda: contexts.delete(target_name))
         else:
             contexts.save(target_name, {**properties, **{key: "null"
                                                           for key in DATABASE_PROPERTIES}})
-            steps.undo(f"put back the context {target_name}", lambda: restore_properties(
-                contexts, target_name, original))
     target = Invocation("migrate", target_name, contexts, logger, options=options,
                         context=contexts.load(target_name))
     deployed = deploy_archive(target, backup["backup_file"], source.uri, steps)
     site = deployed.site
     with steps.step("vhost", site):
-        serve(site, source, steps, logger)
+        serve(site, logger)
     with steps.step("verify", site):
         verified = verify_site(target)
-    with steps.step("cleanup", source):
-        # The last point at which a failure still puts everything back.
-        steps.forget_undos()
-    remove_source(source, site, credentials, logger)
-    finish_deploy(site, logger)
-    if renamed and contexts.delete(invocation.name):
-        logger.info(f"Deleted the context {invocation.name}.")
+    assert invocation.journal is not None
+    declare_source_cleanup(invocation.journal, source, site, credentials)
+    if renamed:
+        invocation.journal.after_commit({"type": "delete_context", "name": invocation.name})
     invocation.context = target.context
     assert isinstance(target.context, SiteContext)
+    result = {**backup, **verified, "uri": new_uri, "updates": deployed.updates,
+              "profile": target.context.raw("profile")}
+    with steps.step("cleanup", source):
+        finish(invocation, result)
     logger.success(f"Migrated {source.uri} to {new_uri} on {platform}.")
-    return {**backup, **verified, "uri": new_uri, "updates": deployed.updates,
-            "profile": target.context.raw("profile")}
+    return result

@@ -9,7 +9,7 @@ from ..contexts.model import ServerContext
 from ..errors import ProvisionError
 from ..orphan_removal import remove_orphan
 from ..orphans import Owners
-from . import Invocation
+from . import Invocation, finish
 
 CONTEXT = "required"
 
@@ -23,5 +23,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
     if not orphan_id:
         raise ProvisionError("Say which orphan to remove: --orphan=ID, as a listing shows it.")
     owners = Owners.from_options(invocation.options, invocation.contexts.root)
-    removed = remove_orphan(server, invocation.contexts, owners, orphan_id, invocation.logger)
+    removed = remove_orphan(server, invocation.contexts, owners, orphan_id, invocation.logger,
+                            invocation.journal, lambda orphan: finish(invocation, {
+                                "server": server.name, "removed": orphan.as_dict()}))
     return {"server": server.name, "removed": removed.as_dict()}

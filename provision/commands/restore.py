@@ -1,28 +1,22 @@
 """``provision @site restore --backup_file=PATH``: the site put back as a backup holds it.
 
 Maintenance, a backup of the present state first, then the chosen archive deployed into a new
-database with a new user; after a verify the previous database and folder go. When a step
-fails, everything is undone and the site is served as before, from its previous database.
+database with a new user; after a verify (the commit point) the previous database and folder
+go. When a step fails, or provision is killed before the commit point, the journal undoes
+everything and the site is served as before, from its previous database.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..sites.deploy import deploy_archive, finish_deploy
-from ..sites.moves import (
-    back_up,
-    backup_in_root,
-    old_uri_of,
-    restore_properties,
-    serve,
-    stored_properties,
-    take_offline,
-)
+from ..sites.backup import backup_site
+from ..sites.deploy import deploy_archive
+from ..sites.moves import backup_in_root, old_uri_of, serve, take_offline
 from ..sites.stepping import Steps
-from ..sites.steps import db_service, site_of
+from ..sites.steps import site_of
 from ..sites.verify import verify_site
-from . import Invocation
+from . import Invocation, finish
 
 CONTEXT = "required"
 
@@ -36,29 +30,25 @@ def run(invocation: Invocation) -> dict[str, Any]:
     archive = backup_in_root(contexts, chosen)
     if not archive.is_file():
         raise FileNotFoundError(f"The backup {archive} does not exist any more")
-    original = stored_properties(contexts, invocation.name)
     steps = Steps("restore", logger)
     with steps.step("maintenance", source):
-        credentials = take_offline(source, steps, logger)
+        credentials = take_offline(source, logger)
     with steps.step("backup", source):
-        backup = back_up(source, steps, logger)
-    steps.undo(f"put back the context {invocation.name}", lambda: restore_properties(
-        contexts, invocation.name, original))
+        backup = backup_site(source, logger)
     deployed = deploy_archive(invocation, archive, old_uri_of(archive, source.uri), steps)
     site = deployed.site
     with steps.step("vhost", site):
-        serve(site, source, steps, logger)
+        serve(site, logger)
     with steps.step("verify", site):
         verified = verify_site(invocation)
+    assert invocation.journal is not None
+    server = source.db_server.name
+    invocation.journal.after_commit({"type": "drop_database", "server": server,
+                                     "name": credentials.name})
+    invocation.journal.after_commit({"type": "drop_user", "server": server,
+                                     "user": credentials.user})
+    result = {**backup, **verified, "restored_from": str(archive), "updates": deployed.updates}
     with steps.step("cleanup", site):
-        steps.forget_undos()
-    db = db_service(source)
-    for drop in (lambda: db.drop_site_database(credentials.name, logger),
-                 lambda: db.drop_site_user(credentials.user, logger)):
-        try:
-            drop()
-        except Exception as error:  # restored already; a leftover is the admin's to remove
-            logger.warning(f"Could not remove the previous database of {site.uri}: {error}")
-    finish_deploy(site, logger)
+        finish(invocation, result)
     logger.success(f"Restored {site.uri} from {archive.name}.")
-    return {**backup, **verified, "restored_from": str(archive), "updates": deployed.updates}
+    return result

@@ -118,6 +118,10 @@ class Contexts:
         self._loaded.pop(name, None)
         return self.load(name)
 
+    def forget(self, name: str) -> None:
+        """Drop the loaded copy of ``name`` (its file changed under us: a journal undo)."""
+        self._loaded.pop(name, None)
+
     def delete(self, name: str) -> bool:
         """Remove context ``name``; False when there was nothing to remove."""
         validate_name(name)

@@ -65,21 +65,34 @@ class ContextStore:
 
     def write(self, context: StoredContext, *, secret: bool) -> Path:
         """Store ``context``; ``secret`` says whether it holds a secret (mode 0600)."""
-        self.ensure_folder()
-        path = self.path_for(context.name)
         document = {
             "name": context.name,
             "context_type": context.context_type,
             "properties": context.properties,
         }
         text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-        write_atomic(path, text, SECRET_MODE if secret else PLAIN_MODE)
+        return self.write_text(context.name, text, SECRET_MODE if secret else PLAIN_MODE)
+
+    def write_text(self, name: str, text: str, mode: int) -> Path:
+        """Store the context file of ``name`` as ``text`` (noted in the journal first)."""
+        from ..journal_actions import note_context
+
+        self.ensure_folder()
+        path = self.path_for(name)
+        note_context(self, name)
+        write_atomic(path, text, mode)
         return path
 
     def delete(self, name: str) -> bool:
         """Remove context ``name``; False when it was not stored."""
+        from ..journal_actions import note_context
+
+        path = self.path_for(name)
+        if not path.is_file():
+            return False
+        note_context(self, name)
         try:
-            self.path_for(name).unlink()
+            path.unlink()
         except FileNotFoundError:
             return False
         return True

@@ -55,9 +55,6 @@ class Service:
         """Configure the service for ``platform`` (the web server writes its platform file)."""
         return {}
 
-    def remove_platform(self, platform: PlatformContext, logger: Logger) -> None:
-        """Undo ``verify_platform`` (the web server removes its platform file)."""
-
     def config_test(self) -> None:
         """Test the service's configuration; raise ServiceError when it is broken."""
 

@@ -1,14 +1,17 @@
 """Deploy: a backup archive made into a working site (used by restore, migrate and clone).
 
-The archive is unpacked next to the site's folder and moved into place (a folder already there
-is kept aside until the command succeeds); then a new database and user, the settings, the
-dump, a check that the site's schema is not newer than the platform's, the application's
+The archive is unpacked next to the site's folder (its dump into the journal's private folder,
+its uncloaked settings nowhere) and moved into place (a folder already there is kept aside
+until the command's commit point, then removed); then a new database and user, the settings,
+the dump, a check that the site's schema is not newer than the platform's, the application's
 database updates, ``sites/<old uri>`` paths rewritten, caches cleared. Each is a named step
-(see provision.sites.stepping) whose undo is remembered, so a failure leaves nothing behind.
+(see provision.sites.stepping) and every change is in the journal, so a failure, or a kill
+found later, leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tarfile
 from dataclasses import dataclass
@@ -16,11 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApplicationError, ProvisionError
+from ..journal import current
 from ..services.db.dump import load_dump
-from ..spoke import MASTER, push_site, remove_site_copy
+from ..spoke import MASTER, push_site
 from .backup import DUMP_NAME
 from .driver import call_driver
-from .folders import ensure_site_folders, make_writable
+from .folders import ensure_site_folders
 from .steps import db_service, save_site, site_credentials, site_of
 
 if TYPE_CHECKING:
@@ -53,30 +57,19 @@ def deploy_archive(
             f"The backup {archive} does not exist; choose another backup, or make a new one."
         )
     with steps.step("unpack", site):
-        _unpack(site, archive, steps, logger)
+        dump = _unpack(site, archive, logger)
     with steps.step("database", site):
         db = db_service(site)
         created = db.create_site_database(site.uri, site.web_server, logger)
-        steps.undo(f"drop the database {created.name} and its user", lambda: (
-            db.drop_site_database(created.name, logger, quiet=True),
-            db.drop_site_user(created.user, logger, quiet=True)))
         site = save_site(invocation, db_name=created.name, db_user=created.user,
                          db_passwd=created.password)
     with steps.step("settings", site):
         transport = MASTER
         call_driver(site.driver, "write_platform_settings", site.platform, transport, logger)
         ensure_site_folders(site, logger)
-        if not site.site_path.with_name(site.site_path.name + ".previous").exists():
-            # A new folder: its entries in the platform's alias map go with it on failure.
-            written = site
-            steps.undo(f"forget {site.uri} in the platform's alias map", lambda: call_driver(
-                written.driver, "forget_site", written, transport, logger))
         call_driver(site.driver, "write_settings", site, transport, logger)
     credentials = site_credentials(site)
     with steps.step("import", site):
-        dump = site.site_path / DUMP_NAME
-        if not dump.is_file():
-            raise ProvisionError(f"The backup {archive} holds no {DUMP_NAME}.")
         load_dump(MASTER, db.credentials(), created.name, dump)
         dump.unlink()
         logger.info(f"Imported the database of {old_uri} into {created.name}.")
@@ -99,9 +92,12 @@ def deploy_archive(
     return Deployed(site, updates)
 
 
-def _unpack(site: SiteContext, archive: Path, steps: Steps, logger: Any) -> None:
-    """Unpack into ``<site folder>.deploy``, then move it into place (keeping an existing
-    folder as ``<site folder>.previous`` until the command ends)."""
+def _unpack(site: SiteContext, archive: Path, logger: Any) -> Path:
+    """Unpack into ``<site folder>.deploy`` and move it into place, keeping an existing folder
+    as ``<site folder>.previous`` until the commit point; returns where the dump went."""
+    journal = current()
+    if journal is None:
+        raise ProvisionError("A deploy runs only inside a command's journal.")
     target = site.site_path
     staging = target.with_name(target.name + ".deploy")
     previous = target.with_name(target.name + ".previous")
@@ -111,49 +107,37 @@ def _unpack(site: SiteContext, archive: Path, steps: Steps, logger: Any) -> None
                 f"{leftover} is left from an earlier run; move it away (it may hold a site's "
                 "files), then run the task again."
             )
-    staging.mkdir(mode=0o755)
-    steps.undo(f"remove {staging}", lambda: _remove_tree(staging))
+    dump = journal.scratch() / f"deploy-{DUMP_NAME}"
+    MASTER.makedirs(staging, 0o755)
     with tarfile.open(archive, "r:gz") as tar:
+        members = []
+        for member in tar.getmembers():
+            if member.name.lstrip("./") in UNCLOAKED_NAMES:
+                continue  # the old database's literal credentials never reach the disk
+            if member.name.lstrip("./") == DUMP_NAME and member.isfile():
+                _extract_to(tar, member, dump)
+                continue
+            members.append(member)
         # The "tar" filter refuses absolute paths and links leaving the folder.
-        tar.extractall(staging, filter="tar")
-    for name in UNCLOAKED_NAMES:
-        # The literal credentials of the old database must not stay on disk.
-        (staging / name).unlink(missing_ok=True)
+        tar.extractall(staging, members=members, filter="tar")
+    if not dump.is_file():
+        raise ProvisionError(f"The backup {archive} holds no {DUMP_NAME}.")
     logger.info(f"Unpacked {archive.name} for {site.uri}.")
-    # Registered before the master's folder is swapped, so it runs after that is undone.
-    if site.web_server.transport.remote:
-        had_copy = site.web_server.transport.exists(target)
-        steps.undo(f"put {target} back on {site.web_server.transport.where}", lambda: (
-            push_site(site, logger, content=True) if had_copy else remove_site_copy(site, logger)))
     if target.exists():
-        target.rename(previous)
-        steps.undo(f"put {target} back", lambda: _put_back(target, previous))
-    staging.rename(target)
-    if not previous.exists():
-        steps.undo(f"remove {target}", lambda: _remove_tree(target))
+        MASTER.rename(target, previous)
+        journal.after_commit({"type": "remove_tree", "server": None, "path": str(previous)})
+    MASTER.rename(staging, target)
+    return dump
 
 
-def _put_back(target: Path, previous: Path) -> None:
-    """Remove the unpacked folder and move the one kept aside back into place."""
-    _remove_tree(target)
-    previous.rename(target)
-
-
-def finish_deploy(site: SiteContext, logger: Any) -> None:
-    """Remove the folder a deploy kept aside (call once the command can no longer fail)."""
-    previous = site.site_path.with_name(site.site_path.name + ".previous")
-    if previous.exists():
-        _remove_tree(previous)
-        logger.info(f"Removed the previous folder {previous}.")
-
-
-def _remove_tree(path: Path) -> None:
-    """Remove ``path`` with everything in it (Drupal leaves folders read-only)."""
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.exists():
-        make_writable(path)
-        shutil.rmtree(path)
+def _extract_to(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> None:
+    """Write one archive member to ``path`` (0600)."""
+    source = tar.extractfile(member)
+    if source is None:
+        raise ProvisionError(f"{member.name} in the backup is not a file.")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle, source:
+        shutil.copyfileobj(source, handle)
 
 
 def check_schema(site: SiteContext, credentials: Any, logger: Any) -> None:

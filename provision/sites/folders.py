@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..spoke import master_files, push_platform, remove_site_copy
+from ..spoke import master_files
 from .driver import call_driver
 
 if TYPE_CHECKING:
@@ -62,26 +62,3 @@ def make_writable(path: Path) -> None:
             item = Path(folder) / name
             if not item.is_symlink():
                 os.chmod(item, stat.S_IMODE(os.lstat(item).st_mode) | stat.S_IWUSR)
-
-
-def remove_site_folder(site: SiteContext, logger: Logger, *, warn_if_missing: bool = True) -> bool:
-    """Remove the site folder (write permission restored first), on the master and on its web
-    server; False when it was gone."""
-    path = site.site_path
-    transport = master_files()
-    remove_site_copy(site, logger)
-    if not transport.exists(path):
-        if warn_if_missing:
-            logger.warning(f"The site folder {path} did not exist; nothing was removed.")
-        return False
-    make_writable(path)
-    transport.remove(path)
-    logger.info(f"Removed the site folder {path}.")
-    return True
-
-
-def forget_site(site: SiteContext, logger: Logger) -> None:
-    """Remove the site's entries from its platform's shared files (the alias map), on the
-    master and on the web server."""
-    call_driver(site.driver, "forget_site", site, master_files(), logger)
-    push_platform(site.platform, logger, application=site.driver)

@@ -74,13 +74,6 @@ def write_vhost(site: SiteContext, credentials: SiteCredentials, logger: Logger)
     http.write_vhost(site, credentials, logger, enabled=bool(site.raw("site_enabled")))
 
 
-def remove_vhost(site: SiteContext, logger: Logger) -> None:
-    """Remove the site's vhost (a warning when it was gone), test and reload."""
-    http = http_service(site)
-    if http is not None:
-        http.remove_vhost(site, logger)
-
-
 def is_dry_run(options: dict[str, Any]) -> bool:
     """Whether ``--dry-run`` was given (as a flag, or any true word)."""
     value = options.get("dry_run", False)

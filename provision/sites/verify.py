@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..spoke import master_files, push_site
 from .driver import call_driver
 from .folders import ensure_site_folders
+from .stepping import Steps
 from .steps import http_service, is_dry_run, site_credentials, site_of, write_vhost
 
 if TYPE_CHECKING:
@@ -41,11 +42,16 @@ def verify_site(invocation: Invocation) -> dict[str, Any]:
         )
         return {"dry_run": True, "changes": changed, "db_name": site.raw("db_name"),
                 "db_user": site.raw("db_user"), "cron_key": site.raw("cron_key")}
-    ensure_site_folders(site, logger)
-    call_driver(driver, "write_settings", site, transport, logger)
-    push_site(site, logger)
-    write_vhost(site, credentials, logger)
-    packages = call_driver(driver, "site_packages", site, credentials, logger)
+    steps = Steps(invocation.command, logger)
+    with steps.step("settings", site):
+        ensure_site_folders(site, logger)
+        call_driver(driver, "write_settings", site, transport, logger)
+    with steps.step("copy", site):
+        push_site(site, logger)
+    with steps.step("vhost", site):
+        write_vhost(site, credentials, logger)
+    with steps.step("packages", site):
+        packages = call_driver(driver, "site_packages", site, credentials, logger)
     logger.success(f"Verified the site {site.uri}.")
     return {
         "db_name": site.raw("db_name"),

@@ -114,9 +114,6 @@ class StandInDriver(AppDriver):
         transport.set_group(path, site.web_server.raw("web_group"))
         return [path]
 
-    def forget_site(self, site: Any, transport: Any, logger: Any) -> None:
-        """The stand-in has no shared files."""
-
     def uncloaked_settings(self, site: Any, credentials: Any) -> tuple[str, str]:
         """settings.php with the literal credentials."""
         return "settings.php", self._settings(site, credentials)

@@ -121,16 +121,19 @@ def test_a_failed_application_install_removes_everything_it_created(
 ) -> None:
     uri = unique_uri()
     site_stack.save_site(uri, f"--profile={BROKEN_PROFILE}")
+    saved = (site_stack.root / "contexts" / f"{uri}.json").read_text()
 
     ran = site_stack.run(f"@{uri}", "install")
 
     assert ran.status == 1
-    assert "failed on purpose" in ran.text and "everything it created is removed" in ran.text
+    assert "failed on purpose" in ran.text and "everything it changed was undone" in ran.text
     assert site_stack.databases_like(uri) == []
     assert site_stack.users_named(uri.replace("-", "").replace(".", "")[:16]) == []
     assert not site_stack.site_path(uri).exists()
     assert not site_stack.vhost(uri).exists()
-    assert not (site_stack.root / "contexts" / f"{uri}.json").exists()
+    # The context is as it was saved before the install: no credentials, ready for another try.
+    assert (site_stack.root / "contexts" / f"{uri}.json").read_text() == saved
+    assert not list((site_stack.root / "journal").glob("*.jsonl"))
     site_stack.instance.configtest()
 
 

@@ -98,7 +98,7 @@ def test_a_broken_vhost_fails_install_is_rolled_back_and_other_sites_are_still_s
     assert "configuration test failed" in ran.text
     assert not site_stack.vhost(bad).exists()
     assert not site_stack.site_path(bad).exists()
-    assert not (site_stack.root / "contexts" / f"{bad}.json").exists()
+    assert "db_name" not in site_stack.context(bad), "the context is as saved before the install"
     assert site_stack.databases_like(bad) == []
     site_stack.instance.configtest()
     assert site_stack.instance.get("/", host=good)[0] == 200

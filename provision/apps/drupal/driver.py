@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from ...errors import ApplicationError
-from ..base import AppDriver, DatabaseCredentials, php_string, read_text
+from ..base import AppDriver, php_string, read_text
 from . import scan
-from . import site as site_ops
-
-if TYPE_CHECKING:
-    from ...contexts.model import SiteContext
-    from ...log import Logger
-    from ...transport import Transport
 
 # Where each major line of Drupal states its version, relative to the docroot.
 _DRUPAL8_VERSION_FILE = "core/lib/Drupal.php"
@@ -30,6 +24,8 @@ class DrupalDriver(AppDriver):
     """A Drupal codebase; ``core`` is the major version ("7", "10")."""
 
     kind = "drupal"
+    site_module = "provision.apps.drupal.site"
+    deploy_module = "provision.apps.drupal.deploy"
 
     def __init__(
         self, root: Path, docroot: Path, version: str, core: str, layout: scan.Layout
@@ -111,78 +107,6 @@ class DrupalDriver(AppDriver):
             and not entry.is_symlink()
             and (entry / "settings.php").is_file()
         )
-
-    # The site lifecycle (implemented in .site) ------------------------------------------
-
-    def site_directories(self, site: SiteContext) -> dict[Path, int]:
-        """``files/`` and ``private/{files,temp}`` 02770, ``modules/ themes/ libraries/`` 02775."""
-        return site_ops.site_directories(self, site.uri)
-
-    def write_settings(
-        self, site: SiteContext, transport: Transport, logger: Logger, dry_run: bool = False
-    ) -> list[Path]:
-        """Write ``sites/<uri>/settings.php`` (cloaked, 0440, web group) and ``sites/sites.php``."""
-        return site_ops.write_settings(self, site, transport, logger, dry_run)
-
-    def forget_site(self, site: SiteContext, transport: Transport, logger: Logger) -> None:
-        """Remove the site's aliases from ``sites/sites.php``."""
-        site_ops.forget_site(self, site, transport, logger)
-
-    def uncloaked_settings(
-        self, site: SiteContext, credentials: DatabaseCredentials
-    ) -> tuple[str, str]:
-        """``("settings.php", content with literal credentials)``."""
-        return site_ops.uncloaked_settings(self, site, credentials)
-
-    def install_site(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> dict[str, Any]:
-        """Run Drupal's installer through the helper (``php/drupal7.php``, ``php/drupal8.php``)."""
-        return site_ops.install_site(self, site, credentials, logger)
-
-    def login_link(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> str:
-        """``user_pass_reset_url()`` of user 1, plus ``/login``."""
-        return site_ops.login_link(self, site, credentials, logger)
-
-    def site_packages(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> list[dict[str, Any]]:
-        """Packages with ``enabled`` and the site's schema versions, read with SQL."""
-        return site_ops.site_packages(self, site, credentials, logger)
-
-    def read_site_settings(
-        self, site: SiteContext, credentials: DatabaseCredentials | None = None
-    ) -> dict[str, Any]:
-        """Literal credentials of settings.php, and profile and language from the database."""
-        return site_ops.read_site_settings(self, site, credentials)
-
-    # After a deploy (restore, migrate, clone; implemented in .deploy) ------------------
-
-    def update_database(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> list[str]:
-        """Run the application's pending database updates; the names of those run."""
-        from . import deploy
-
-        return deploy.update_database(self, site, credentials, logger)
-
-    def rewrite_site_paths(
-        self, site: SiteContext, credentials: DatabaseCredentials, old_uri: str, logger: Logger
-    ) -> int:
-        """Rewrite ``sites/<old_uri>/`` paths stored in the database; the values changed."""
-        from . import deploy
-
-        return deploy.rewrite_site_paths(self, site, credentials, old_uri, logger)
-
-    def clear_caches(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> None:
-        """Clear the application's caches."""
-        from . import deploy
-
-        deploy.clear_caches(self, site, credentials, logger)
 
     def _packages_found(self) -> list[scan.FoundPackage]:
         """The scan of the codebase, done once per driver (profiles() and packages() share it)."""

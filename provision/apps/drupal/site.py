@@ -11,9 +11,8 @@ from ...spoke import MASTER
 from ..helper import credentials_request, helper_path, run_helper
 from ..phpserial import unserialize
 from ..sitefiles import (
-    ALIAS_MAP_MODE,
     SiteFile,
-    alias_map,
+    alias_map_file,
     hide_secrets,
     plugin_settings,
     read_existing,
@@ -33,9 +32,9 @@ WRITABLE = 0o2770  # setgid: files the web server creates keep the web group
 SHARED = 0o2775
 
 
-def site_directories(driver: DrupalDriver, uri: str) -> dict[Path, int]:
+def site_directories(driver: DrupalDriver, site: SiteContext) -> dict[Path, int]:
     """The site's folders and modes (Drupal 8+ adds its config sync folder under private)."""
-    base = driver.site_path(uri)
+    base = driver.site_path(site.uri)
     folders = {
         base / "files": WRITABLE,
         base / "private": WRITABLE,
@@ -66,11 +65,7 @@ def settings_files(
     aliases = [str(alias) for alias in site.get("aliases") or []]
     return [
         SiteFile(settings, content, group=web_group(site)),
-        SiteFile(
-            sites_php,
-            alias_map(read_existing(transport, sites_php), site.uri, aliases),
-            ALIAS_MAP_MODE,
-        ),
+        alias_map_file(transport, sites_php, site.uri, aliases),
     ]
 
 
@@ -85,17 +80,6 @@ def write_settings(
     files = settings_files(driver, site, transport)
     hide_secrets(logger, salt_of(files[0].content, driver.core))
     return write_site_files(files, transport, logger, dry_run=dry_run)
-
-
-def forget_site(
-    driver: DrupalDriver, site: SiteContext, transport: Transport, logger: Logger
-) -> None:
-    """Drop the site's aliases from sites.php."""
-    sites_php = driver.sites_dir / "sites.php"
-    old = read_existing(transport, sites_php)
-    if old:
-        new = SiteFile(sites_php, alias_map(old, site.uri, []), ALIAS_MAP_MODE)
-        write_site_files([new], transport, logger)
 
 
 def uncloaked_settings(
@@ -149,7 +133,7 @@ def install_site(
     base = driver.site_path(site.uri)
     transport.run(["chmod", "u+w", str(base)])
     group = web_group(site)
-    for folder, mode in site_directories(driver, site.uri).items():
+    for folder, mode in site_directories(driver, site).items():
         transport.makedirs(folder, mode)
         transport.run(["chgrp", "-R", group, str(folder)])
     logger.success(f"Installed Drupal on {site.uri}.")

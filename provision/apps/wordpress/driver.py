@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from ...errors import ApplicationError
-from ..base import AppDriver, DatabaseCredentials, php_string, read_head, read_text
+from ..base import AppDriver, php_string, read_head, read_text
 from . import site as site_ops
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ class WordPressDriver(AppDriver):
     """A WordPress codebase; ``core`` is the major release ("6.1"), as WordPress numbers them."""
 
     kind = "wordpress"
+    site_module = "provision.apps.wordpress.site"
+    deploy_module = "provision.apps.wordpress.deploy"
 
     def __init__(self, root: Path, version: str, db_version: int) -> None:
         major = ".".join(version.split(".")[:2])
@@ -82,8 +84,6 @@ class WordPressDriver(AppDriver):
             if not entry.is_symlink() and (entry / _SITE_MARKER).is_file()
         )
 
-    # The site lifecycle (implemented in .site) ------------------------------------------
-
     def site_directories(self, site: SiteContext) -> dict[Path, int]:
         """``files/`` (the site's uploads), 02770."""
         return {self.site_path(site.uri) / "files": 0o2770}
@@ -95,72 +95,6 @@ class WordPressDriver(AppDriver):
         return site_ops.write_site_files(
             site_ops.platform_files(self), transport, logger, dry_run=dry_run
         )
-
-    def write_settings(
-        self, site: SiteContext, transport: Transport, logger: Logger, dry_run: bool = False
-    ) -> list[Path]:
-        """``wp-config.php``, ``sites/<uri>/wp-site.php`` (0440, web group), ``sites/sites.php``."""
-        return site_ops.write_settings(self, site, transport, logger, dry_run)
-
-    def forget_site(self, site: SiteContext, transport: Transport, logger: Logger) -> None:
-        """Remove the site's aliases from ``sites/sites.php``."""
-        site_ops.forget_site(self, site, transport, logger)
-
-    def uncloaked_settings(
-        self, site: SiteContext, credentials: DatabaseCredentials
-    ) -> tuple[str, str]:
-        """``("wp-site.php", content that also fills in the database account)``."""
-        return site_ops.uncloaked_settings(self, site, credentials)
-
-    def install_site(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> dict[str, Any]:
-        """``wp_install()`` through the helper ``php/wordpress.php``."""
-        return site_ops.install_site(self, site, credentials, logger)
-
-    def login_link(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> str:
-        """``wp-login.php?action=rp&key=...&login=admin`` from ``get_password_reset_key()``."""
-        return site_ops.login_link(self, site, credentials, logger)
-
-    def site_packages(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> list[dict[str, Any]]:
-        """Packages with ``enabled`` read from the site's options."""
-        return site_ops.site_packages(self, site, credentials, logger)
-
-    def read_site_settings(
-        self, site: SiteContext, credentials: DatabaseCredentials | None = None
-    ) -> dict[str, Any]:
-        """Profile ("standard") and language (``WPLANG``)."""
-        return site_ops.read_site_settings(self, site, credentials)
-
-    # After a deploy (restore, migrate, clone; implemented in .deploy) ------------------
-
-    def update_database(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> list[str]:
-        """Run the application's pending database updates; the names of those run."""
-        from . import deploy
-
-        return deploy.update_database(self, site, credentials, logger)
-
-    def rewrite_site_paths(
-        self, site: SiteContext, credentials: DatabaseCredentials, old_uri: str, logger: Logger
-    ) -> int:
-        """Rewrite ``sites/<old_uri>/`` paths stored in the database; the values changed."""
-        from . import deploy
-
-        return deploy.rewrite_site_paths(self, site, credentials, old_uri, logger)
-
-    def clear_caches(
-        self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger
-    ) -> None:
-        """Clear the application's caches."""
-        from . import deploy
-
-        deploy.clear_caches(self, site, credentials, logger)
 
     def _plugins(self) -> list[dict[str, Any]]:
         """Plugins as WordPress finds them: a PHP file with a ``Plugin Name:`` header either

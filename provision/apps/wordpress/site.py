@@ -9,9 +9,8 @@ from ...errors import ApplicationError
 from ..helper import credentials_request, helper_path, run_helper
 from ..phpserial import unserialize
 from ..sitefiles import (
-    ALIAS_MAP_MODE,
     SiteFile,
-    alias_map,
+    alias_map_file,
     hide_secrets,
     plugin_settings,
     read_existing,
@@ -49,11 +48,7 @@ def settings_files(
         *platform_files(driver),
         SiteFile(site_file, wp_site_php(site.uri, salts) + plugin_settings(site, driver.kind),
                  group=web_group(site)),
-        SiteFile(
-            sites_php,
-            alias_map(read_existing(transport, sites_php), site.uri, aliases),
-            ALIAS_MAP_MODE,
-        ),
+        alias_map_file(transport, sites_php, site.uri, aliases),
     ]
 
 
@@ -68,20 +63,6 @@ def write_settings(
     files = settings_files(driver, site, transport)
     hide_secrets(logger, *salts_of(files[1].content).values())
     return write_site_files(files, transport, logger, dry_run=dry_run)
-
-
-def forget_site(
-    driver: WordPressDriver, site: SiteContext, transport: Transport, logger: Logger
-) -> None:
-    """Drop the site's aliases from sites.php."""
-    sites_php = driver.sites_dir / "sites.php"
-    old = read_existing(transport, sites_php)
-    if old:
-        write_site_files(
-            [SiteFile(sites_php, alias_map(old, site.uri, []), ALIAS_MAP_MODE)],
-            transport,
-            logger,
-        )
 
 
 def uncloaked_settings(

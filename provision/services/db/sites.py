@@ -147,11 +147,25 @@ class SiteDatabases:
         return sorted(str(row[0]) for row in self._query(
             "SELECT Host FROM mysql.user WHERE User = %s", (user,)))
 
+    def table_count(self, name: str) -> int:
+        """How many tables the database ``name`` holds."""
+        rows = self._query("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s",
+                           (name,))
+        return int(rows[0][0]) if rows else 0
+
     def free_database_name(self, uri: str) -> str:
-        """The first candidate name for ``uri`` that is neither a database nor a user."""
+        """The first candidate name for ``uri`` that is neither a database nor a user, and that
+        no running command has reserved; with a journal open, the name is reserved for it."""
+        from ...journal import current, reserve_name
+
+        journal = current()
         for name in candidate_names(uri):
-            if not self.database_exists(name) and not self.user_hosts(name):
-                return name
+            if self.database_exists(name) or self.user_hosts(name):
+                continue
+            if journal is not None and not reserve_name(
+                    self.server.contexts.root, self.server.name, name, journal.id):
+                continue  # another command is creating it right now
+            return name
         raise ServiceError(
             f"Every database name derived from {uri} is taken on {self.server.name}; drop "
             "unused databases, then install again."
@@ -162,39 +176,98 @@ class SiteDatabases:
     def create_site_database(
         self, uri: str, web_server: ServerContext, logger: Logger
     ) -> SiteCredentials:
-        """A new database and user for ``uri``, granted from the web server's addresses."""
-        name = self.free_database_name(uri)
+        """A new database and user for ``uri``, granted from the web server's addresses.
+
+        The name is reserved first, and each database and user is recorded in the command's
+        journal before it is made: an undo (or a recovery after a kill) drops exactly what
+        this command created, never a database of the same name made by another.
+        """
+        from ...journal import current, release_name
+
+        journal = current()
+        hosts = self.grant_hosts(web_server)
+        for _attempt in range(10):
+            name = self.free_database_name(uri)
+            try:
+                password = self._create(name, hosts, logger)
+            except _NameTaken:
+                if journal is not None:
+                    release_name(self.server.contexts.root, self.server.name, name, journal.id)
+                continue
+            logger.ok(f"Created the database {name} and its user, granted from "
+                      f"{', '.join(hosts)}.")
+            return SiteCredentials(name, name, password, self.host_for(web_server),
+                                   int(self.server.raw("db_port")))
+        raise ServiceError(
+            f"Other programs kept creating databases named like {uri} on {self.server.name} "
+            "while provision chose one; try again."
+        )
+
+    def _create(self, name: str, hosts: list[str], logger: Logger) -> str:
+        """Create database ``name`` and its user at each host; returns the user's password."""
+        from ...journal import current
+
+        journal = current()
         password = new_password()
         logger.add_secret(password)
-        hosts = self.grant_hosts(web_server)
         database = quote_identifier(name)
+        made: list[tuple[str, str]] = []  # what to drop on failure when no journal does it
         connection = connect(self.credentials())
         step = f"create the database {name}"
         try:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-                )
+                record = journal.undo({"type": "database", "server": self.server.name,
+                                       "name": name, "owner": journal.id}) if journal else 0
+                try:
+                    cursor.execute(f"CREATE DATABASE {database} CHARACTER SET utf8mb4 "
+                                   "COLLATE utf8mb4_general_ci")
+                except Exception as error:
+                    if _error_code(error) == ER_DB_CREATE_EXISTS:
+                        if journal is not None:
+                            journal.cancel(record)
+                        raise _NameTaken(name) from None
+                    raise
+                made.append(("database", name))
+                if journal is not None:
+                    journal.done(record)
                 for host in hosts:
                     step = f"create the user {name}@{host}"
+                    record = journal.undo({"type": "db_user", "server": self.server.name,
+                                           "user": name, "host": host}) if journal else 0
                     cursor.execute("CREATE USER %s@%s IDENTIFIED BY %s", (name, host, password))
+                    made.append(("user", host))
+                    if journal is not None:
+                        journal.done(record)
                     step = f"grant {name}@{host} access to {name}"
                     cursor.execute(f"GRANT ALL PRIVILEGES ON {database}.* TO %s@%s", (name, host))
+        except _NameTaken:
+            raise
         except Exception as error:
-            connection.close()
-            self.drop_site_database(name, logger, quiet=True)
-            self.drop_site_user(name, logger, quiet=True)
+            if journal is None:
+                self._drop_made(name, made)
             raise ServiceError(
                 f"The database server {self.server.name} could not {step}: "
                 f"{server_message(error)}; check its admin account's privileges."
             ) from None
-        connection.close()
-        logger.ok(f"Created the database {name} and its user, granted from {', '.join(hosts)}.")
-        return SiteCredentials(name, name, password, self.host_for(web_server),
-                               int(self.server.raw("db_port")))
+        finally:
+            connection.close()
+        return password
+
+    def _drop_made(self, name: str, made: list[tuple[str, str]]) -> None:
+        for kind, what in reversed(made):
+            try:
+                if kind == "user":
+                    self.drop_user_at(name, what)
+                else:
+                    self._query(f"DROP DATABASE {quote_identifier(name)}")
+            except Exception:  # the original error matters more
+                pass
 
     def drop_site_database(self, name: str, logger: Logger, *, quiet: bool = False) -> bool:
-        """Drop the database ``name``; False (and a warning unless ``quiet``) when it is gone."""
+        """Drop the database ``name``; False (and a warning unless ``quiet``) when it is gone.
+
+        Before a command's commit point only a database that command created may go."""
+        self._refuse_before_commit("database", name)
         if not self.database_exists(name):
             if not quiet:
                 logger.warning(f"The database {name} did not exist; nothing was dropped.")
@@ -205,16 +278,45 @@ class SiteDatabases:
 
     def drop_site_user(self, user: str, logger: Logger, *, quiet: bool = False) -> bool:
         """Revoke every privilege of ``user`` at every host and drop it; False when it is gone."""
+        self._refuse_before_commit("db_user", user)
         hosts = self.user_hosts(user)
         if not hosts:
             if not quiet:
                 logger.warning(f"The database user {user} did not exist; nothing was dropped.")
             return False
         for host in hosts:
-            self._query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", (user, host))
-            self._query("DROP USER %s@%s", (user, host))
+            self.drop_user_at(user, host)
         logger.info(f"Revoked the privileges of the database user {user} and dropped it.")
         return True
+
+    def drop_user_at(self, user: str, host: str) -> None:
+        """Revoke everything of ``user``@``host`` and drop that account."""
+        self._query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", (user, host))
+        self._query("DROP USER %s@%s", (user, host))
+
+    def _refuse_before_commit(self, kind: str, name: str) -> None:
+        from ...journal import current
+
+        journal = current()
+        if journal is not None and not journal.created(kind, self.server.name, name):
+            raise ServiceError(
+                f"provision refuses to drop the {'database' if kind == 'database' else 'user'} "
+                f"{name} before the command reaches its commit point: it did not create it. "
+                "This is a bug in the command."
+            )
+
+
+class _NameTaken(Exception):
+    """CREATE DATABASE found the name taken (created outside provision meanwhile)."""
+
+
+#: MySQL's "Can't create database; database exists".
+ER_DB_CREATE_EXISTS = 1007
+
+
+def _error_code(error: Exception) -> int | None:
+    args = getattr(error, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
 
 
 def _like(name: str) -> str:

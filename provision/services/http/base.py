@@ -78,7 +78,13 @@ class HttpService(SiteVhosts, Service):
         return self.folder("platform.d") / f"{platform.short_name}.conf"
 
     def config_lock(self) -> ConfigLock:
-        """The lock every change of this server's web configuration holds (provision.locks)."""
+        """The lock every change of this server's web configuration holds (provision.locks).
+
+        Taking it tells the command's journal that this web server must be tested and
+        reloaded once its files are put back, should the command be undone."""
+        from ...journal_actions import note_reload
+
+        note_reload(self)
         return ConfigLock(self.config_dir / ".config.lock", self.reload_settle)
 
     def ensure_folders(self, logger: Logger) -> None:
@@ -146,17 +152,25 @@ class HttpService(SiteVhosts, Service):
             reloaded = self.apply(checkpoint, lock, logger)
         return {"config_file": str(path), "reloaded": reloaded}
 
-    def remove_platform(self, platform: PlatformContext, logger: Logger) -> None:
-        """Remove ``platform.d/<platform>.conf`` (when present), test, reload."""
-        path = self.platform_file(platform)
+    def remove_config_file(self, path: Path, logger: Logger) -> bool:
+        """Remove one of this server's configuration files, test, reload; False when it was
+        already gone (nothing is reloaded then)."""
         if not self.transport.exists(path):
-            logger.info(f"{path} did not exist; nothing to remove.")
-            return
+            return False
         with self.config_lock() as lock:
             checkpoint = Checkpoint(self.transport)
             checkpoint.remove(path)
             logger.info(f"Removed {path}")
             self.apply(checkpoint, lock, logger)
+        return True
+
+    def test_and_reload(self) -> None:
+        """Test the configuration as it is and reload (after files were put back by hand or by
+        a journal); raises ServiceError when the test or the reload fails."""
+        with self.config_lock() as lock:
+            self.config_test()
+            lock.reloaded()
+            self.reload()
 
     # Test, reload, roll back -------------------------------------------------------------
 

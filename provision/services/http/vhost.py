@@ -150,18 +150,3 @@ class SiteVhosts:
             if checkpoint.write(path, text, VHOST_MODE):
                 logger.info(f"Wrote {path}")
             return self.apply(checkpoint, lock, logger)
-
-    def remove_vhost(
-        self, site: SiteContext, logger: Logger, *, warn_if_missing: bool = True
-    ) -> bool:
-        """Remove the site's vhost, test and reload; False (and a warning) when it was gone."""
-        path = self.vhost_file(site)
-        if not self.transport.exists(path):
-            if warn_if_missing:
-                logger.warning(f"The vhost {path} did not exist; nothing was removed.")
-            return False
-        with self.config_lock() as lock:
-            checkpoint = Checkpoint(self.transport)
-            checkpoint.remove(path)
-            logger.info(f"Removed {path}")
-            return self.apply(checkpoint, lock, logger)
