@@ -24,7 +24,7 @@ from ..extensions import db
 from ..queues.runner import run_due_queues
 from ..services import dispatch_control
 from ..store import limit_waits
-from . import claim, runner
+from . import claim, provision_process, recovery, runner
 from .heartbeat import RETRY_CAP_SECONDS, Heartbeat
 from .store_watch import StoreWatch, forget_session, is_hiccup, keep_trying, reason
 
@@ -70,6 +70,7 @@ class Dispatcher:
         When the store does not answer, the pass says so in one line and claims nothing
         more; tasks it already started still keep their results until the store has them.
         """
+        self.recover_interrupted()
         try:
             self.claim_and_start()
         except Exception as error:
@@ -93,6 +94,7 @@ class Dispatcher:
     def run_forever(self) -> int:
         """Keep claiming while slots are free until SIGTERM/SIGINT; then let tasks finish."""
         self._install_signal_handlers()
+        self.recover_interrupted()
         last_expiry_check = 0.0
         last_queue_check = 0.0
         queues: threading.Thread | None = None
@@ -127,6 +129,16 @@ class Dispatcher:
         self.wait()
         self._release_uncertain_when_the_store_answers()
         return 0
+
+    def recover_interrupted(self) -> None:
+        """Finish the provision commands that dispatchers which died left half done (their
+        tasks are ended, with how they ended, once their leases expire)."""
+        config = self.app.config
+        try:
+            recovery.recover_all(provision_process.provision_argv(config["PROVISION_COMMAND"]),
+                                 str(config["AEGIR_ROOT"]))
+        except OSError as error:
+            log.error("could not recover interrupted provision commands: %s", error)
 
     def _install_signal_handlers(self) -> None:
         def _stop(signum: int, _frame: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -81,6 +82,11 @@ def run(
             for line in _lines(process.stdout):
                 _dispatch_line(line, outcome, on_log)
             outcome.exit_status = process.wait()
+            if outcome.exit_status < 0:
+                # Killed: end whatever of its session is left (its children die with it
+                # through their parent-death signal; this catches their own children).
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
         finally:
             timer.cancel()
             stderr_reader.join(timeout=5)

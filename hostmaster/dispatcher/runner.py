@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -22,7 +23,7 @@ from ..services import contexts
 from ..services.tasks import add_log, entity_of
 from ..tasks import registry
 from ..tasks.registry import TaskType
-from . import claim, provision_process
+from . import claim, provision_process, recovery
 from .recorder import TaskRecorder, last_line_id
 from .store_watch import StoreWatch, forget_session, is_hiccup, keep_trying
 
@@ -67,6 +68,8 @@ class Start:
     payload: dict[str, Any]
     stored_through: int
     missing: str = ""
+    #: The task's entity for people ("the site example.com"), for a line after a recovery.
+    title: str = ""
 
 
 def prepare(task_id: int) -> Start:
@@ -81,17 +84,23 @@ def prepare(task_id: int) -> Start:
         return Start([], {}, stored_through,
                      missing=f"The {task.entity_kind} this task works on no longer exists.")
     task_type = registry.get(task.entity_kind, task.type)
-    payload = payload_for(task, entity, task_type)
-    argv = [
+    payload = {**payload_for(task, entity, task_type), "task_id": task_id}
+    argv = provision_command(entity, task_type.command)
+    title = f"the {task.entity_kind} {entity.title}"
+    db.session.commit()
+    return Start(argv, payload, stored_through, title=title)
+
+
+def provision_command(entity: Entity, verb: str) -> list[str]:
+    """``provision --root R --backend @context VERB`` for ``entity``."""
+    return [
         *provision_process.provision_argv(current_app.config["PROVISION_COMMAND"]),
         "--root",
         current_app.config["AEGIR_ROOT"],
         "--backend",
         contexts.name_of(entity),
-        task_type.command,
+        verb,
     ]
-    db.session.commit()
-    return Start(argv, payload, stored_through)
 
 
 def run_task(
@@ -126,17 +135,26 @@ def run_task(
     except OSError as exc:
         recorder.add("error", f"provision could not be started: {exc.strerror or exc}.")
         return store_result(recorder, dispatcher_id, None)
-    if outcome.timed_out:
-        recorder.add("error", f"provision ran longer than {timeout:g} seconds and was stopped.")
-    elif outcome.result is None:
-        tail = " ".join(outcome.stderr[-3:])[-500:]
-        recorder.add(
-            "error",
-            f"provision ended without a result (exit status {outcome.exit_status}). {tail}".strip(),
-        )
-    elif outcome.exit_status != 0 and not outcome.result.get("error_status"):
+    if outcome.timed_out or outcome.result is None:
+        why = (f"provision ran longer than {timeout:g} seconds and was stopped."
+               if outcome.timed_out else f"provision ended without a result (exit status "
+               f"{outcome.exit_status}). {' '.join(outcome.stderr[-3:])[-500:]}".strip())
+        return store_result(recorder, dispatcher_id, _recovered(start, recorder, why))
+    if outcome.exit_status != 0 and not outcome.result.get("error_status"):
         recorder.add("error", f"provision exited with status {outcome.exit_status}.")
     return store_result(recorder, dispatcher_id, outcome.result)
+
+
+def _recovered(start: Start, recorder: TaskRecorder, why: str) -> dict[str, Any] | None:
+    """provision died: recover its journal now and say in the log how the task ended; the
+    result to record (the command's own, when recovery completed it)."""
+    found = recovery.recover_task(start.argv, recorder.task_id)
+    recorder.add("warning" if found.outcome == "completed" else "error", why, None)
+    for level, message, when in found.lines:
+        recorder.add(level, message, when)
+    level, sentence = found.sentence(start.title or "everything")
+    recorder.add(level, sentence, None)
+    return found.as_result()
 
 
 def store_result(
@@ -221,20 +239,46 @@ def end_expired(task_id: int) -> bool:
     The lease is read again under a row lock, so a dispatcher that renewed it a moment ago
     (after the store came back) keeps its task. True when the task was ended.
     """
+    found = _recover_expired(task_id)
     task = _locked_running(task_id)
     if task is None or task.lease_expires_at is None or task.lease_expires_at >= utcnow():
         db.session.rollback()
         return False
+    if found is not None and found.outcome == "running" and utcnow() < (
+            task.lease_expires_at + timedelta(seconds=current_app.config["TASK_TIMEOUT_SECONDS"])):
+        db.session.rollback()  # its provision still runs: a later sweep asks again
+        return False
     holder = task.dispatcher or "a dispatcher"
+    completed = found is not None and found.outcome == "completed"
     add_log(
         task,
-        "error",
+        "warning" if completed else "error",
         f"The dispatcher running this task ({holder}) stopped renewing its lease, which expired "
-        f"at {task.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC; the task was ended as failed. "
-        "Check what it changed, then run it again.",
+        f"at {task.lease_expires_at:%Y-%m-%d %H:%M:%S} UTC; the task was ended here.",
     )
-    _record(task, None)
+    result = None
+    if found is not None:
+        for level, message, _time in found.lines:
+            add_log(task, level, message)
+        entity = entity_of(task)
+        title = f"the {task.entity_kind}" + (f" {entity.title}" if entity is not None else "")
+        add_log(task, *found.sentence(title))
+        result = found.as_result()
+    _record(task, result)
     return True
+
+
+def _recover_expired(task_id: int) -> recovery.Recovery | None:
+    """Before a task whose dispatcher died is ended: recover its provision's journal (outside
+    any row lock: it may take a while). None when its entity is gone."""
+    task = db.session.get(Task, task_id)
+    entity = entity_of(task) if task is not None else None
+    if task is None or entity is None:
+        db.session.rollback()
+        return None
+    argv = provision_command(entity, registry.get(task.entity_kind, task.type).command)
+    db.session.rollback()
+    return recovery.recover_task(argv, task_id)
 
 
 def end_with_error(task_id: int, dispatcher_id: str, message: str) -> bool:

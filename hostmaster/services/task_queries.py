@@ -96,6 +96,17 @@ def history_of(entity: Entity, limit: int = 20) -> list[Task]:
     return list(db.session.scalars(task_select(None, entity.entity_kind, entity.id).limit(limit)))
 
 
+def interrupted(entity: Entity) -> Task | None:
+    """The entity's last finished task, when provision was killed during it and recovery
+    rolled it back or completed it (its result says how); else None."""
+    last = db.session.scalars(
+        task_select(None, entity.entity_kind, entity.id)
+        .where(Task.status.in_((TaskStatus.SUCCESS, TaskStatus.WARNING, TaskStatus.ERROR)))
+        .limit(1)
+    ).first()
+    return last if last is not None and (last.result or {}).get("recovery") else None
+
+
 def entity_titles(tasks: Iterable[Task]) -> dict[tuple[str, int], str]:
     """The title of each task's entity, keyed by (kind, id), in one query per kind."""
     wanted: dict[str, set[int]] = defaultdict(set)

@@ -120,6 +120,7 @@ def show(entity_id: int) -> str:
                    if access.may_run(user, row[0], site)],
         history=access.visible_tasks(task_queries.history_of(site), user),
         kind_counts=inventory_queries.package_kind_counts("site", site.id),
+        interrupted=task_queries.interrupted(site),
     )
 
 
