@@ -32,8 +32,8 @@ from tests.fixtures.app import AuthActions
 from tests.fixtures.platforms import make_drupal7_platform
 from tests.fixtures.stack import MariaDBAdmin
 from tests.hostmaster.helpers import log_text
-from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
 from tests.hostmaster.pages import text
+from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
 from tests.hostmaster.test_site_moves import site_name, submit_task
 from tests.test_sites import create_in_ui, database_exists, ready, run_task
 

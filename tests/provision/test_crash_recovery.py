@@ -397,3 +397,28 @@ def test_a_backup_killed_while_mysqldump_runs_leaves_nothing_in_the_docroot(
     assert sorted(path.name for path in folder.rglob("*")) == listing
     assert crash.state(site.uri, site.prefix) == before
     assert_serves(crash, site)
+
+
+def test_racing_installs_whose_domains_give_one_database_name_all_get_their_own(
+        crash: CrashStack) -> None:
+    token = secrets.token_hex(2)
+    uris = [f"{name}.k{token}.test" for name in ("race", "ra-ce", "rac-e", "r-ace", "ra-c-e")]
+    for uri in uris:
+        crash.save(f"@{uri}", context_type="site", uri=uri, platform="@wordpress_a",
+                   db_server="@server_master", client_email="owner@example.com")
+    # All at once; the fifth is killed once its database exists, and recovered meanwhile.
+    started = [crash.start(f"@{uri}", "install", kill="step:application" if number == 4
+                           else None) for number, uri in enumerate(uris)]
+    ran = [crash.finish(process) for process in started]
+    assert [r.status for r in ran[:4]] == [0, 0, 0, 0], [r.text for r in ran]
+    assert ran[4].killed
+    crash.kill_points += 1
+    assert [o["outcome"] for o in crash.recover()] == ["rolled back"]
+    names = [str((crash.context(f"@{uri}") or {}).get("db_name")) for uri in uris[:4]]
+    assert len(set(names)) == 4, names
+    existing = {row[0] for row in crash.query("SHOW DATABASES")}
+    assert set(names) <= existing, "no install dropped another's database"
+    assert "db_name" not in (crash.context(f"@{uris[4]}") or {})
+    for uri in uris[:4]:
+        assert poll(lambda uri=uri: crash.get(uri)[0] == 200, 15), uri
+    assert crash.leftovers() == []
