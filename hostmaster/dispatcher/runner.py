@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Entity, Task, TaskLog, TaskStatus, utcnow
 from ..services import contexts
 from ..services.tasks import add_log, entity_of
+from ..store_secrets import SecretsUnreadable
 from ..tasks import registry
 from ..tasks.registry import TaskType
 from . import provision_process
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 ERROR_LEVELS = {"error", "failed", "critical"}
 WARNING_LEVELS = {"warning"}
+#: Values of provision's result that are secrets: the task's result handler gets them (and
+#: keeps what it needs encrypted), the task's stored result does not.
+SECRET_RESULT_KEYS = ("login_link", "cron_key")
 
 
 def status_from_log(levels: set[str]) -> TaskStatus:
@@ -60,8 +64,15 @@ def run_task(task_id: int, dispatcher_id: str) -> TaskStatus:
     task_type = registry.get(task.entity_kind, task.type)
     if entity is None:
         add_log(task, "error", f"The {task.entity_kind} this task works on no longer exists.")
+        db.session.commit()  # finish starts with a rollback
         return finish(task_id, dispatcher_id, None)
-    payload = payload_for(task, entity, task_type)
+    try:
+        payload = payload_for(task, entity, task_type)
+    except SecretsUnreadable as exc:  # provision never gets an empty password in its place
+        db.session.rollback()
+        add_log(task, "error", str(exc))
+        db.session.commit()  # finish starts with a rollback
+        return finish(task_id, dispatcher_id, None)
     argv = [
         *provision_process.provision_argv(current_app.config["PROVISION_COMMAND"]),
         "--root",
@@ -126,17 +137,19 @@ def finish(task_id: int, dispatcher_id: str | None, result: dict[str, Any] | Non
             add_log(task, "error", "The task failed.")
         status = TaskStatus.ERROR
     obj = (result or {}).get("object")
+    returned = obj if isinstance(obj, dict) else None
     task.status = status
     task.finished_at = utcnow()
     task.running_key = None
     task.lease_expires_at = None
-    task.result = obj if isinstance(obj, dict) else None
+    task.result = None if returned is None else {
+        key: value for key, value in returned.items() if key not in SECRET_RESULT_KEYS}
     task_type = registry.get(task.entity_kind, task.type)
     entity = entity_of(task)
     handler = task_type.on_failure if status == TaskStatus.ERROR else task_type.on_success
     try:
         if handler is not None and entity is not None:
-            handler(task, entity, task.result or {})
+            handler(task, entity, returned or {})
         db.session.commit()
     except Exception as exc:  # a handler bug must not leave the task PROCESSING
         log.exception("applying the result of task %s failed", task_id)
