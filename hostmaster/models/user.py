@@ -88,7 +88,8 @@ class User(UserMixin, Base):
 
     def carries_session(self, token: str) -> bool:
         """Whether a session with ``token`` is still one of this account's."""
-        return bool(self.session_token) and hmac.compare_digest(self.session_token, token)
+        return bool(self.session_token) and hmac.compare_digest(
+            self.session_token.encode(), token.encode())
 
     def end_sessions(self) -> None:
         """Give the account a new session token: every session made before ends."""

@@ -59,6 +59,19 @@ def test_a_reset_mail_carries_a_one_time_link_that_sets_the_password(
     assert auth.login("admin", NEW_PASSWORD).location == "/"
 
 
+def test_a_password_set_through_a_mailed_link_ends_the_accounts_sessions(
+    app: Flask, client: FlaskClient, auth: AuthActions, mailbox: Mailbox
+) -> None:
+    with app.app_context():
+        use_mailbox(mailbox)
+    elsewhere = app.test_client()  # a browser where the account is still logged in
+    AuthActions(elsewhere).login()
+    assert elsewhere.get("/").status_code == 200
+    auth.submit("/account/reset", {"email": "admin@example.com"})
+    auth.submit(mailed_link(mailbox), {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert elsewhere.get("/").location == "/login"
+
+
 def test_a_reset_for_an_unknown_address_says_the_same_and_mails_nothing(
     app: Flask, client: FlaskClient, auth: AuthActions, mailbox: Mailbox
 ) -> None:

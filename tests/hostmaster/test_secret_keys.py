@@ -13,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from hostmaster import store_secrets
 from hostmaster.dispatcher import dispatch_once
@@ -53,6 +53,8 @@ def test_the_revision_encrypts_an_older_stores_secrets_and_its_downgrade_restore
     scratch_store_url: str, tmp_path: Path
 ) -> None:
     password, cron_key = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
+    # Enough rows that SQLite would keep old values in its pages' free space.
+    more = [secrets.token_urlsafe(18) for _ in range(100)]
     app = make_app(scratch_store_url, tmp_path / "aegir",
                    SECRETS_KEY_FILE=str(tmp_path / "secrets.key"))
     with app.app_context():
@@ -60,31 +62,44 @@ def test_the_revision_encrypts_an_older_stores_secrets_and_its_downgrade_restore
         server = create_server("master.example.com", master=True, ip_addresses=LOCAL, services={
             "http": ServiceSpec("apache"),
             "db": ServiceSpec("mysql", db_user="aegir_root", db_password=password)})
+        for number, other in enumerate(more):
+            create_server(f"db{number}.example.com", ip_addresses=LOCAL, services={
+                "db": ServiceSpec("mysql", db_user="aegir_root", db_password=other)})
         run_pending(new_site(ready_platform(server), server), "install", {"cron_key": cron_key})
         users.create_user("alice", "alice@example.com", "a long enough password")
         downgrade(revision=BEFORE)  # as an older version stored them: in clear
         connection = db.session.connection()
-        assert connection.execute(text(
-            "SELECT db_password FROM server_service WHERE service = 'db'")).scalar() == password
+        assert connection.execute(text("SELECT db_password FROM server_service WHERE "
+                                       "service = 'db' ORDER BY id")).scalars().all() == [
+            password, *more]
         assert connection.execute(text("SELECT cron_key FROM site")).scalar() == cron_key
         connection.execute(text("UPDATE task SET result = :result"), {"result": json.dumps(
             {"db_name": "x", "login_link": "http://www.example.com/l/1", "cron_key": cron_key})})
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # the older store, as it lies on disk
+        if scratch_store_url.startswith("sqlite"):  # as SQLite builds without it default to
+            event.listen(db.engine, "connect", _without_secure_delete)
         upgrade()
         assert stored_secrets() and all(map(store_secrets.is_encrypted, stored_secrets()))
-        service = db.session.scalars(
-            select(ServerService).where(ServerService.service == "db")).one()
-        assert service.db_password == password
+        kept = db.session.scalars(select(ServerService).where(ServerService.service == "db")
+                                  .order_by(ServerService.id))
+        assert [service.db_password for service in kept] == [password, *more]
         assert db.session.scalars(select(Site)).one().cron_key == cron_key
         tokens = list(db.session.scalars(select(User.session_token)))
         assert len(tokens) == len(set(tokens)) and all(len(token) > 20 for token in tokens)
         db.session.remove()
         db.engine.dispose()
     dump = store_dump(scratch_store_url)
-    for secret in (password, cron_key, "http://www.example.com/l/1"):
+    for secret in (password, *more, cron_key, "http://www.example.com/l/1"):
         assert secret not in dump
-    if scratch_store_url.startswith("sqlite"):  # not even in the file's free pages
-        assert password.encode() not in sqlite_file_bytes(scratch_store_url)
+    if scratch_store_url.startswith("sqlite"):  # not even in the free space of its pages
+        raw = sqlite_file_bytes(scratch_store_url)
+        assert [secret for secret in (password, *more) if secret.encode() in raw] == []
+
+
+def _without_secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA secure_delete = OFF")
 
 
 def test_secrets_check_counts_what_the_key_file_decrypts(own_key_app: Flask) -> None:

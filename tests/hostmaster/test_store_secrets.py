@@ -23,7 +23,9 @@ from hostmaster.dispatcher import dispatch_once
 from hostmaster.dispatcher.runner import payload_for
 from hostmaster.extensions import db
 from hostmaster.hookspecs import EntityField, hookimpl
-from hostmaster.models import Server, ServerService, Site, Task, TaskStatus
+from hostmaster.models import Server, ServerService, Site, Task, TaskStatus, utcnow
+from hostmaster.queues import Batch
+from hostmaster.queues.cron import run_cron
 from hostmaster.services import features, site_results
 from hostmaster.services.servers import ServiceSpec, create_server
 from hostmaster.store_secrets import SecretsUnreadable
@@ -32,7 +34,7 @@ from tests.fixtures.app import AuthActions, make_app
 from tests.fixtures.stack import MariaDBAdmin
 from tests.fixtures.store_dumps import sqlite_file_bytes, store_dump
 from tests.hostmaster.helpers import LOCAL, log_text
-from tests.hostmaster.site_helpers import new_site, ready_platform, run_pending
+from tests.hostmaster.site_helpers import enabled_site, new_site, ready_platform, run_pending
 
 
 def server_with_db_password(password: str, hostname: str = "db.example.com") -> Server:
@@ -145,6 +147,34 @@ def test_a_missing_key_file_fails_the_task_with_a_sentence_and_runs_no_provision
     assert client.get("/servers").status_code == 200  # only what needs the secret fails
 
 
+def test_without_the_key_a_site_page_opens_and_offers_no_login_link(
+    app: Flask, keyless_app: Flask, admin: object
+) -> None:
+    link = "http://www.example.com/user/reset/1/2/3/login"
+    with app.app_context():
+        server = server_with_db_password("a db admin password", "master.example.com")
+        site = new_site(ready_platform(server), server)
+        run_pending(site, "install", {"db_name": "wwwexamplecom", "login_link": link})
+        site_id = site.id
+    client: FlaskClient = keyless_app.test_client()
+    AuthActions(client).login()
+    page = client.get(f"/sites/{site_id}")
+    assert page.status_code == 200
+    assert "www.example.com" in page.get_data(as_text=True)
+    assert link not in page.get_data(as_text=True)
+
+
+def test_without_the_key_the_cron_queue_names_the_site_it_could_not_run(
+    app: Flask, keyless_app: Flask
+) -> None:
+    with app.app_context():
+        server = server_with_db_password("a db admin password", "master.example.com")
+        enabled_site(ready_platform(server), server)
+    with keyless_app.app_context():
+        summary = run_cron(Batch(keyless_app, utcnow(), items=10, frequency=3600))
+    assert summary.startswith("Ran cron on 0 sites; 1 failed: www.example.com: The key file")
+
+
 def test_a_wrong_key_file_says_the_secret_was_encrypted_with_another_key(
     app: Flask, keyless_app: Flask
 ) -> None:
@@ -220,10 +250,11 @@ def test_a_secret_plugin_field_is_never_shown_and_left_empty_keeps_its_value(
     form = client.get(edit).get_data(as_text=True)
     assert 'type="password"' in form and 'name="plugin_vault_token"' in form
     assert "first" not in form
-    assert auth.submit(edit, {"aliases": "", "plugin_vault_token": ""}).status_code == 302
-    with app.app_context():
-        kept = db.session.get_one(Site, site_id)
-        assert plugins.context_properties(kept)["vault_token"] == "first"
+    for left_empty in ({"plugin_vault_token": ""}, {}):  # typed nothing; a form without it
+        assert auth.submit(edit, {"aliases": "", **left_empty}).status_code == 302
+        with app.app_context():
+            kept = db.session.get_one(Site, site_id)
+            assert plugins.context_properties(kept)["vault_token"] == "first"
     assert auth.submit(edit, {"aliases": "", "plugin_vault_token": "second"}).status_code == 302
     with app.app_context():
         changed = db.session.get_one(Site, site_id)
