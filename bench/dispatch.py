@@ -69,12 +69,15 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="hostmaster-bench-"))
     url = args.store_url or f"sqlite:///{workdir / 'bench.db'}"
-    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "AEGIR_ROOT": str(workdir)}
+    key_file = str(workdir / "secrets.key")
+    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "AEGIR_ROOT": str(workdir),
+              "SECRETS_KEY_FILE": key_file}
     app = create_app(config)
     env = {
         **os.environ,
         "HOSTMASTER_DATABASE_URL": url,
         "HOSTMASTER_SECRET_KEY": "bench",
+        "HOSTMASTER_SECRET_KEY_FILE": key_file,
         "AEGIR_ROOT": str(workdir),
     }
     hostmaster = str(Path(sys.executable).with_name("hostmaster"))

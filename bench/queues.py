@@ -114,7 +114,8 @@ def main() -> None:
               f"unix_socket={MARIADB_SOCKET}"
     url = url or f"sqlite:///{workdir / 'bench.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "AEGIR_ROOT": str(workdir), "WTF_CSRF_ENABLED": False})
+                      "AEGIR_ROOT": str(workdir), "WTF_CSRF_ENABLED": False,
+                      "SECRETS_KEY_FILE": str(workdir / "secrets.key")})
     try:
         with app.app_context():
             upgrade()

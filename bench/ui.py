@@ -110,7 +110,8 @@ def measure(url: str, workdir: Path, sites: int, tasks: int, requests: int) -> b
     """Fill the store at ``url``, render the pages, print their times; True when all are
     under the target."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "AEGIR_ROOT": str(workdir), "WTF_CSRF_ENABLED": False})
+                      "AEGIR_ROOT": str(workdir), "WTF_CSRF_ENABLED": False,
+                      "SECRETS_KEY_FILE": str(workdir / "secrets.key")})
     with app.app_context():
         upgrade()
         started = time.perf_counter()

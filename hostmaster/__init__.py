@@ -6,10 +6,11 @@ that every process shares one configuration and one store.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask
 
 from .config import PROJECT_ROOT, default_config, secret_key
 
@@ -22,7 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure_app(app, config)
-    configure_session(app)
+    make_store_files_private(app)
+    configure_http_security(app)
     configure_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -39,6 +41,7 @@ def configure_app(app: Flask, config: dict[str, Any] | None) -> None:
         app.config.from_mapping(config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key()
+        app.config["SECRET_KEY_FROM_FILE"] = not os.environ.get("HOSTMASTER_SECRET_KEY")
     from .store import engine_options
 
     app.config.setdefault(
@@ -46,19 +49,25 @@ def configure_app(app: Flask, config: dict[str, Any] | None) -> None:
     )
 
 
-class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Session cookies (HttpOnly, SameSite by the config) that are also Secure on every
-    request that came over HTTPS, even when the configuration does not say so."""
+def make_store_files_private(app: Flask) -> None:
+    """The SQLite store, its folder and the key files: 0600/0700, with a log line for each
+    one that had to be changed (hostmaster/store.py)."""
+    from .config import VAR_DIR
+    from .store import make_store_private
 
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
-            has_request_context() and request.is_secure
-        )
+    key_files = [Path(app.config["SECRETS_KEY_FILE"])]
+    if app.config.get("SECRET_KEY_FROM_FILE"):
+        key_files.append(VAR_DIR / "secret_key")
+    for sentence in make_store_private(app.config["SQLALCHEMY_DATABASE_URI"], VAR_DIR,
+                                       key_files):
+        app.logger.warning("%s", sentence)
 
 
-def configure_session(app: Flask) -> None:
-    """Session cookies: Secure over HTTPS, HttpOnly and SameSite=Lax (config defaults)."""
-    app.session_interface = HttpsAwareSessionInterface()
+def configure_http_security(app: Flask) -> None:
+    """Proxies, Secure cookies and HSTS (hostmaster/http_security.py)."""
+    from .http_security import configure_http_security as configure
+
+    configure(app)
 
 
 def configure_extensions(app: Flask) -> None:

@@ -285,11 +285,12 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 def commands() -> list[click.Command]:
     """The commands create_app adds to the app's CLI."""
     from .cli_dispatch import commands as dispatch_control_commands
+    from .cli_secrets import commands as secrets_commands
 
     own = [user_cli, server_cli, task_cli, feature_cli, dispatch, import_context, bootstrap,
            serve]
     from .cli_doctor import commands as doctor_commands  # hostmaster doctor (orphans)
-    return [*own, *dispatch_control_commands(), *doctor_commands()]
+    return [*own, *dispatch_control_commands(), *doctor_commands(), *secrets_commands()]
 
 
 def _create_app() -> Any:

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .private_files import make_private_folder
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HOSTMASTER_VAR_DIR", PROJECT_ROOT / "var"))
 
@@ -17,7 +19,7 @@ def _secret_key() -> str:
         return os.environ["HOSTMASTER_SECRET_KEY"]
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        make_private_folder(VAR_DIR)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
@@ -37,6 +39,10 @@ def default_config() -> dict[str, Any]:
             "HOSTMASTER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'hostmaster.db'}"
         ),
         "AEGIR_ROOT": os.environ.get("AEGIR_ROOT", default_aegir_root()),
+        # The key that encrypts secrets in the store (hostmaster/store_secrets.py).
+        "SECRETS_KEY_FILE": os.environ.get(
+            "HOSTMASTER_SECRET_KEY_FILE", str(VAR_DIR / "secrets.key")
+        ),
         # How the dispatcher starts provision; the root and the context are appended.
         "PROVISION_COMMAND": os.environ.get("HOSTMASTER_PROVISION_COMMAND", ""),
         "DISPATCH_CONCURRENCY": int(os.environ.get("HOSTMASTER_DISPATCH_CONCURRENCY", "4")),
@@ -50,8 +56,14 @@ def default_config() -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Secure always when the front end's address is https; else on requests that came
-        # over HTTPS (see hostmaster/__init__.py, configure_session).
+        # over HTTPS (hostmaster/http_security.py).
         "SESSION_COOKIE_SECURE": os.environ.get("HOSTMASTER_URL", "").startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": os.environ.get("HOSTMASTER_URL", "").startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How many reverse proxies in front of the panel set X-Forwarded-For and
+        # X-Forwarded-Proto; 0 (the default) trusts neither header.
+        "PROXY_COUNT": int(os.environ.get("HOSTMASTER_PROXY_COUNT", "0")),
         "PAGE_SIZE": 50,
         # The front end's base URL as sites' visitors reach it (the "site disabled" page).
         "HOSTMASTER_URL": os.environ.get(

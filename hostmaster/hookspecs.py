@@ -37,7 +37,9 @@ class EntityField:
     Its value is stored with the entity (``plugin_fields``) and, when ``context_property`` is
     set, sent to provision as that context property. ``choices`` makes it a select list;
     ``check`` returns a sentence saying why a value is refused, or None. ``editable`` False
-    shows it on the add form only.
+    shows it on the add form only. ``secret`` True makes it a password field that never
+    shows its value and is kept encrypted in the store (the back end should declare its
+    context property secret too, so that the context file is private).
     """
 
     name: str
@@ -48,6 +50,7 @@ class EntityField:
     check: Callable[[str], str | None] | None = None
     context_property: str = ""
     editable: bool = True
+    secret: bool = False
 
 
 @dataclass(frozen=True)

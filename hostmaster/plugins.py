@@ -15,6 +15,7 @@ import pluggy
 
 from . import hookspecs
 from .hookspecs import EntityField, FeatureSpec
+from .models.encrypted import plugin_value
 
 if TYPE_CHECKING:
     from .models import Entity, Task
@@ -73,6 +74,15 @@ def entity_fields(entity_kind: str) -> list[EntityField]:
     return list(found.values())
 
 
+def secret_field_names(entity_kind: str) -> set[str]:
+    """The names of the secret fields any installed plugin adds to ``entity_kind`` (switched
+    on or not: a value is kept encrypted whatever the state of its plugin)."""
+    manager = plugin_manager()
+    return {entity_field.name
+            for fields in manager.hook.hostmaster_entity_fields(entity_kind=entity_kind)
+            for entity_field in fields or () if entity_field.secret}
+
+
 def check_field_values(entity_kind: str, values: dict[str, str]) -> dict[str, list[str]]:
     """Field errors (keyed ``plugin_<name>``) of plugin values; empty when they are fine.
     Values of fields no enabled plugin declares are refused too."""
@@ -105,7 +115,8 @@ def context_properties(entity: Entity) -> dict[str, Any]:
     for fields in plugin_manager().hook.hostmaster_entity_fields(entity_kind=entity.entity_kind):
         for entity_field in fields or ():
             if entity_field.context_property:
-                value = stored.get(entity_field.name) if entity_field.name in enabled else None
+                value = (plugin_value(stored.get(entity_field.name))
+                         if entity_field.name in enabled else None)
                 props[entity_field.context_property] = value if value not in ("", None) else None
     for extra in _hook("hostmaster_context_properties")(entity=entity):
         props.update(extra or {})

@@ -1,14 +1,27 @@
-"""Engine settings for the two supported stores: an SQLite file and MySQL/MariaDB."""
+"""Engine settings for the two supported stores (an SQLite file and MySQL/MariaDB), and the
+privacy of the files that hold the store and its keys."""
 
 from __future__ import annotations
 
 import weakref
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 
+from .private_files import (
+    FILE_MODE,
+    FOLDER_MODE,
+    create_private_file,
+    make_private,
+    make_private_folder,
+)
+
 _LIMITED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+# SQLite's own files beside the store; it gives them the store file's mode.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -60,3 +73,27 @@ def limit_waits(engine: Engine, seconds: float) -> None:
         cparams.setdefault("write_timeout", seconds)
 
     engine.dispose()  # connections opened before the limit would keep waiting forever
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite store, or None (MariaDB, or an in-memory store)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def make_store_private(url: str, var_dir: Path, key_files: list[Path]) -> list[str]:
+    """Create the SQLite store's folder (0700) and file (0600) before SQLite would (with the
+    umask's modes), and take from others what they may do with the store file, the key
+    files and ``var_dir`` when one of them is in it (a folder elsewhere may be shared, so
+    only its files are changed). Returns a sentence for each thing changed or not changeable.
+    """
+    files = list(key_files)
+    store = sqlite_file(url)
+    if store is not None:
+        make_private_folder(store.parent)
+        create_private_file(store)
+        files += [store, *(Path(f"{store}{suffix}") for suffix in SQLITE_COMPANIONS)]
+    changed = [make_private(path, FILE_MODE) for path in files]
+    if any(path.parent.resolve() == var_dir.resolve() for path in files):
+        changed.append(make_private(var_dir, FOLDER_MODE))
+    return [sentence for sentence in changed if sentence]

@@ -6,6 +6,7 @@ from tests.fixtures.app import *  # noqa: F403
 from tests.fixtures.platforms import *  # noqa: F403
 from tests.fixtures.remote_hosts import remote_network  # noqa: F401
 from tests.fixtures.stack import *  # noqa: F403
+from tests.fixtures.store_dumps import scratch_store_url  # noqa: F401
 from tests.fixtures.tcp_proxy import store_proxy  # noqa: F401
 
 

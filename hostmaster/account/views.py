@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ..models import User
@@ -49,7 +49,9 @@ def change_password() -> Response | str:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            flash("Your password is changed.", "success")
+            login_user(_me())  # this session goes on, with the account's new session token
+            flash("Your password is changed; every other session of your account has ended.",
+                  "success")
             return redirect(url_for("account.index"))
     return _page(form, AccountEmailForm(prefix="em"))
 

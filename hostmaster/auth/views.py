@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from ..extensions import login_manager
 from ..models import User
 from ..services import features, users
+from ..services.login_throttle import LoginThrottled
 from ..ui import local_target
 from .forms import UserLoginForm
 
@@ -23,9 +24,10 @@ LOGIN_FAILED = "The user name or password is not right. Check them and try again
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The logged-in user of a session, if the account still exists."""
-    return users.get(int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The logged-in user of a session, while its account is active and has not ended its
+    sessions since (logout, a new password)."""
+    return users.for_session(session_id)
 
 
 @bp.before_app_request
@@ -42,7 +44,7 @@ def require_login() -> Response | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int] | str:
+def login() -> Response | tuple[str, int, dict[str, str]] | str:
     """Show the login form; on success go where the visitor was going (a local path only)."""
     target = local_target(request.args.get("next")) or url_for("dashboard.index")
     if current_user.is_authenticated:
@@ -50,10 +52,11 @@ def login() -> Response | tuple[str, int] | str:
     form = UserLoginForm()
     if form.validate_on_submit():
         try:
-            user = users.authenticate(form.username.data or "", form.password.data or "")
-        except users.AccountLocked as locked:
-            form.form_errors.append(str(locked))
-            return _login_page(form), 429
+            user = users.authenticate(form.username.data or "", form.password.data or "",
+                                      request.remote_addr or "unknown")
+        except LoginThrottled as throttled:
+            form.form_errors.append(str(throttled))
+            return _login_page(form), 429, {"Retry-After": str(throttled.wait)}
         if user is not None:
             login_user(user)
             return redirect(target)
@@ -69,7 +72,10 @@ def _login_page(form: UserLoginForm) -> str:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """End the session (a POST with the page's CSRF token, so no link can log anyone out)."""
+    """End the user's sessions, in this browser and every other (a POST with the page's
+    CSRF token, so no link can log anyone out)."""
+    if current_user.is_authenticated:
+        users.end_sessions(current_user._get_current_object())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Entity, Task, TaskLog, TaskStatus, utcnow
 from ..services import contexts
 from ..services.tasks import add_log, entity_of
+from ..store_secrets import SecretsUnreadable
 from ..tasks import registry
 from ..tasks.registry import TaskType
 from . import claim, provision_process, recovery
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 ERROR_LEVELS = {"error", "failed", "critical"}
 WARNING_LEVELS = {"warning"}
+#: Values of provision's result that are secrets: the task's result handler gets them (and
+#: keeps what it needs encrypted), the task's stored result does not.
+SECRET_RESULT_KEYS = ("login_link", "cron_key")
 
 
 def status_from_log(levels: set[str]) -> TaskStatus:
@@ -84,7 +88,11 @@ def prepare(task_id: int) -> Start:
         return Start([], {}, stored_through,
                      missing=f"The {task.entity_kind} this task works on no longer exists.")
     task_type = registry.get(task.entity_kind, task.type)
-    payload = {**payload_for(task, entity, task_type), "task_id": task_id}
+    try:
+        payload = {**payload_for(task, entity, task_type), "task_id": task_id}
+    except SecretsUnreadable as exc:  # provision never gets an empty password in its place
+        db.session.rollback()
+        return Start([], {}, stored_through, missing=str(exc))
     argv = provision_command(entity, task_type.command)
     title = f"the {task.entity_kind} {entity.title}"
     db.session.commit()
@@ -205,17 +213,19 @@ def _record(task: Task, result: dict[str, Any] | None) -> TaskStatus:
             add_log(task, "error", "The task failed.")
         status = TaskStatus.ERROR
     obj = (result or {}).get("object")
+    returned = obj if isinstance(obj, dict) else None
     task.status = status
     task.finished_at = utcnow()
     task.running_key = None
     task.lease_expires_at = None
-    task.result = obj if isinstance(obj, dict) else None
+    task.result = None if returned is None else {
+        key: value for key, value in returned.items() if key not in SECRET_RESULT_KEYS}
     task_type = registry.get(task.entity_kind, task.type)
     entity = entity_of(task)
     handler = task_type.on_failure if status == TaskStatus.ERROR else task_type.on_success
     try:
         if handler is not None and entity is not None:
-            handler(task, entity, task.result or {})
+            handler(task, entity, returned or {})
         db.session.commit()
     except Exception as exc:  # a handler bug must not leave the task PROCESSING
         if is_hiccup(exc):

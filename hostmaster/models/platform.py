@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, IntEnumType, PlatformStatus, Timestamp, utcnow
 from .client import Client
+from .encrypted import encrypt_plugin_values
 from .server import Server
 
 platform_clients = Table(
@@ -45,6 +46,10 @@ class Platform(Base):
     clients: Mapped[list[Client]] = relationship(secondary=platform_clients)
 
     entity_kind = "platform"
+
+    @validates("plugin_fields")
+    def _encrypt_secret_fields(self, _key: str, values: dict[str, Any]) -> dict[str, Any]:
+        return encrypt_plugin_values(self.entity_kind, values)
 
     @property
     def title(self) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, IntEnumType, ServerStatus, Timestamp, utcnow
+from .encrypted import Encrypted, encrypt_plugin_values
 
 SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "http": ("apache", "nginx", "null"),
@@ -44,7 +45,9 @@ class ServerService(Base):
     port: Mapped[int | None] = mapped_column()
     restart_cmd: Mapped[str] = mapped_column(String(1024), default="")
     db_user: Mapped[str] = mapped_column(String(80), default="")
-    db_password: Mapped[str] = mapped_column(String(255), default="")
+    #: The db admin password (it has GRANT OPTION), encrypted in the store.
+    db_password_encrypted: Mapped[str] = mapped_column("db_password", Text, default="")
+    db_password = Encrypted("db_password_encrypted")
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -76,6 +79,10 @@ class Server(Base):
     )
 
     entity_kind = "server"
+
+    @validates("plugin_fields")
+    def _encrypt_secret_fields(self, _key: str, values: dict[str, Any]) -> dict[str, Any]:
+        return encrypt_plugin_values(self.entity_kind, values)
 
     @property
     def title(self) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, IntEnumType, SiteStatus, Timestamp, utcnow
 from .client import Client
+from .encrypted import Encrypted, encrypt_plugin_values
 from .platform import Platform
 from .server import Server
 
@@ -28,7 +29,9 @@ class Site(Base):
     profile: Mapped[str] = mapped_column(String(64), default="")
     language: Mapped[str] = mapped_column(String(12), default="en")
     status: Mapped[SiteStatus] = mapped_column(IntEnumType(SiteStatus), default=SiteStatus.QUEUED)
-    cron_key: Mapped[str] = mapped_column(String(128), default="")
+    #: The key of the site's cron address, encrypted in the store.
+    cron_key_encrypted: Mapped[str] = mapped_column("cron_key", Text, default="")
+    cron_key = Encrypted("cron_key_encrypted")
     last_cron_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -36,7 +39,9 @@ class Site(Base):
     plugin_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The one-time login link of the last install or login-reset, offered until it expires
     # or is used once (provision returns it; the site page's "Log in to" link spends it).
-    login_link: Mapped[str] = mapped_column(String(2048), default="")
+    # It logs anyone in as the site's administrator, so the store keeps it encrypted.
+    login_link_encrypted: Mapped[str] = mapped_column("login_link", Text, default="")
+    login_link = Encrypted("login_link_encrypted")
     login_link_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     client: Mapped[Client | None] = relationship()
@@ -47,6 +52,10 @@ class Site(Base):
     )
 
     entity_kind = "site"
+
+    @validates("plugin_fields")
+    def _encrypt_secret_fields(self, _key: str, values: dict[str, Any]) -> dict[str, Any]:
+        return encrypt_plugin_values(self.entity_kind, values)
 
     @property
     def title(self) -> str:

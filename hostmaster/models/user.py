@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -43,8 +45,17 @@ class RolePermission(Base):
     permission: Mapped[str] = mapped_column(String(128), primary_key=True)
 
 
+def new_session_token() -> str:
+    """A random token that the sessions of an account carry until it changes."""
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, Base):
-    """An account of the web interface; the password is stored only as a salted hash."""
+    """An account of the web interface; the password is stored only as a salted hash.
+
+    Each session carries the account's ``session_token`` in its user id (``get_id``); a new
+    token (logout, a new password) ends every session that carries the old one.
+    """
 
     __tablename__ = "user"
 
@@ -55,6 +66,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
 
@@ -69,6 +81,19 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What a session stores to name this user: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def carries_session(self, token: str) -> bool:
+        """Whether a session with ``token`` is still one of this account's."""
+        return bool(self.session_token) and hmac.compare_digest(
+            self.session_token.encode(), token.encode())
+
+    def end_sessions(self) -> None:
+        """Give the account a new session token: every session made before ends."""
+        self.session_token = new_session_token()
 
     def has_role(self, name: str) -> bool:
         """True when the user holds the role called ``name``."""

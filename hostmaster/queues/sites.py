@@ -21,6 +21,7 @@ from ..dispatcher import provision_process
 from ..extensions import db
 from ..models import Site, SiteStatus, Task, TaskStatus
 from ..services import contexts
+from ..store_secrets import SecretsUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def work_on_each(
             work(site)
             db.session.commit()
             report.done += 1
-        except SiteWorkFailed as exc:
+        except (SiteWorkFailed, SecretsUnreadable) as exc:  # the key file says what to do
             db.session.rollback()
             log.warning("queue work on %s failed: %s", uri, exc)
             report.failures.append(f"{uri}: {exc}")

@@ -23,7 +23,8 @@ from .errors import ValidationError
 MARKER = "# hostmaster dispatcher"
 ENV_COMMAND = "HOSTMASTER_CRONTAB_COMMAND"
 # Variables a dispatch pass needs that cron (with its empty environment) would not pass on.
-STORE_VARIABLES = ("HOSTMASTER_DATABASE_URL", "AEGIR_ROOT", "HOSTMASTER_VAR_DIR")
+STORE_VARIABLES = ("HOSTMASTER_DATABASE_URL", "AEGIR_ROOT", "HOSTMASTER_VAR_DIR",
+                   "HOSTMASTER_SECRET_KEY_FILE")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,10 @@ from sqlalchemy import delete
 
 from ..extensions import db
 from ..models import PackageInstance, Site, SiteBackup, SiteStatus, utcnow
+from ..store_secrets import SecretsUnreadable
 from . import contexts, packages
+
+log = logging.getLogger(__name__)
 
 LOGIN_LINK_LIFETIME = timedelta(hours=24)
 
@@ -21,11 +25,16 @@ def remember_login_link(site: Site, link: str) -> None:
 
 
 def fresh_login_link(site: Site) -> str | None:
-    """The cached login link while it is unused and younger than 24 hours, else None."""
+    """The cached login link while it is unused and younger than 24 hours, else None (also
+    when the key of the store's secrets cannot decrypt it: a login-reset makes a new one)."""
     expires = site.login_link_expires_at
-    if not site.login_link or expires is None or expires <= utcnow():
+    if not site.login_link_encrypted or expires is None or expires <= utcnow():
         return None
-    return site.login_link
+    try:
+        return site.login_link
+    except SecretsUnreadable as exc:
+        log.warning("The login link of %s is not offered: %s", site.uri, exc)
+        return None
 
 
 def spend_login_link(site: Site) -> str | None:

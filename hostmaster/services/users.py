@@ -1,5 +1,6 @@
-"""User accounts: create them, check their passwords (with a lockout after repeated
-failures), and let people change their own password and e-mail."""
+"""User accounts: create them, check their passwords (failures slow down their address,
+hostmaster/services/login_throttle.py), end their sessions, and let people change their own
+password and e-mail."""
 
 from __future__ import annotations
 
@@ -10,28 +11,13 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Role, User, utcnow
-from . import rate_limits
+from . import login_throttle
 from .errors import ValidationError
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-# An account is locked for the rest of the window after this many failed logins in it.
-LOCKOUT_BUCKET = "login-failure"
-LOCKOUT_FAILURES = 5
-LOCKOUT_WINDOW_SECONDS = 15 * 60
-
-
-class AccountLocked(Exception):
-    """Too many failed logins for an account; ``wait`` is the seconds until it may try again."""
-
-    def __init__(self, wait: int) -> None:
-        self.wait = wait
-        super().__init__(
-            "This account is locked after too many failed logins. Try again in "
-            f"{rate_limits.in_words(wait)}, or reset your password from the login page."
-        )
 
 
 def check_email(email: str) -> str | None:
@@ -113,48 +99,46 @@ def _role(name: str) -> Role:
     return permissions.role(name)
 
 
-def _lockout_key(username: str) -> str:
-    # Counted by the name typed, so that unknown names lock the same way (nothing is revealed).
-    return username.strip().lower()
-
-
-def authenticate(username: str, password: str) -> User | None:
+def authenticate(username: str, password: str, address: str) -> User | None:
     """The active user with these credentials, or None; records the time of the login.
 
-    Raises AccountLocked after LOCKOUT_FAILURES failures within the window, even for the
-    right password; a successful login forgets the failures.
+    Raises login_throttle.LoginThrottled, without looking at the password, while failures
+    from ``address`` (the remote address) must wait; a good login forgets the failures of
+    that name from that address.
     """
-    key = _lockout_key(username)
-    wait = rate_limits.wait_seconds(
-        LOCKOUT_BUCKET, key, LOCKOUT_FAILURES, LOCKOUT_WINDOW_SECONDS
-    )
-    if wait:
-        raise AccountLocked(wait)
+    login_throttle.check(address, username)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not user.check_password(password):
-        rate_limits.record(LOCKOUT_BUCKET, key)
+        login_throttle.record_failure(address, username)
         return None
-    rate_limits.clear(LOCKOUT_BUCKET, key)
+    login_throttle.forget_failures(address, username)
     user.last_login_at = utcnow()
     db.session.commit()
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user``, in every browser (and commit)."""
+    user.end_sessions()
+    db.session.commit()
+
+
 def set_password(user: User, password: str, confirm: str) -> None:
     """Give ``user`` a new password (and commit); raises ValidationError on a bad one.
 
-    Setting a password also lifts a lockout: whoever holds the mailed link owns the account.
+    Every session of the account ends: whoever knew the old password is logged out.
     """
     problem = check_password(password, confirm)
     if problem:
         raise ValidationError.field("password", problem)
     user.set_password(password)
-    rate_limits.clear(LOCKOUT_BUCKET, _lockout_key(user.username))
+    user.end_sessions()
     db.session.commit()
 
 
 def change_password(user: User, current: str, password: str, confirm: str) -> None:
-    """Change one's own password, proving the current one first."""
+    """Change one's own password, proving the current one first; every session of the
+    account ends (the caller logs the current one in again)."""
     if not user.check_password(current):
         raise ValidationError.field(
             "current_password", "Your current password is not right; type it again.")
@@ -203,5 +187,15 @@ def list_users() -> list[User]:
 
 
 def get(user_id: int) -> User | None:
-    """The user with this id, for the session loader."""
+    """The user with this id."""
     return db.session.get(User, user_id)
+
+
+def for_session(session_id: str) -> User | None:
+    """The user a session names (``User.get_id``), while the account is active and the
+    session's token is still the account's; None otherwise (the session has ended)."""
+    user_id, _, token = session_id.partition(":")
+    user = get(int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or not user.carries_session(token):
+        return None
+    return user

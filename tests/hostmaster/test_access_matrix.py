@@ -9,8 +9,10 @@ The routes are enumerated from ``app.url_map``: a route missing from ``ACCESS`` 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -243,7 +245,10 @@ def task_rule(kind: str, type_name: str, endpoint: str) -> Rule:
 
 
 def _matrix_app() -> Flask:
-    return create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    # The app only lists its routes: it never encrypts, so its key file is never made.
+    unused_key = Path(tempfile.gettempdir()) / "hostmaster-access-matrix-unused.key"
+    return create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                       "SECRETS_KEY_FILE": str(unused_key)})
 
 
 def _cases() -> Iterator[Any]:

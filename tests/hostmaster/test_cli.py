@@ -133,6 +133,7 @@ def test_the_cron_entry_point_fails_loudly_when_the_store_is_unreachable(tmp_pat
     env = {
         **os.environ,
         "HOSTMASTER_SECRET_KEY": "x",
+        "HOSTMASTER_SECRET_KEY_FILE": str(tmp_path / "secrets.key"),
         "AEGIR_ROOT": str(tmp_path),
         "HOSTMASTER_DATABASE_URL": "mysql+pymysql://nobody:x@127.0.0.1:1/none",
     }

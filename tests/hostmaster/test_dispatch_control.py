@@ -104,6 +104,7 @@ def test_the_crontab_line_runs_a_real_dispatch_pass(app: Flask, tmp_path: Path) 
     env_file.write_text(
         f"HOSTMASTER_DATABASE_URL={app.config['SQLALCHEMY_DATABASE_URI']}\n"
         f"AEGIR_ROOT={app.config['AEGIR_ROOT']}\nHOSTMASTER_SECRET_KEY=test-secret\n"
+        f"HOSTMASTER_SECRET_KEY_FILE={app.config['SECRETS_KEY_FILE']}\n"
     )
     log_file = tmp_path / "dispatch.log"
     line = crontab.dispatch_line(env_file, log_file)
@@ -182,6 +183,7 @@ def _dispatcher_env(app: Flask) -> dict[str, str]:
         **os.environ,
         "HOSTMASTER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "HOSTMASTER_SECRET_KEY": "test-secret",
+        "HOSTMASTER_SECRET_KEY_FILE": app.config["SECRETS_KEY_FILE"],
         "AEGIR_ROOT": app.config["AEGIR_ROOT"],
     }
 

@@ -105,6 +105,7 @@ def _dispatcher_env(app: Flask, **extra: str) -> dict[str, str]:
         **os.environ,
         "HOSTMASTER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "HOSTMASTER_SECRET_KEY": "test-secret",
+        "HOSTMASTER_SECRET_KEY_FILE": app.config["SECRETS_KEY_FILE"],
         "AEGIR_ROOT": app.config["AEGIR_ROOT"],
         **extra,
     }
