@@ -34,6 +34,7 @@ COMMANDS = {
     "save": "provision.commands.save",
     "show": "provision.commands.show",
     "statistics": "provision.commands.statistics",
+    "trust-key": "provision.commands.trust_key",
     "verify": "provision.commands.verify",
 }
 
