@@ -4,6 +4,7 @@ on), through the same service as the panel's client pages."""
 from __future__ import annotations
 
 import click
+from flask import current_app
 
 from .. import access
 from ..api.serialize import as_dict
@@ -74,7 +75,10 @@ def client_add(name: str, email: str, organisation: str, uname: str,
         raise refused(error, CLIENT_FLAGS) from None
     said = f"Client {client.name} created (short name {client.uname})."
     if made is not None:
-        problem = clients.send_welcome(client, made)
+        # The mail's link is the panel's address (HOSTMASTER_URL) and a route's path; paths
+        # are built inside a request.
+        with current_app.test_request_context():
+            problem = clients.send_welcome(client, made)
         warn(problem or f"The account {made.username} was made for it"
              + (" and mailed a password link." if clients.setting("client_welcome_mail")
                 else "; it has no password until one is set through a reset link."))

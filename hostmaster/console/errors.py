@@ -40,9 +40,9 @@ def _shown(url: URL) -> str:
 
 
 def require_store() -> None:
-    """Refuse, saying what to run, when the SQLite store's folder or file does not exist: opening
-    it would leave an empty file behind. (A MariaDB store that cannot be reached is explained
-    when the first query fails.)"""
+    """Refuse, saying what to run, when the SQLite store's folder or file does not exist or the
+    file is empty: opening it would write an empty database. (A MariaDB store that cannot be
+    reached or is not migrated is explained when the first query fails.)"""
     url = store_url()
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
@@ -54,6 +54,8 @@ def require_store() -> None:
             f"There is no store at {path} yet: run `hostmaster bootstrap` to create it with the "
             "admin account and this machine's server, or `hostmaster db upgrade` for the "
             "tables alone (HOSTMASTER_DATABASE_URL chooses another store).")
+    if path.is_file() and path.stat().st_size == 0:
+        raise Refused(f"The store {path} has no tables yet: {UPGRADE}.")
 
 
 def _missing_folder(folder: Path) -> str:

@@ -24,6 +24,7 @@ import click
 from sqlalchemy import select
 
 from ..api.serialize import as_dict
+from ..config import VAR_DIR
 from ..extensions import db
 from ..models import Entity, Task, TaskLog, TaskStatus, utcnow
 from ..services import dispatch_control, task_queries, tasks
@@ -41,6 +42,8 @@ from .output import (
 )
 
 POLL_SECONDS = 0.5
+#: Where the output of dispatch passes started with --dispatch goes.
+DISPATCH_LOG = VAR_DIR / "dispatch.log"
 #: After this long in the queue without --dispatch, say what may be missing.
 QUEUED_HINT_SECONDS = 10.0
 LEVEL_COLOURS = {"error": "red", "warning": "yellow", "success": "green", "ok": "green",
@@ -103,24 +106,38 @@ class Follower:
         return max(0.0, (utcnow() - started).total_seconds()) if started is not None else 0.0
 
     def _help_it_start(self) -> None:
-        """With --dispatch: a pass whenever none runs. Else, once, what may be missing."""
-        if self.dispatch:
-            if self.dispatch_pass is None or self.dispatch_pass.poll() is not None:
-                self.dispatch_pass = start_dispatch_pass()
+        """With --dispatch: a pass whenever none runs (none while dispatch is paused). Else,
+        once, what may be missing."""
+        if self.dispatch and self.dispatch_pass is not None:
+            ended = self.dispatch_pass.poll()
+            if ended is None:
+                return  # the pass is running
+            self.dispatch_pass = None
+            if ended:  # a pass that failed would fail again: say so, start no more
+                self.dispatch = False
+                self._say(f"A dispatch pass ended with status {ended}; its output is in "
+                          f"{DISPATCH_LOG}. Waiting for another dispatcher to run the task.")
+        waited = time.monotonic() - self.queued_since
+        if not self.dispatch and (self.hinted or waited < QUEUED_HINT_SECONDS):
             return
-        if self.hinted or time.monotonic() - self.queued_since < QUEUED_HINT_SECONDS:
-            return
-        self.hinted = True
-        self._clear_progress()
         paused = dispatch_control.state().paused
         db.session.remove()
         if paused:
-            warn(f"Task #{self.task_id} waits: dispatch is paused. `hostmaster resume` lets "
-                 "the dispatchers claim tasks again.")
-        else:
-            warn(f"Task #{self.task_id} is still queued after {QUEUED_HINT_SECONDS:g} s: is a "
-                 "dispatcher running? Start one with `hostmaster dispatch --daemon` (or "
-                 "`hostmaster serve`), or add --dispatch to run it from this command.")
+            if not self.hinted:
+                self._say(f"Task #{self.task_id} waits: dispatch is paused. `hostmaster "
+                          "resume` lets the dispatchers claim tasks again.")
+            self.hinted = True
+        elif self.dispatch:
+            self.dispatch_pass = start_dispatch_pass()
+        elif not self.hinted:
+            self.hinted = True
+            self._say(f"Task #{self.task_id} is still queued after {QUEUED_HINT_SECONDS:g} s: "
+                      "is a dispatcher running? Start one with `hostmaster dispatch --daemon` "
+                      "(or `hostmaster serve`), or add --dispatch to run it from this command.")
+
+    def _say(self, sentence: str) -> None:
+        self._clear_progress()
+        warn(sentence)
 
     def progress(self, status: TaskStatus) -> str:
         """The progress line: what the task is doing and for how long."""
@@ -146,10 +163,14 @@ class Follower:
 
 
 def start_dispatch_pass() -> subprocess.Popen[bytes]:
-    """One ``hostmaster dispatch`` pass in a session of its own (Ctrl-C does not reach it)."""
-    script = Path(sys.executable).with_name("hostmaster")
-    return subprocess.Popen([str(script), "dispatch"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, start_new_session=True)
+    """One ``hostmaster dispatch`` pass in a session of its own, so that Ctrl-C does not reach
+    it; its output goes to var/dispatch.log, as cron's passes' does (not to this command's
+    output, which a script may read to its end)."""
+    DISPATCH_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with DISPATCH_LOG.open("ab") as log:
+        return subprocess.Popen([str(Path(sys.executable).with_name("hostmaster")), "dispatch"],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True)
 
 
 def follow(task: Task, *, dispatch: bool) -> Task:
