@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask.cli import AppGroup
+from flask import has_app_context
+from flask.cli import AppGroup, ScriptInfo
 
 from .errors import refusal, require_store
 
@@ -18,7 +19,15 @@ class NounCommand(click.Command):
     needs_store = True
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Check the store, run the command; a user error becomes a Refused (exit code 1)."""
+        """Check the store, run the command; a user error becomes a Refused (exit code 1).
+        Both happen in the app's context (``hostmaster`` pushes it before; the app's own CLI
+        runner only around the callback)."""
+        if not has_app_context():
+            with ctx.ensure_object(ScriptInfo).load_app().app_context():
+                return self._checked_invoke(ctx)
+        return self._checked_invoke(ctx)
+
+    def _checked_invoke(self, ctx: click.Context) -> Any:
         try:
             if self.needs_store:
                 require_store()

@@ -124,3 +124,29 @@ def test_the_progress_line_counts_steps_against_the_last_successful_run(app: Fla
             f"Task #{now.id} Verify of one.example.com: step 3 of about 4, 12 s elapsed")
         follower.seen = 6  # more than last time: no estimate any more
         assert follower.progress(TaskStatus.PROCESSING).endswith(": step 6, 12 s elapsed")
+
+
+@CONSOLE_STORE
+def test_following_while_dispatch_is_paused_says_so_and_starts_no_pass(
+        console: Console) -> None:
+    task_id = queued_noop(console, 0)
+    assert console.hostmaster("pause", "--timeout", "0").returncode == 0
+    follower = subprocess.Popen([str(BIN / "hostmaster"), "task", "follow", str(task_id),
+                                 "--dispatch"], env=console.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert follower.stderr is not None
+        said = follower.stderr.readline()  # the first sentence, as soon as it is known
+        os.killpg(follower.pid, signal.SIGINT)
+        follower.wait(timeout=30)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+        follower.communicate()
+    assert said.startswith(f"Task #{task_id} waits: dispatch is paused. `hostmaster resume`")
+    assert follower.returncode == 130
+    app = console.app()
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        assert task is not None and task.status == TaskStatus.QUEUED  # nothing ran it
+        db.engine.dispose()
