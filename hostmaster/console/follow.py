@@ -59,7 +59,8 @@ def task_title(task: Task) -> str:
 
 def log_line(line: TaskLog) -> str:
     """``14:03:07 warning  message`` (the level coloured on a terminal)."""
-    level = click.style(f"{line.level:<7}", fg=LEVEL_COLOURS.get(line.level))
+    colour = LEVEL_COLOURS.get(line.level)
+    level = click.style(f"{line.level:<7}", fg=colour) if colour else f"{line.level:<7}"
     return f"{line.created_at:%H:%M:%S} {level}  {line.message}"
 
 
@@ -88,10 +89,10 @@ class Follower:
                 self.after = line.id
                 self.seen += 1
                 if self.show_log:
-                    self._clear_progress()
+                    self.clear_progress()
                     click.echo(log_line(line))
             if status is None or status.finished:
-                self._clear_progress()
+                self.clear_progress()
                 return status
             if status == TaskStatus.PROCESSING and self.running_since is None:
                 self.running_since = time.monotonic() - self._seconds_running()
@@ -136,7 +137,7 @@ class Follower:
                       "(or `hostmaster serve`), or add --dispatch to run it from this command.")
 
     def _say(self, sentence: str) -> None:
-        self._clear_progress()
+        self.clear_progress()
         warn(sentence)
 
     def progress(self, status: TaskStatus) -> str:
@@ -156,7 +157,8 @@ class Follower:
         click.echo("\r\x1b[K" + self.progress(status), nl=False, err=True)
         self.progress_shown = True
 
-    def _clear_progress(self) -> None:
+    def clear_progress(self) -> None:
+        """Take the progress line off the terminal (before a log line or the end)."""
         if self.progress_shown:
             click.echo("\r\x1b[K", nl=False, err=True)
             self.progress_shown = False
@@ -176,13 +178,13 @@ def start_dispatch_pass() -> subprocess.Popen[bytes]:
 def follow(task: Task, *, dispatch: bool) -> Task:
     """Show ``task``'s log until it has ended; the finished task, read again from the store.
 
-    Ctrl-C raises Finished (exit code 130) saying that the task goes on."""
+    Ctrl-C raises Interrupted (exit code 130) saying that the task goes on."""
     follower = Follower(task.id, task_title(task), task_queries.typical_log_length(task),
                         dispatch=dispatch, show_log=not MODE.json)
     try:
         follower.run()
     except KeyboardInterrupt:
-        follower._clear_progress()
+        follower.clear_progress()
         raise Interrupted(
             f"Stopped following task #{task.id}; the task goes on (`hostmaster task follow "
             f"{task.id}` shows it again).") from None
@@ -199,8 +201,8 @@ def ended(task: Task) -> str:
 
 
 def exit_as_it_ended(task: Task) -> None:
-    """Raise Finished unless ``task`` succeeded: exit code 2 for an error (with its first
-    error line), 3 for warnings."""
+    """Raise TaskFailed (exit code 2, with its first error line) or TaskWarned (exit code 3)
+    unless ``task`` succeeded."""
     if task.status == TaskStatus.ERROR:
         first = next((line.message for line in tasks.log_of(task) if line.level == "error"),
                      "its log says why")
