@@ -140,8 +140,11 @@ def platform_migrate(platform_word: str, target_word: str, plan: bool, wait: boo
              [*lines, f"Migrate tasks queued: {', '.join(f'#{t.id}' for t in queued)}."])
         return
     warn("\n".join(lines))
-    finished = [follow(task, dispatch=dispatch) for task in queued]
-    emit({"task": as_dict(record), "queued": [as_dict(t) for t in finished]},
+    # Following ends the store session each poll: keep ids, read each task again.
+    record_id, queued_ids = record.id, [task.id for task in queued]
+    finished = [follow(lookup.task(str(task_id)), dispatch=dispatch) for task_id in queued_ids]
+    emit({"task": as_dict(lookup.task(str(record_id))),
+          "queued": [as_dict(t) for t in finished]},
          [ended(t) for t in finished])
     # The exit code of the worst ending: an error before warnings.
     for task in sorted(finished, key=lambda t: t.status != TaskStatus.ERROR):

@@ -1,6 +1,7 @@
 """A script that uses only ``hostmaster`` commands with ``--json --wait``, as an admin writes
 one: it adds a server (a private Apache and the machine's MariaDB), two platforms of Debian's
-WordPress and a site, backs the site up, migrates it, restores it, disables and deletes it,
+WordPress and a site, backs the site up, migrates it, restores it, moves every site of its
+platform back to the first one, disables and deletes it,
 reading each result from the JSON, while a real dispatcher daemon runs the tasks through
 provision. The panel's refusals come back as exit code 1 with the panel's sentence."""
 
@@ -116,6 +117,15 @@ def test_a_script_of_hostmaster_commands_runs_a_site_through_its_whole_life(
     assert restored["arguments"] == {"backup_id": first_backup["id"]}
     assert served(apache) == 200
 
+    # Every site of wp2 back to wp1 at once (the platform's "Migrate sites").
+    wp1_id = hm("platform", "show", "wp1")["id"]
+    assert [item["moves"] for item in hm("platform", "migrate", "wp2", "--platform", "wp1",
+                                         "--plan")["items"]] == [True]
+    back = hm("platform", "migrate", "wp2", "--platform", "wp1", "--wait")
+    assert [(t["type"], t["status"]) for t in back["queued"]] == [("migrate", "success")]
+    assert hm("site", "show", DOMAIN)["platform_id"] == wp1_id
+    assert served(apache) == 200
+
     disabled = hm("site", "disable", DOMAIN, "--wait")
     assert disabled["status"] == "success"
     assert hm("site", "show", DOMAIN)["status"] == "disabled"
@@ -128,7 +138,7 @@ def test_a_script_of_hostmaster_commands_runs_a_site_through_its_whole_life(
 
     history = hm("task", "list", "--site", DOMAIN, "--limit", "50")
     types = [task["type"] for task in reversed(history["items"])]
-    assert types == ["install", "backup", "migrate", "restore", "disable", "delete"]
+    assert types == ["install", "backup", "migrate", "restore", "migrate", "disable", "delete"]
     assert all(task["status"] == "success" for task in history["items"])
     # Nothing is left queued or running behind the script's back.
     assert hm("task", "list", "--status", "queued")["total"] == 0
