@@ -40,6 +40,8 @@ API (``user`` is a User, Flask-Login's anonymous user, or None for "nobody logge
 - ``PERMISSIONS``, ``permission_names()``, ``ROLES``, ``DEFAULT_GRANTS``: the catalogue, the
   built-in roles and the grants they start with (hostmaster/services/permissions.py stores
   them).
+- ``COMMAND_LINE``: the viewer of the ``hostmaster`` command line, which holds every permission
+  (whoever runs it can read and write the store itself).
 """
 
 from __future__ import annotations
@@ -186,6 +188,15 @@ PERMISSIONS = _FIXED  # the fixed part of the catalogue; permissions() adds the 
 
 # --- who holds what ---------------------------------------------------------------------------
 
+class CommandLine:
+    """The ``hostmaster`` command line as a viewer. Whoever runs it has the store's credentials
+    and could change any row directly, so it sees everything and may do everything; the
+    tasks it queues are queued by nobody, as the system's are."""
+
+
+COMMAND_LINE = CommandLine()
+
+
 def _user(user: Any) -> User | None:
     """The logged-in User behind ``user`` (a LocalProxy, an anonymous user, None)."""
     if user is None:
@@ -212,12 +223,16 @@ def _anonymous_grants() -> set[str]:
 
 def is_administrator(user: Any) -> bool:
     """The user holds the administrator role (and so every permission)."""
+    if user is COMMAND_LINE:
+        return True
     found = _user(user)
     return found is not None and any(role.name == ADMINISTRATOR for role in found.roles)
 
 
 def can(user: Any, permission: str) -> bool:
     """The user (or, for None and anonymous visitors, the anonymous role) holds ``permission``."""
+    if user is COMMAND_LINE:
+        return True
     found = _user(user)
     if found is None:
         return permission in _anonymous_grants()

@@ -1,151 +1,37 @@
-"""The ``hostmaster`` command: the store, users, servers, tasks, the dispatcher, and serving.
+"""The ``hostmaster`` command: everything the panel does (``site``, ``platform``, ``server``,
+``client``, ``user``, ``backup``, ``task``, ``feature``: hostmaster/console/), the store, the
+dispatcher, and serving.
 
 It is a Flask CLI group built on ``create_app``, so ``hostmaster db upgrade`` (Flask-Migrate)
-and every command below share the app's configuration (``HOSTMASTER_*`` variables).
+and every command share the app's configuration (``HOSTMASTER_*`` variables). The group answers
+``--help`` before anything runs, says every user error as a sentence with what to do next
+(exit code 1; the codes are in hostmaster/console/output.py), and shows a traceback only with
+``--debug`` (or ``HOSTMASTER_DEBUG=1``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import traceback
+from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
-from sqlalchemy import select
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
-from .extensions import db
-from .models import Task, TaskStatus
-
-user_cli = AppGroup("user", help="Manage user accounts.")
-server_cli = AppGroup("server", help="Manage servers.")
-feature_cli = AppGroup("feature", help="Switch optional features and installed plugins.")
-task_cli = AppGroup("task", help="Look at tasks.")
+from .console.base import NounCommand, OwnStoreCommand
+from .console.errors import fault_sentence, refusal
+from .console.output import MODE, ExitCode, reset_mode
 
 
-def _fail(message: str) -> None:
-    raise click.ClickException(message)
-
-
-@user_cli.command("create")
-@click.argument("username")
-@click.option("--email", required=True)
-@click.option("--role", "roles", multiple=True, default=["administrator"], show_default=True)
-@click.password_option(help="Asked for when not given (keep it off the command line).")
-def user_create(username: str, email: str, roles: tuple[str, ...], password: str) -> None:
-    """Create a user account."""
-    from .services import users
-    from .services.errors import ValidationError
-
-    try:
-        users.create_user(username, email, password, roles=list(roles))
-    except ValidationError as exc:
-        _fail(str(exc))
-    click.echo(f"User {username} created.")
-
-
-@server_cli.command("add")
-@click.argument("hostname")
-@click.option("--human-name", default="")
-@click.option("--ip", "ips", multiple=True, help="An IP address of the server (repeatable).")
-@click.option("--http", "http_type", type=click.Choice(["apache", "nginx", "null"]), default="null")
-@click.option("--http-port", type=int)
-@click.option("--http-restart-cmd", default="")
-@click.option("--http-configtest-cmd", default="")
-@click.option("--http-include-dir", default="")
-@click.option("--db", "db_type", type=click.Choice(["mysql", "null"]), default="null")
-@click.option("--db-host", default="")
-@click.option("--db-port", type=int)
-@click.option("--db-socket", default="")
-@click.option("--db-user", default="")
-@click.option("--ssh-user", default="", help="A remote server's SSH user (default: yours).")
-@click.option("--ssh-port", type=int, help="A remote server's SSH port (default: 22).")
-@click.option("--ssh-key-file", default="", help="The private key provision logs in with.")
-@click.option("--master", is_flag=True, help="Register it as @server_master.")
-def server_add(
-    hostname: str,
-    human_name: str,
-    ips: tuple[str, ...],
-    http_type: str,
-    http_port: int | None,
-    http_restart_cmd: str,
-    http_configtest_cmd: str,
-    http_include_dir: str,
-    db_type: str,
-    db_host: str,
-    db_port: int | None,
-    db_socket: str,
-    db_user: str,
-    ssh_user: str,
-    ssh_port: int | None,
-    ssh_key_file: str,
-    master: bool,
-) -> None:
-    """Register a server and queue its verify.
-
-    The database admin password is read from the environment variable HOSTMASTER_DB_PASSWORD
-    or asked for, never taken from the command line.
-    """
-    from .services.errors import ValidationError
-    from .services.servers import ServiceSpec, SshSpec, create_server
-
-    db_password = ""
-    if db_type == "mysql":
-        db_password = os.environ.get("HOSTMASTER_DB_PASSWORD") or click.prompt(
-            "Database admin password", hide_input=True
-        )
-    services = {
-        "http": ServiceSpec(
-            http_type,
-            http_port,
-            http_restart_cmd,
-            options={
-                "http_configtest_cmd": http_configtest_cmd,
-                "http_include_dir": http_include_dir,
-            },
-        ),
-        "db": ServiceSpec(
-            db_type,
-            db_port,
-            db_user=db_user,
-            db_password=db_password,
-            options={"db_host": db_host, "db_socket": db_socket},
-        ),
-    }
-    try:
-        server = create_server(
-            hostname,
-            human_name=human_name,
-            ip_addresses=list(ips),
-            services=services,
-            ssh=SshSpec(ssh_user, ssh_port, ssh_key_file),
-            master=master,
-        )
-    except ValidationError as exc:
-        _fail(str(exc))
-    click.echo(f"Server {server.hostname} added (id {server.id}); its verify task is queued.")
-
-
-@task_cli.command("list")
-@click.option("--status", type=click.Choice([s.name.lower() for s in TaskStatus]))
-@click.option("--limit", default=20, show_default=True)
-def task_list(status: str | None, limit: int) -> None:
-    """List the newest tasks."""
-    from .services.tasks import entity_of
-
-    query = select(Task).order_by(Task.id.desc()).limit(limit)
-    if status:
-        query = query.where(Task.status == TaskStatus[status.upper()])
-    for task in db.session.scalars(query):
-        entity = entity_of(task)
-        title = entity.title if entity is not None else f"{task.entity_kind} {task.entity_id}"
-        click.echo(f"{task.id:>6}  {task.status.name:<10}  {task.type:<10}  {title}")
-
-
-@click.command("dispatch")
+@click.command("dispatch", cls=NounCommand)
 @with_appcontext
 @click.option("--daemon", is_flag=True, help="Keep polling until SIGTERM instead of one pass.")
 def dispatch(daemon: bool) -> None:
@@ -157,54 +43,15 @@ def dispatch(daemon: bool) -> None:
     sys.exit(1 if faults else 0)
 
 
-@feature_cli.command("list")
-def feature_list() -> None:
-    """Every feature, whether it is on, and what it does."""
-    from .services import features
-
-    for name, spec in sorted(features.known().items()):
-        state = "on " if features.enabled(name) else "off"
-        click.echo(f"{state}  {name}: {spec.title}. {spec.description}".rstrip())
-
-
-@feature_cli.command("enable")
-@click.argument("name")
-def feature_enable(name: str) -> None:
-    """Switch feature NAME on."""
-    _switch_feature(name, True)
-
-
-@feature_cli.command("disable")
-@click.argument("name")
-def feature_disable(name: str) -> None:
-    """Switch feature NAME off."""
-    _switch_feature(name, False)
-
-
-def _switch_feature(name: str, on: bool) -> None:
-    from .services import features
-    from .services.errors import ValidationError
-
-    try:
-        features.switch(name, on)
-    except ValidationError as exc:
-        _fail(str(exc))
-    click.echo(f"Feature {name} is {'on' if on else 'off'}.")
-
-
-@click.command("import")
+@click.command("import", cls=NounCommand)
 @click.argument("context")
 @click.option("--no-verify", is_flag=True, help="Do not queue a verify of what is imported.")
 @with_appcontext
 def import_context(context: str, no_verify: bool) -> None:
     """Make a provision context (and those it refers to) records of the front end."""
     from .services.context_import import import_context as run_import
-    from .services.errors import ValidationError
 
-    try:
-        imported = run_import(context, verify=not no_verify)
-    except ValidationError as exc:
-        _fail(str(exc))
+    imported = run_import(context, verify=not no_verify)
     for done in imported:
         verb = "Created" if done.created else "Updated"
         queued = "; its verify is queued" if done.verify_queued else ""
@@ -212,7 +59,7 @@ def import_context(context: str, no_verify: bool) -> None:
                    f"{done.context}{queued}.")
 
 
-@click.command("bootstrap")
+@click.command("bootstrap", cls=OwnStoreCommand)
 @with_appcontext
 def bootstrap() -> None:
     """Create the store, the admin account and @server_master (with its verify queued)."""
@@ -241,7 +88,17 @@ def bootstrap() -> None:
     click.echo(f"Aegir root: {current_app.config['AEGIR_ROOT']}")
 
 
-@click.command("serve")
+def gunicorn_argv(host: str, port: int, workers: int, threads: int,
+                  control_socket: Path) -> list[str]:
+    """gunicorn's command line; ``control_socket`` is this run's own (gunicorn's default, in
+    the user's home, would be shared by every ``hostmaster serve`` of that user)."""
+    return [os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "--bind", f"{host}:{port}", "--control-socket", str(control_socket),
+            "hostmaster.wsgi:app"]
+
+
+@click.command("serve", cls=OwnStoreCommand)
 @click.option("--host", default=lambda: os.environ.get("HOSTMASTER_HOST", "127.0.0.1"))
 @click.option("--port", default=lambda: int(os.environ.get("HOSTMASTER_PORT", "5000")), type=int)
 @click.option("--workers", default=2, show_default=True)
@@ -250,47 +107,45 @@ def bootstrap() -> None:
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web UI (gunicorn) with a dispatcher daemon beside it, until Ctrl-C."""
     bindir = os.path.dirname(sys.executable)
-    children = [
-        subprocess.Popen([os.path.join(bindir, "hostmaster"), "dispatch", "--daemon"]),
-        subprocess.Popen(
-            [
-                os.path.join(bindir, "gunicorn"),
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(threads),
-                "--bind",
-                f"{host}:{port}",
-                "hostmaster.wsgi:app",
-            ]
-        ),
-    ]
-    click.echo(f"Hostmaster is at http://{host}:{port}/ (Ctrl-C stops it).")
+    # A private folder (0700) per run for gunicorn's control socket, removed at the end.
+    control = Path(tempfile.mkdtemp(prefix=f"hostmaster-serve-{port}-"))
+    try:
+        children = [
+            subprocess.Popen([os.path.join(bindir, "hostmaster"), "dispatch", "--daemon"]),
+            subprocess.Popen(gunicorn_argv(host, port, workers, threads,
+                                           control / "gunicorn.ctl")),
+        ]
+        click.echo(f"Hostmaster is at http://{host}:{port}/ (Ctrl-C stops it).")
 
-    def _stop(_signum: int, _frame: Any) -> None:
+        def _stop(_signum: int, _frame: Any) -> None:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        os.wait()  # either child ending ends both
+        _stop(0, None)
         for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    os.wait()  # either child ending ends both
-    _stop(0, None)
-    for child in children:
-        child.wait()
+            child.wait()
+    finally:
+        shutil.rmtree(control, ignore_errors=True)
 
 
 def commands() -> list[click.Command]:
-    """The commands create_app adds to the app's CLI."""
+    """The commands create_app adds to the app's CLI (one line per module of commands)."""
     from .cli_dispatch import commands as dispatch_control_commands
-    from .cli_secrets import commands as secrets_commands
-
-    own = [user_cli, server_cli, task_cli, feature_cli, dispatch, import_context, bootstrap,
-           serve]
     from .cli_doctor import commands as doctor_commands  # hostmaster doctor (orphans)
-    return [*own, *dispatch_control_commands(), *doctor_commands(), *secrets_commands()]
+    from .cli_secrets import commands as secrets_commands
+    from .console import commands as noun_commands
+
+    return [
+        dispatch, import_context, bootstrap, serve,
+        *noun_commands(),
+        *dispatch_control_commands(),
+        *doctor_commands(),
+        *secrets_commands(),
+    ]
 
 
 def _create_app() -> Any:
@@ -299,6 +154,79 @@ def _create_app() -> Any:
     return create_app()
 
 
-main = FlaskGroup(
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--debug``: tracebacks of errors; and, as Flask's own option, its debug mode."""
+    source = ctx.get_parameter_source(param.name or "debug")
+    if source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP, None):
+        return
+    MODE.debug = bool(value)
+    os.environ["FLASK_DEBUG"] = "1" if value else "0"
+
+
+class HostmasterGroup(FlaskGroup):
+    """The ``hostmaster`` group: help first, errors as sentences, exit codes that mean
+    something (hostmaster/console/output.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        own_debug = click.Option(
+            ["--debug/--no-debug"], expose_value=False, callback=_set_debug,
+            help="Show the traceback of an error (and run Flask in debug mode).")
+        self.params = [p for p in self.params if p.name != "debug"] + [own_debug]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands; when the app cannot be made, a sentence instead of a traceback."""
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except Exception as error:
+            refused = refusal(error)
+            click.echo(f"Error: {refused.message if refused else fault_sentence(error)}",
+                       err=True)
+            return sorted(super(FlaskGroup, self).list_commands(ctx))
+        return super().list_commands(ctx)
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Run the command; every error becomes a sentence and an exit code."""
+        reset_mode()
+        MODE.debug = os.environ.get("HOSTMASTER_DEBUG") == "1"
+        code = run_guarded(lambda: super(HostmasterGroup, self).main(
+            args, prog_name, complete_var, standalone_mode=False, **extra))
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def run_guarded(run: Any) -> int:
+    """Call ``run`` and turn how it ended into an exit code, saying every error in words."""
+    try:
+        result = run()
+        return result if isinstance(result, int) else ExitCode.DONE
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.UsageError as error:
+        error.show()
+        return ExitCode.REFUSED  # bad input is refused input: 2 means a failed task
+    except click.ClickException as error:
+        if MODE.debug and error.__cause__ is not None:  # a user error made from another one
+            traceback.print_exception(error.__cause__)
+        error.show()
+        return error.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Stopped.", err=True)
+        return ExitCode.INTERRUPTED
+    except Exception as error:
+        if MODE.debug:
+            traceback.print_exc()
+        refused = refusal(error)
+        if refused is not None:
+            refused.show()
+            return ExitCode.REFUSED
+        click.echo(f"Error: {fault_sentence(error)}", err=True)
+        return ExitCode.FAULT
+
+
+main = HostmasterGroup(
     create_app=_create_app, add_version_option=False, help="Hostmaster: the hosting control panel."
 )

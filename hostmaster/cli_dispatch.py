@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from .config import VAR_DIR
+from .console.base import NounCommand
 from .models import Task
 from .services import crontab, dispatch_control
 from .services.errors import ValidationError
@@ -83,7 +84,7 @@ def _describe(task: Task) -> str:
     return f"#{task.id} {task.type} on {task.entity_kind} {task.entity_id}"
 
 
-@click.command("pause")
+@click.command("pause", cls=NounCommand)
 @with_appcontext
 @click.option(
     "--timeout",
@@ -111,7 +112,7 @@ def pause(timeout: float) -> None:
     click.echo("No task is running.")
 
 
-@click.command("resume")
+@click.command("resume", cls=NounCommand)
 @with_appcontext
 def resume() -> None:
     """Let the dispatchers claim tasks again."""
@@ -119,7 +120,7 @@ def resume() -> None:
     click.echo("Dispatch resumed." if was_paused else "Dispatch was not paused.")
 
 
-@click.command("concurrency")
+@click.command("concurrency", cls=NounCommand)
 @with_appcontext
 @click.argument("tasks", required=False, type=int)
 @click.option("--reset", is_flag=True, help="Go back to HOSTMASTER_DISPATCH_CONCURRENCY.")

@@ -135,6 +135,9 @@ def execute(words: list[str], *, root: Path, backend: bool, logger: Logger) -> i
     try:
         verb, name, args, options = parse_words(words)
         task_id = None
+        if not backend and verb != "save" and not root.is_dir():
+            raise Usage(f"The aegir root {root} does not exist: give the right one with --root "
+                        "or AEGIR_ROOT (`provision save` creates it).")
         if backend:
             saved, given, task_id = read_payload(sys.stdin)
             if saved:
@@ -184,7 +187,29 @@ def _context_if_readable(contexts: Contexts, name: str) -> dict[str, Any]:
         return {}
 
 
+def _complete_words(ctx: click.Context, _param: click.Parameter,
+                    incomplete: str) -> list[str]:
+    """Shell completion of the words: context names and commands (provision/help.py)."""
+    from .help import completions
+
+    root = Path(ctx.params.get("root") or "/var/aegir")
+    return completions(root, list(ctx.params.get("words") or ()), incomplete)
+
+
+class ProvisionCommand(click.Command):
+    """provision's click command: its help ends with the list of commands."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands, each with what it does (read from its module only for help)."""
+        from .help import commands_list
+
+        formatter.write_paragraph()
+        formatter.write_text("Commands (`provision [@name] COMMAND --help` for one):")
+        formatter.write(commands_list() + "\n")
+
+
 @click.command(
+    cls=ProvisionCommand,
     context_settings={
         "ignore_unknown_options": True,
         "allow_extra_args": True,
@@ -204,9 +229,17 @@ def _context_if_readable(contexts: Contexts, name: str) -> dict[str, Any]:
 )
 @click.option("--backend", is_flag=True, help="Read JSON from stdin, write JSON lines.")
 @click.option("--debug", is_flag=True, help="Show debug lines (and tracebacks).")
-@click.argument("words", nargs=-1, type=click.UNPROCESSED)
+@click.argument("words", nargs=-1, type=click.UNPROCESSED, shell_complete=_complete_words)
 def command(root: Path, backend: bool, debug: bool, words: tuple[str, ...]) -> int:
-    """Run provision (the help text is the module docstring's usage block)."""
+    """Run provision (the help text is the module docstring's usage block). ``--help``
+    anywhere before ``--`` prints help and runs nothing."""
+    from .help import asks_for_help, command_help, verb_of
+
+    if asks_for_help(list(words)):
+        verb = verb_of(list(words))
+        context = click.get_current_context()
+        click.echo(command_help(verb) if verb is not None else context.get_help())
+        return 0
     logger = Logger(backend=backend, show_debug=debug)
     return execute(list(words), root=root, backend=backend, logger=logger)
 

@@ -73,7 +73,7 @@ def folder_of(root: Path) -> Path:
 
 def server_of(transport: Transport) -> str | None:
     """The server context a transport reaches (None: the master's own files)."""
-    return getattr(transport, "server_name", None) if transport.remote else None
+    return (getattr(transport, "context", "") or None) if transport.remote else None
 
 
 class Journal:

@@ -4,7 +4,8 @@ A server is remote when neither its ``remote_host`` nor its address is this mach
 :class:`SshTransport`, which connects to :func:`provision.spoke.server_address` (the server's
 first IP address, else its ``remote_host``) as ``ssh_user`` on ``ssh_port`` with
 ``ssh_key_file``. Host keys are accepted
-the first time and kept in the aegir root's ``.ssh/known_hosts`` (a changed key is refused).
+the first time and kept in the aegir root's ``.ssh/known_hosts``; a changed key is refused with
+both fingerprints, until ``provision @server trust-key`` records the new one (host_keys.py).
 
 Every step has a time limit, so an unreachable server fails its task within seconds with a
 sentence naming the host and the reason, and never holds a dispatcher. Environment variables
@@ -80,7 +81,7 @@ def transport_for(server: ServerContext) -> Transport:
         key_file=Path(str(key)) if key else None,
         known_hosts=server.contexts.root / ".ssh" / "known_hosts",
         name=str(server.raw("remote_host") or server.name),
-        server_name=server.name,
+        context=server.name,
     )
 
 
@@ -97,16 +98,16 @@ class SshTransport:
     remote = True
 
     def __init__(self, address: str, *, user: str, port: int = 22, key_file: Path | None = None,
-                 known_hosts: Path, name: str | None = None,
-                 server_name: str | None = None) -> None:
+                 known_hosts: Path, name: str | None = None, context: str = "") -> None:
         self.address = address
         self.user = user
         self.port = port
         self.key_file = key_file
         self.known_hosts = known_hosts
         self.name = name or address
-        #: The server's context (the journal names it to undo a change here).
-        self.server_name = server_name
+        #: The server's context name (``@server_web1``): the journal names it to undo a change
+        #: here, and error messages name it in the commands they suggest.
+        self.context = context
 
     @property
     def where(self) -> str:
@@ -122,6 +123,22 @@ class SshTransport:
             f"Could not reach {self.name} ({self.address}:{self.port}) over SSH as {self.user}: "
             f"{reason}. Check that the server is up, that its sshd runs and that the key of "
             "the user running provision is in its authorized_keys."
+        )
+
+    def _changed_key(self, recorded: Any, offered: Any) -> ServiceError:
+        from .host_keys import fingerprint, key_file_hint
+
+        new = fingerprint(offered)
+        return ServiceError(
+            f"The SSH host key of {self.name} ({self.address}) has changed: "
+            f"{self.known_hosts} records {recorded.get_name()} {fingerprint(recorded)}, the "
+            f"server now offers {offered.get_name()} {new}. If the server was reinstalled or "
+            "its keys renewed, check that fingerprint on the server itself (`ssh-keygen -lf "
+            f"{key_file_hint(offered.get_name())}`), then record the new key: `hostmaster "
+            f"server trust-key {self.name} --fingerprint {new}` (or the server page's Trust "
+            f"host key task; provision alone: `provision {self.context or '@server'} trust-key "
+            f"--fingerprint={new}`), and verify again. If you cannot tell why it changed, do "
+            "not trust it: something may stand between this machine and the server."
         )
 
     def _client(self) -> Any:
@@ -152,12 +169,8 @@ class SshTransport:
         connection.client.load_host_keys(str(self.known_hosts))
         try:
             connection.open()
-        except paramiko.BadHostKeyException:
-            raise ServiceError(
-                f"The SSH host key of {self.name} ({self.address}) is not the one recorded in "
-                f"{self.known_hosts}; if the server was reinstalled, remove its line there, "
-                "then verify again."
-            ) from None
+        except paramiko.BadHostKeyException as changed:
+            raise self._changed_key(changed.expected_key, changed.key) from None
         except paramiko.AuthenticationException as error:
             raise self._unreachable(f"authentication failed ({error})") from None
         except TimeoutError:

@@ -104,7 +104,6 @@ class LocalTransport:
 
     remote = False
     where = "this machine"
-    server_name = None
 
     def run(
         self,

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.fixtures.app import *  # noqa: F403
+from tests.fixtures.console import console  # noqa: F401
 from tests.fixtures.platforms import *  # noqa: F403
 from tests.fixtures.remote_hosts import remote_network  # noqa: F401
 from tests.fixtures.stack import *  # noqa: F403

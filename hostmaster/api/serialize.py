@@ -1,7 +1,8 @@
 """The API's view of each stored object: plain JSON values, never a secret.
 
 Times are ISO 8601 in UTC with a ``Z``; statuses are lower-case words. Servers never show their
-database password, tasks never their result (it may name internal paths).
+database password, tasks never their result (it may name internal paths), users never their
+password hash. The ``hostmaster`` command line's ``--json`` prints the same objects.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from functools import singledispatch
 from pathlib import PurePath
 from typing import Any
 
-from ..models import Client, Platform, Server, Site, SiteBackup, Task, TaskLog
+from ..models import Client, Platform, Server, Site, SiteBackup, Task, TaskLog, User
 
 
 def _time(value: datetime | None) -> str | None:
@@ -103,3 +104,10 @@ def _backup(row: SiteBackup) -> dict[str, Any]:
     return {"id": row.id, "site_id": row.site_id, "file": PurePath(row.filename).name,
             "size": row.size, "description": row.description,
             "created_at": _time(row.created_at)}
+
+
+@as_dict.register
+def _user(row: User) -> dict[str, Any]:
+    return {"id": row.id, "username": row.username, "email": row.email,
+            "roles": sorted(role.name for role in row.roles), "active": row.active,
+            "created_at": _time(row.created_at), "last_login_at": _time(row.last_login_at)}

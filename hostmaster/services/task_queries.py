@@ -11,7 +11,7 @@ from sqlalchemy import Select, false, func, or_, select
 from .. import access
 from ..extensions import db
 from ..listing import Sorting, contains, search_term, sorted_query
-from ..models import ENTITY_MODELS, Entity, Platform, Server, Site, Task, TaskStatus
+from ..models import ENTITY_MODELS, Entity, Platform, Server, Site, Task, TaskLog, TaskStatus
 from ..tasks import registry
 
 
@@ -129,3 +129,18 @@ def type_title(task: Task) -> str:
         return registry.get(task.entity_kind, task.type).title
     except KeyError:
         return task.type
+
+
+def typical_log_length(task: Task) -> int | None:
+    """How many log lines the newest earlier successful task of the same type on the same kind
+    of entity wrote: about how many steps ``task`` will log (None when none has succeeded)."""
+    earlier = db.session.scalar(
+        select(Task.id)
+        .where(Task.type == task.type, Task.entity_kind == task.entity_kind,
+               Task.status == TaskStatus.SUCCESS, Task.id < task.id)
+        .order_by(Task.id.desc())
+        .limit(1)
+    )
+    if earlier is None:
+        return None
+    return db.session.scalar(select(func.count(TaskLog.id)).where(TaskLog.task_id == earlier))

@@ -47,8 +47,9 @@ def status_data(status: TaskStatus) -> dict[str, Any]:
     return {"status": status.name.lower(), "finished": status.finished}
 
 
-def _poll(task_id: int, after_id: int) -> tuple[TaskStatus | None, list[TaskLog]]:
-    """The task's status and its lines after ``after_id``, read in a session closed at once.
+def poll(task_id: int, after_id: int) -> tuple[TaskStatus | None, list[TaskLog]]:
+    """The task's status and its lines after ``after_id``, read in a session closed at once
+    (the live page's stream and ``hostmaster task follow`` both poll with it).
 
     The status is read first: a task's last lines are stored before it is marked finished,
     so once it reads as finished the lines read after it are all there are."""
@@ -81,7 +82,7 @@ def stream(
     last_sent = time.monotonic()
     shown: TaskStatus | None = None
     while True:
-        status, lines = _poll(task_id, after_id)
+        status, lines = poll(task_id, after_id)
         sent = bool(lines)
         for line in lines:
             after_id = line.id

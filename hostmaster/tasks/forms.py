@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
 from ..models import TaskStatus
 
@@ -69,6 +69,29 @@ class TaskBackupForm(TaskConfirmForm):
         """``description`` when one was given."""
         text = (self.description.data or "").strip()
         return {"description": text} if text else {}
+
+
+class ServerTrustKeyForm(TaskConfirmForm):
+    """Trust host key: the new key's fingerprint, as read on the server itself."""
+
+    fingerprint = StringField(
+        "Fingerprint of the new key",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            InputRequired(message="Paste the new key's fingerprint (SHA256:...)."),
+            Regexp(r"^SHA256:[A-Za-z0-9+/]{43}$",
+                   message="A fingerprint is SHA256: and 43 letters, digits, + or /, as "
+                           "`ssh-keygen -lf` prints it."),
+        ],
+        description="Read it on the server itself: ssh-keygen -lf "
+                    "/etc/ssh/ssh_host_ed25519_key.pub. The key is recorded only when the "
+                    "server offers exactly this one.",
+    )
+    submit = SubmitField("Trust this key")
+
+    def arguments(self) -> dict[str, Any]:
+        """``fingerprint``."""
+        return {"fingerprint": self.fingerprint.data}
 
 
 class DispatchSettingsForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""Server task types: verify, and a no-op used to measure the dispatcher."""
+"""Server task types: verify, trust-key (record a remote server's new SSH host key), and a
+no-op used to measure the dispatcher."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Platform, PlatformStatus, Server, ServerStatus, Task, utcnow
+from .forms import ServerTrustKeyForm
 from .registry import TaskType, register
 
 
@@ -47,5 +49,38 @@ register(
         description="Runs provision without doing anything; measures the dispatcher.",
         hidden=True,
         allow_duplicates=True,
+    )
+)
+
+
+def _local_refusal(server: Server) -> str | None:
+    """trust-key is for servers reached over SSH."""
+    from ..services.servers import ssh_login
+
+    if ssh_login(server) is None:
+        return (f"{server.title} is this machine: it is reached without SSH, so it has no host "
+                "key to trust.")
+    return None
+
+
+def _trusted(task: Task, server: Server, result: dict[str, Any]) -> None:
+    """With the new key recorded, the server is verified again."""
+    from ..services import tasks
+
+    if tasks.why_unavailable(server, "verify") is None:
+        tasks.queue(server, "verify", commit=False)
+
+
+register(
+    TaskType(
+        entity_kind="server",
+        name="trust-key",
+        title="Trust host key",
+        command="trust-key",
+        description="Record the server's new SSH host key, once its fingerprint is the one "
+                    "read on the server; then verify it again.",
+        form=ServerTrustKeyForm,
+        refusal=_local_refusal,
+        on_success=_trusted,
     )
 )

@@ -42,13 +42,14 @@ COMMANDS = {
     "save": "provision.commands.save",
     "show": "provision.commands.show",
     "statistics": "provision.commands.statistics",
+    "trust-key": "provision.commands.trust_key",
     "verify": "provision.commands.verify",
 }
 
 
 #: Commands that change nothing (or one context file, atomically): they keep no journal.
 UNJOURNALED = frozenset({"cron", "login-reset", "noop", "orphans", "recover", "save", "show",
-                         "statistics"})
+                         "statistics", "trust-key"})
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""``provision save @name --context_type=... --key=value ... [--delete]``."""
+"""``provision save @name --context_type=... --key=value ... [--delete]``: create a context,
+change the properties given (each is checked, and the string ``null`` unsets one) or remove it.
+
+The properties of each context type are listed in docs/protocol.md.
+"""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def test_task_list_shows_the_newest_tasks(app: Flask, runner: Any) -> None:
         null_server("one.example.com")
     result = runner.invoke(args=["task", "list"])
     assert result.exit_code == 0
-    assert "QUEUED" in result.output and "verify" in result.output
+    assert "queued" in result.output and "verify" in result.output
     assert "one.example.com" in result.output
 
 
