@@ -15,7 +15,6 @@ from .private_files import (
     FOLDER_MODE,
     create_private_file,
     make_private,
-    make_private_folder,
 )
 
 _LIMITED: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -38,9 +37,17 @@ def engine_options(url: str) -> dict[str, Any]:
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """Turn on WAL (readers never block the writer), foreign keys and a busy timeout."""
+    """Turn on WAL (readers never block the writer), foreign keys and a busy timeout; a new
+    store file is created 0600 before SQLite opens it (SQLite would follow the umask). A
+    missing folder is left missing: opening the store then fails with a clear error."""
     if engine.dialect.name != "sqlite":
         return
+    store = sqlite_file(str(engine.url))
+
+    @event.listens_for(engine, "do_connect")
+    def _private_file(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
+        if store is not None and store.parent.is_dir():
+            create_private_file(store)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -82,16 +89,14 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def make_store_private(url: str, var_dir: Path, key_files: list[Path]) -> list[str]:
-    """Create the SQLite store's folder (0700) and file (0600) before SQLite would (with the
-    umask's modes), and take from others what they may do with the store file, the key
-    files and ``var_dir`` when one of them is in it (a folder elsewhere may be shared, so
-    only its files are changed). Returns a sentence for each thing changed or not changeable.
+    """Take from others what they may do with the SQLite store file, the key files and
+    ``var_dir`` when one of them is in it (a folder elsewhere may be shared, so only its files
+    are changed). Returns a sentence for each thing changed or not changeable. (A new store
+    file is created 0600 when SQLite first opens it: see :func:`configure_sqlite`.)
     """
     files = list(key_files)
     store = sqlite_file(url)
     if store is not None:
-        make_private_folder(store.parent)
-        create_private_file(store)
         files += [store, *(Path(f"{store}{suffix}") for suffix in SQLITE_COMPANIONS)]
     changed = [make_private(path, FILE_MODE) for path in files]
     if any(path.parent.resolve() == var_dir.resolve() for path in files):

@@ -172,7 +172,7 @@ def test_provision_help_for_a_command_on_a_site_prints_that_commands_usage(
     done = console.provision("@example.com", "migrate", "--help")
     assert done.returncode == 0
     assert done.stdout.startswith("Usage: provision @site migrate --target_platform=@p")
-    assert "every step done is undone" in done.stdout
+    assert "the journal undoes every step done" in done.stdout
     assert not (console.root / "contexts").exists()  # nothing ran, nothing was made
 
 

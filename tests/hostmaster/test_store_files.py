@@ -1,6 +1,7 @@
-"""The files of the store are private: the SQLite store and its folder are made 0600/0700
-before SQLite writes a byte, and an app that starts on looser ones makes them private again,
-saying so in its log. (These are SQLite's files; a MariaDB store has none of its own here.)"""
+"""The files of the store are private: the SQLite store is made 0600 before SQLite writes a
+byte (in the folder bootstrap makes 0700; a missing folder is an error the command line
+explains, not something to create), and an app that starts on looser ones makes them private
+again, saying so in its log. (These are SQLite's files; a MariaDB store has none here.)"""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_a_new_sqlite_store_and_its_folder_are_private_from_the_start(tmp_path: Path) -> None:
+def test_a_new_sqlite_store_is_private_from_the_start(tmp_path: Path) -> None:
     store = tmp_path / "var" / "hostmaster.db"
+    store.parent.mkdir(mode=0o700)
     app = make_app(f"sqlite:///{store}", tmp_path / "aegir",
                    SECRETS_KEY_FILE=str(tmp_path / "var" / "secrets.key"))
     with app.app_context():
@@ -63,6 +65,8 @@ def test_the_var_folder_is_made_0700_when_the_store_or_a_key_lives_in_it(
     shared.mkdir(mode=0o755)
     var.chmod(0o755)
     shared.chmod(0o755)
+    (shared / "store.db").write_bytes(b"")
+    (shared / "store.db").chmod(0o644)
     changed = make_store_private(f"sqlite:///{shared / 'store.db'}", var, [var / "secrets.key"])
     assert mode(var) == 0o700
     assert f"{var} was readable by others (mode 0755); it is now 0700." in changed
