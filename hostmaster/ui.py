@@ -77,7 +77,7 @@ def format_size(size: int | None) -> str:
 
 
 def may(permission: str) -> bool:
-    """Templates: the current user holds ``permission`` (hostmaster/access.py decides)."""
+    """Templates: the current user holds ``permission`` (hostmaster/access/ decides)."""
     return access.can(current_user, permission)
 
 
