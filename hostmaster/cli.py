@@ -285,10 +285,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 def commands() -> list[click.Command]:
     """The commands create_app adds to the app's CLI."""
     from .cli_dispatch import commands as dispatch_control_commands
+    from .cli_settings import commands as settings_commands
 
     own = [user_cli, server_cli, task_cli, feature_cli, dispatch, import_context, bootstrap,
            serve]
-    return [*own, *dispatch_control_commands()]
+    return [*own, *dispatch_control_commands(), *settings_commands()]
 
 
 def _create_app() -> Any:

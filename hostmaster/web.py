@@ -37,4 +37,10 @@ def register(app: Flask) -> None:
     from .admin.views import bp as admin_bp
 
     app.register_blueprint(admin_bp)  # administration: permissions and features
+    from .outbox.views import bp as outbox_bp
+    from .settings.views import bp as settings_bp
+    from .users.views import bp as users_bp
+
+    for blueprint in (settings_bp, outbox_bp, users_bp):  # settings, mails, accounts
+        app.register_blueprint(blueprint)
     register_template_helpers(app)

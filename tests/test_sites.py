@@ -23,7 +23,7 @@ from hostmaster.extensions import db
 from hostmaster.models import Platform, PlatformStatus, Server, Site, SiteStatus, Task, TaskStatus
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import PUBLIC_URL, AuthActions
 from tests.fixtures.platforms import make_drupal7_platform, make_wordpress_platform
 from tests.fixtures.site_browser import SiteBrowser, set_wordpress_password_and_log_in
 from tests.fixtures.stack import MariaDBAdmin
@@ -35,7 +35,6 @@ from tests.provision.helpers import provision
 __all__ = ["mailbox"]  # the fixture, imported for pytest
 
 CATCH_ALL = "No site is configured for this address."
-MASTER_URL = "http://127.0.0.1:5000"
 
 
 def fetch(instance: Any, path: str, host: str,
@@ -212,7 +211,7 @@ def test_a_drupal_site_is_disabled_enabled_and_deleted_from_the_ui(
         run_task(app, instance, site_id, "disable")
     status, headers, _ = fetch(instance, "/node/1", uri)
     assert status in (301, 302, 307)
-    assert headers["location"] == f"{MASTER_URL}/hosting/disabled/{uri}"
+    assert headers["location"] == f"{PUBLIC_URL}/hosting/disabled/{uri}"
     disabled = client.get(f"/hosting/disabled/{uri}")
     assert "This site is disabled." in text(disabled.get_data(as_text=True))
 
