@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from string import Template
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..extensions import db
@@ -69,12 +69,15 @@ def user_for_token(token: str) -> User | None:
 
 
 def password_link(user: User) -> str:
-    """The absolute address of ``user``'s password link.
+    """The absolute address of ``user``'s password link (inside a request or not).
 
-    Built from the panel's configured address (``settings.panel_url``), never from the
-    request's Host header, so that nobody can have a reset mail point at their own server.
+    Built from the panel's configured address (``settings.panel_url``, which holds any path
+    the panel is served under), never from the request's Host header, so that nobody can have
+    a reset mail point at their own server.
     """
-    return settings.panel_url() + url_for("account.set_password", token=password_token(user))
+    path = current_app.url_map.bind("").build(
+        "account.set_password", {"token": password_token(user)})
+    return settings.panel_url() + path
 
 
 def render(template: str, values: dict[str, str]) -> str:
