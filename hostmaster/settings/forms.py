@@ -33,6 +33,8 @@ class SettingsGroupForm(FlaskForm):
     """The settings of one group; ``values()`` reads them as the registry types them."""
 
     specs: list[SettingSpec] = []
+    #: The secret settings that hold a value (their fields say "unchanged").
+    stored_secrets: set[str] = set()
 
     def values(self) -> dict[str, Any]:
         """Each setting's value from the form (a blank secret stays as it is); raises
@@ -97,10 +99,10 @@ def group_form(group: str, *, submitted: bool = False) -> SettingsGroupForm:
     form_class = type(f"Settings{group.title()}Form", (SettingsGroupForm,), attributes)
     source: dict[str, Any] = {} if submitted else {"formdata": None}
     form: SettingsGroupForm = form_class(prefix=group, data=data, **source)
-    for spec in specs:
-        if spec.secret and settings.get(spec.name):
-            form[spec.name].render_kw = {**(form[spec.name].render_kw or {}),
-                                         "placeholder": "unchanged"}
+    form.stored_secrets = {spec.name for spec in specs
+                           if spec.secret and settings.get(spec.name)}
+    for name in form.stored_secrets:
+        form[name].render_kw = {**(form[name].render_kw or {}), "placeholder": "unchanged"}
     return form
 
 

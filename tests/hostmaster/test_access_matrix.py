@@ -167,6 +167,8 @@ ACCESS: dict[str, Rule] = {
     "sites.index": Rule(LOGGED_IN),
     "platforms.index": Rule(LOGGED_IN),
     "tasks.index": Rule(LOGGED_IN),
+    # Statuses of the tasks asked for, of those each may see (none: an empty stream).
+    "tasks.status_events": Rule(LOGGED_IN, lambda w: {"task": w.task_done}),
     # Client A's site and what hangs off it.
     "sites.add": Rule(frozenset({"a", "b", "admin"})),
     "sites.show": Rule(A_ONLY, _site),
