@@ -12,8 +12,13 @@ followed and none answers 404 or 500. Screenshots of the new pages are saved on 
 
 from __future__ import annotations
 
+import http.client
 import re
+import shlex
+import subprocess
+import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +44,7 @@ SITE = "shop.browser.test"
 NEW_PASSWORD = "jane's own long password"
 EARLY_PASSWORD = "a password the admin chose"
 _LINK = re.compile(r"https?://\S+(/account/set-password/\S+)")
+PROJECT = Path(__file__).resolve().parents[2]
 #: What only staff see; none of it may show on a client's user's pages.
 STAFF_PATHS = ("/servers", "/admin", "/queues", "/platforms/add", "/tasks/dispatch")
 
@@ -244,3 +250,52 @@ def follow_every_link(page: Any, panel: Panel) -> dict[str, tuple[int, str, str]
             if target.startswith(panel.url) and target not in seen:
                 waiting.append((target, url))
     return seen
+
+
+def test_the_panel_works_behind_apache_with_the_front_of_contrib(
+        browser: Any, panel: Panel) -> None:
+    """contrib/apache/hostmaster.conf in the private Apache, with its name and ports: the
+    panel's pages answer through it, and an event stream arrives as it is sent."""
+    front = (PROJECT / "contrib" / "apache" / "hostmaster.conf").read_text()
+    gunicorn = panel.url.removeprefix("http://")
+    front = (front.replace("*:80", f"*:{panel.apache.port}")
+             .replace("panel.example.com", "panel.browser.test")
+             .replace("127.0.0.1:5000", gunicorn))
+    modules = panel.apache.confdir / "mods-enabled"
+    for name in ("proxy.load", "proxy.conf", "proxy_http.load"):
+        if not (modules / name).exists():
+            (modules / name).symlink_to(Path("..") / "mods-available" / name)
+    (panel.apache.include_dir / "hostmaster-front.conf").write_text(front)
+    subprocess.run(shlex.split(panel.apache.restart_cmd), check=True, timeout=60)
+    panel.apache.wait_for_workers()
+
+    page = new_page(browser, panel)
+    front_url = f"http://panel.browser.test:{panel.apache.port}"
+    page.goto(f"{front_url}/login")
+    page.fill("#username", "admin")
+    page.fill("#password", ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect()(page.locator("h1")).to_have_text("Dashboard")
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+
+    # A queued task's status stream: the first event comes at once, the end when it ran.
+    panel.hostmaster("pause")
+    panel.hostmaster("server", "add", "relay1.example.com")
+    task_id = panel.hostmaster("task", "list", "--status", "queued").split()[0]
+    connection = http.client.HTTPConnection("127.0.0.1", panel.apache.port, timeout=20)
+    try:
+        connection.request("GET", f"/tasks/events?task={task_id}",
+                           headers={"Host": "panel.browser.test", "Cookie": cookies})
+        response = connection.getresponse()
+        assert response.status == 200
+        started = time.monotonic()
+        lines = [response.readline().decode() for _ in range(4)]  # retry, blank, event, data
+        assert time.monotonic() - started < 5, "the first event waited in a buffer"
+        assert lines[2] == "event: status\n" and '"status":"queued"' in lines[3]
+        panel.hostmaster("resume")
+        rest = response.read().decode()  # until the stream ends, with the task
+        assert "event: end" in rest
+    finally:
+        connection.close()
+        panel.hostmaster("resume")
+        page.context.close()
