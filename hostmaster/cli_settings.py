@@ -16,7 +16,8 @@ from flask.cli import AppGroup
 
 from .services import settings
 from .services.errors import ValidationError
-from .services.setting_registry import GROUPS, SPECS, SettingSpec, shown, spec
+from .services.setting_checks import shown
+from .services.setting_registry import GROUPS, SPECS, SettingSpec, spec
 
 settings_cli = AppGroup("settings", help="Show and change the panel's settings.")
 SECRET_VARIABLE = "HOSTMASTER_SETTING_VALUE"

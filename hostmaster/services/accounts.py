@@ -113,14 +113,14 @@ def request_reset(email: str, remote_address: str) -> ResetRequest:
     wait = rate_limits.attempt(RESET_BUCKET, remote_address, RESET_LIMIT, RESET_WINDOW_SECONDS)
     if wait:
         return ResetRequest(wait=wait)
-    accounts = users.with_email(email)
+    found = users.with_email(email)
     failed = False
-    for user in accounts:
+    for user in found:
         sent = send_password_mail(user, RESET_SUBJECT, RESET_BODY)
         if sent.status != MailStatus.SENT:
             failed = True
             current_app.logger.warning("Password reset of %s: %s", user.username,
                                        outbox.failure(sent))
-    if not accounts:
+    if not found:
         failed = mail.check_connection() is not None
     return ResetRequest(mail_failed=failed)

@@ -1,6 +1,7 @@
 """The registry of settings: every setting the code reads, with its type, default, help and
 validation. The Settings page, ``hostmaster settings`` and the code all go through it
-(hostmaster/services/settings.py reads and writes the values).
+(hostmaster/services/settings.py reads and writes the values; setting_checks.py checks,
+parses and shows them).
 
 A setting marked ``secret`` (the SMTP password) is never shown back: forms leave it blank with
 the placeholder "unchanged", the CLI and the settings list say only whether it is set.
@@ -11,14 +12,13 @@ commands set (``hostmaster pause``), which the Settings page and ``settings set`
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import ValidationError
-from .validation import check_hostname, check_ip_address, check_language
+from .setting_checks import host_or_address, needs_link, public_address, short_name_prefix
+from .validation import check_language
 
 #: The groups of the Settings page, in order: key → title.
 GROUPS = {
@@ -32,8 +32,6 @@ GROUPS = {
 }
 KINDS = ("bool", "int", "text", "multiline", "email", "host", "url", "choice", "ids", "names")
 MAIL_PLACEHOLDERS = "$name, $client, $username, $link, $hours"
-TRUE_WORDS = {"1", "on", "yes", "true"}
-FALSE_WORDS = {"0", "off", "no", "false"}
 
 
 @dataclass(frozen=True)
@@ -66,56 +64,6 @@ class SettingSpec:
         return bool(self.edited_on)
 
 
-def _needs_link(value: Any) -> str | None:
-    text = str(value)
-    if "$link" not in text and "${link}" not in text:
-        return "The mail must contain $link: without it nobody can set a password."
-    return None
-
-
-def _short_name_prefix(value: Any) -> str | None:
-    text = str(value)
-    if any(not (c.isascii() and (c.islower() or c.isdigit())) for c in text):
-        return "A prefix has only lower-case letters and digits."
-    return None
-
-
-def _public_address(value: Any) -> str | None:
-    """A public http(s) address of the panel: never a loopback one, which on a visitor's
-    machine would be the visitor's own."""
-    parts = urlsplit(str(value))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter the panel's address with http:// or https://, e.g. https://panel.example.com."
-    if parts.query or parts.fragment or parts.username or parts.password:
-        return "Give only the address (and a path, if any): no query, fragment or user name."
-    host = parts.hostname
-    try:
-        port = parts.port
-    except ValueError:
-        return "The port of the address is not a number from 1 to 65535."
-    if port == 0:
-        return "The port of the address is not a number from 1 to 65535."
-    try:
-        address = ipaddress.ip_address(host)
-        loopback = address.is_loopback or address.is_unspecified
-    except ValueError:
-        loopback = host == "localhost" or host.endswith(".localhost")
-        problem = check_hostname(host)
-        if problem:
-            return problem
-    if loopback:
-        return (f"{host} is a loopback address: a visitor's browser would look for the panel on "
-                "the visitor's own machine. Give the name or address people reach the panel at.")
-    return None
-
-
-def _host_or_address(value: Any) -> str | None:
-    text = str(value)
-    if check_ip_address(text) is None:
-        return None
-    return check_hostname(text)
-
-
 def _text(name: str, title: str, default: str, help: str, group: str = "mail",
           **more: Any) -> SettingSpec:
     return SettingSpec(name, group, title, "text", default, help, **more)
@@ -127,10 +75,10 @@ SPECS: tuple[SettingSpec, ...] = (
         "The address clients and site visitors reach the panel at, e.g. "
         "https://panel.example.com: links in mails, and the page a disabled site sends its "
         "visitors to. Never a loopback address. Until it is set, sites cannot be disabled.",
-        optional=True, rule=_public_address,
+        optional=True, rule=public_address,
     ),
     SettingSpec("smtp_host", "mail", "SMTP server", "host", "localhost",
-                "The server mail is sent through (a name or an address).", rule=_host_or_address),
+                "The server mail is sent through (a name or an address).", rule=host_or_address),
     SettingSpec("smtp_port", "mail", "SMTP port", "int", 25,
                 "25 for a local relay, 587 with STARTTLS, 465 with TLS.", 1, 65535),
     SettingSpec("smtp_security", "mail", "Encryption", "choice", "none",
@@ -171,7 +119,7 @@ SPECS: tuple[SettingSpec, ...] = (
                                    ("monthly", "Monthly backups", 3))),
     _text("client_uname_prefix", "Short name prefix", "",
           "Put before every short name made from a client's name.", "clients",
-          optional=True, max_length=8, rule=_short_name_prefix, edited_on="clients.settings"),
+          optional=True, max_length=8, rule=short_name_prefix, edited_on="clients.settings"),
     SettingSpec("client_create_user", "clients", "Make an account for a new client", "bool",
                 True, "A new client that names no users gets an account (role client).",
                 edited_on="clients.settings"),
@@ -186,7 +134,7 @@ SPECS: tuple[SettingSpec, ...] = (
         "An account on Hostmaster has been made for $client: your user name is $username.\n"
         "Set your password with this link within $hours hours; the link works once:\n"
         "$link\n",
-        f"Placeholders: {MAIL_PLACEHOLDERS}.", max_length=10000, rule=_needs_link,
+        f"Placeholders: {MAIL_PLACEHOLDERS}.", max_length=10000, rule=needs_link,
         edited_on="clients.settings",
     ),
     SettingSpec("signup_platforms", "signup", "Platforms offered", "ids", [],
@@ -208,7 +156,7 @@ SPECS: tuple[SettingSpec, ...] = (
         "Set your password with this link within $hours hours; the link works once:\n"
         "$link\n",
         "Placeholders: $name, $site, $username, $link, $hours.", max_length=10000,
-        rule=_needs_link, edited_on="clients.settings",
+        rule=needs_link, edited_on="clients.settings",
     ),
 )
 REGISTRY: dict[str, SettingSpec] = {spec.name: spec for spec in SPECS}
@@ -226,78 +174,6 @@ def spec(name: str) -> SettingSpec:
 def in_group(group: str) -> list[SettingSpec]:
     """The settings of ``group``, in registry order."""
     return [s for s in SPECS if s.group == group]
-
-
-def problem(setting: SettingSpec, value: Any) -> str | None:
-    """None when ``value`` is a valid value of ``setting``; else a sentence saying why not."""
-    if setting.kind == "bool":
-        return None if isinstance(value, bool) else "Choose on or off."
-    if setting.kind == "int":
-        return _int_problem(setting, value)
-    if setting.kind in ("ids", "names"):
-        wanted = int if setting.kind == "ids" else str
-        if not isinstance(value, list) or not all(
-                isinstance(v, wanted) and not isinstance(v, bool) for v in value):
-            return "Give a list of " + ("numbers." if setting.kind == "ids" else "names.")
-        return None
-    if not isinstance(value, str):
-        return "Give a text."
-    if setting.kind == "choice" and value not in {key for key, _ in setting.choices}:
-        return "Choose one of: " + ", ".join(key for key, _ in setting.choices) + "."
-    if not value.strip():
-        return None if setting.optional else f"Enter the {setting.title.lower()}."
-    if len(value) > setting.max_length:
-        return f"At most {setting.max_length} characters."
-    if setting.kind == "email":
-        from .users import check_email
-
-        found = check_email(value)
-        if found:
-            return found
-    return setting.rule(value) if setting.rule is not None else None
-
-
-def _int_problem(setting: SettingSpec, value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return "Enter a whole number."
-    low, high = setting.minimum, setting.maximum
-    if (low is not None and value < low) or (high is not None and value > high):
-        return f"Enter a whole number from {low} to {high}."
-    return None
-
-
-def parse(setting: SettingSpec, text: str) -> Any:
-    """The value that ``text`` (as typed on a command line) stands for; ValidationError when
-    it stands for none."""
-    text = text.strip() if setting.kind not in ("multiline",) else text
-    if setting.kind == "bool":
-        if text.lower() in TRUE_WORDS | FALSE_WORDS:
-            return text.lower() in TRUE_WORDS
-        raise ValidationError.field(setting.name, f"{setting.name} is on or off, not {text!r}.")
-    if setting.kind in ("int", "ids"):
-        parts = [text] if setting.kind == "int" else [p for p in text.split(",") if p.strip()]
-        try:
-            numbers = [int(p) for p in parts]
-        except ValueError:
-            raise ValidationError.field(
-                setting.name, f"{setting.name} takes whole numbers, not {text!r}.") from None
-        return numbers[0] if setting.kind == "int" else numbers
-    if setting.kind == "names":
-        return [p.strip() for p in text.split(",") if p.strip()]
-    return text
-
-
-def shown(setting: SettingSpec, value: Any) -> str:
-    """``value`` as the Settings page and the CLI show it (a secret only as set or not)."""
-    if setting.secret:
-        return "(set)" if value else "(not set)"
-    if value is None or value == "":
-        return setting.default_text or "(empty)"
-    if setting.kind == "bool":
-        return "on" if value else "off"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "(none)"
-    return str(value)
 
 
 #: What the processes read from their environment when they start (not stored; a change needs

@@ -18,7 +18,8 @@ from flask import current_app
 from ..extensions import db
 from ..models import Setting
 from .errors import ValidationError
-from .setting_registry import REGISTRY, SettingSpec, problem, spec
+from .setting_checks import parse, problem
+from .setting_registry import REGISTRY, SettingSpec, spec
 
 #: The registry's defaults by name (what a setting reads as until someone sets it).
 DEFAULTS: dict[str, Any] = {name: found.default for name, found in REGISTRY.items()}
@@ -46,8 +47,7 @@ def get(name: str) -> Any:
 
 def is_set(name: str) -> bool:
     """Whether setting ``name`` has a stored value (rather than its default)."""
-    REGISTRY[name]  # noqa: B018 (KeyError for a name that is not registered)
-    return db.session.get(Setting, name) is not None
+    return db.session.get(Setting, REGISTRY[name].name) is not None
 
 
 def put(name: str, value: Any) -> None:
@@ -63,8 +63,7 @@ def put(name: str, value: Any) -> None:
 
 def forget(name: str) -> None:
     """Remove the stored value of ``name``, so that it reads as its default (caller commits)."""
-    REGISTRY[name]  # noqa: B018
-    row = db.session.get(Setting, name)
+    row = db.session.get(Setting, REGISTRY[name].name)
     if row is not None:
         db.session.delete(row)
 
@@ -98,8 +97,6 @@ def save(values: dict[str, Any], *, commit: bool = True) -> None:
 
 def set_from_text(name: str, text: str) -> Any:
     """Set ``name`` from text as typed on a command line (checked, committed); its value."""
-    from .setting_registry import parse
-
     setting = spec(name)
     if not setting.settable:
         raise ValidationError.field(name, f"{name} is set by commands, not by hand.")

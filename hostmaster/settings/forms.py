@@ -22,7 +22,8 @@ from wtforms.validators import InputRequired, Length
 
 from ..services import settings
 from ..services.errors import ValidationError
-from ..services.setting_registry import SettingSpec, in_group, parse
+from ..services.setting_checks import parse
+from ..services.setting_registry import SettingSpec, in_group
 
 #: The groups the Settings page edits itself (the others have pages of their own).
 EDITED_HERE = ("panel", "mail", "sites")

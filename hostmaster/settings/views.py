@@ -11,7 +11,8 @@ from .. import access
 from ..models import MailStatus
 from ..services import mail, outbox, settings
 from ..services.errors import ValidationError
-from ..services.setting_registry import ENVIRONMENT, GROUPS, in_group, shown
+from ..services.setting_checks import shown
+from ..services.setting_registry import ENVIRONMENT, GROUPS, in_group
 from ..ui import apply_errors
 from .forms import EDITED_HERE, SettingsGroupForm, SettingsTestMailForm, group_form
 
