@@ -154,7 +154,10 @@
       appendLine(JSON.parse(event.data));
     });
     source.addEventListener("status", function (event) {
-      showStatus(JSON.parse(event.data).status);
+      var data = JSON.parse(event.data);
+      if (!data.finished) {
+        showStatus(data.status);  // a final status comes with the end event, and its times
+      }
     });
     source.addEventListener("end", function (event) {
       source.close();  // or the browser would reconnect

@@ -45,6 +45,10 @@ NEW_PASSWORD = "jane's own long password"
 EARLY_PASSWORD = "a password the admin chose"
 _LINK = re.compile(r"https?://\S+(/account/set-password/\S+)")
 PROJECT = Path(__file__).resolve().parents[2]
+#: How a form field looks: its padding, border, font size and width.
+FIELD_LOOK = """field => { const look = getComputedStyle(field);
+    return [look.paddingTop, look.borderTopWidth, look.borderTopColor, look.fontSize,
+            Math.round(field.getBoundingClientRect().width)]; }"""
 #: What only staff see; none of it may show on a client's user's pages.
 STAFF_PATHS = ("/servers", "/admin", "/queues", "/platforms/add", "/tasks/dispatch")
 
@@ -107,7 +111,9 @@ def test_with_no_smtp_every_mail_waiting_page_says_so_and_the_admin_sets_a_passw
     # Forgot your password? says the mail could not be sent, not that it is on its way.
     visitor = new_page(browser, panel)
     visitor.goto(f"{panel.url}/login")
+    text_field = visitor.eval_on_selector("#username", FIELD_LOOK)
     visitor.get_by_role("link", name=re.compile("Forgot your password")).click()
+    assert visitor.eval_on_selector("#email", FIELD_LOOK) == text_field  # one style for both
     visitor.fill("#email", "early@example.com")
     visitor.get_by_role("button", name="Mail me a link").click()
     check(visitor.locator(".form-errors")).to_contain_text("The mail could not be sent")

@@ -67,6 +67,13 @@ def test_an_admin_builds_a_site_and_watches_its_install_live(page: Any, panel: P
             log.querySelectorAll("li.log-line").length,
             document.querySelector("#task-status").dataset.status,
         ])).observe(log, {childList: true});
+        // What "Finished" says at the moment the badge shows the end: never "not yet".
+        const badge = document.querySelector("#task-status");
+        new MutationObserver(() => {
+            if (badge.dataset.status === "success" && window.finishedWhenDone === undefined) {
+                window.finishedWhenDone = document.querySelector("#task-finished").textContent;
+            }
+        }).observe(badge, {attributes: true});
     }""")
     panel.hostmaster("resume")
     page.wait_for_function("""() => {
@@ -82,6 +89,7 @@ def test_an_admin_builds_a_site_and_watches_its_install_live(page: Any, panel: P
     seen = page.evaluate("window.seen")
     assert any(status in ("queued", "processing") and count > 0 for count, status in seen), seen
     assert page.evaluate("window.kept") == "the page was not reloaded"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", page.evaluate("window.finishedWhenDone"))
     check(page.locator("#task-status")).to_have_text(re.compile("Success", re.I))
     assert served(panel, DOMAIN) == 200
 
