@@ -134,21 +134,24 @@ def derived_public_url() -> str | None:
     return f"http://{name}:{os.environ.get('HOSTMASTER_PORT', '5000')}"
 
 
-def settle_public_url() -> list[str]:
-    """Store the panel's public address when none is set: HOSTMASTER_PUBLIC_URL, else the one
-    made from this machine's name. Returns sentences for the admin (empty when there is
-    nothing to say). A loopback address is never taken."""
+def settle_public_url(given: str | None = None) -> list[str]:
+    """Store the panel's public address when none is set: ``given`` (a command's option or
+    answer), else HOSTMASTER_PUBLIC_URL, else the one made from this machine's name. Returns
+    sentences for the admin (empty when there is nothing to say). A loopback address is never
+    taken."""
     if settings.is_set("public_url"):
         return []
     how = ("set it with `hostmaster settings set public_url https://panel.example.com` or under "
            "Administration › Settings; until then sites cannot be disabled")
-    given = os.environ.get("HOSTMASTER_PUBLIC_URL", "").strip()
+    from_environment = not given
+    given = (given or os.environ.get("HOSTMASTER_PUBLIC_URL", "")).strip()
     if given:
         try:
             settings.save({"public_url": given})
         except ValidationError as error:
-            return [f"HOSTMASTER_PUBLIC_URL={given} cannot be the panel's public address: "
-                    f"{error} Give another, or {how}."]
+            named = f"HOSTMASTER_PUBLIC_URL={given}" if from_environment else f"The address {given}"
+            return [f"{named} cannot be the panel's public address: {error} Give another, or "
+                    f"{how}."]
         return []
     derived = derived_public_url()
     if derived is None:

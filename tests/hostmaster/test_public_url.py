@@ -62,6 +62,19 @@ def test_bootstrap_takes_the_address_from_the_environment(
         assert settings.public_url() == "https://panel.example.org"
 
 
+def test_an_address_a_command_was_given_goes_before_the_environment(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unset(app)
+    monkeypatch.setenv("HOSTMASTER_PUBLIC_URL", "https://other.example.org")
+    with app.app_context():
+        (sentence,) = bootstrap.settle_public_url("http://localhost")
+        assert sentence.startswith("The address http://localhost cannot be the panel's public "
+                                   "address: localhost is a loopback address")
+        assert bootstrap.settle_public_url("https://panel.example.org") == []
+        assert settings.public_url() == "https://panel.example.org"
+
+
 def test_bootstrap_refuses_a_loopback_address_and_says_what_to_do(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
