@@ -60,8 +60,11 @@ def import_context(context: str, no_verify: bool) -> None:
 
 
 @click.command("bootstrap", cls=OwnStoreCommand)
+@click.option("--public-url", default=None, metavar="URL",
+              help="The panel's address as visitors reach it (default: HOSTMASTER_PUBLIC_URL, "
+                   "else http://<this machine's name>); never a loopback address.")
 @with_appcontext
-def bootstrap() -> None:
+def bootstrap(public_url: str | None) -> None:
     """Create the store, the admin account and @server_master (with its verify queued)."""
     from flask_migrate import upgrade
 
@@ -74,7 +77,7 @@ def bootstrap() -> None:
     password = setup.create_admin()
     if password:
         click.echo(f"Admin account created: user 'admin', password '{password}' (shown once).")
-    server, detected = setup.register_master()
+    server, detected = setup.register_master(public_url)
     if server is None:
         click.echo("@server_master is registered; its verify is queued again.")
     else:
@@ -137,6 +140,7 @@ def commands() -> list[click.Command]:
     from .cli_dispatch import commands as dispatch_control_commands
     from .cli_doctor import commands as doctor_commands  # hostmaster doctor (orphans)
     from .cli_secrets import commands as secrets_commands
+    from .cli_settings import commands as settings_commands
     from .console import commands as noun_commands
 
     return [
@@ -145,6 +149,7 @@ def commands() -> list[click.Command]:
         *dispatch_control_commands(),
         *doctor_commands(),
         *secrets_commands(),
+        *settings_commands(),
     ]
 
 

@@ -38,6 +38,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(entity_url)
     app.add_template_global(task_queries.type_title, "task_title")
     app.add_template_global(may, "may")
+    app.add_template_global(may_see, "may_see")
     app.add_template_global(feature_on, "feature_on")
     app.add_template_global(servers.ssh_login, "ssh_login")
     app.context_processor(queues_block)
@@ -77,8 +78,13 @@ def format_size(size: int | None) -> str:
 
 
 def may(permission: str) -> bool:
-    """Templates: the current user holds ``permission`` (hostmaster/access.py decides)."""
+    """Templates: the current user holds ``permission`` (hostmaster/access/ decides)."""
     return access.can(current_user, permission)
+
+
+def may_see(obj: Any) -> bool:
+    """Templates: the current user may open ``obj``'s page (a link to it would not 404)."""
+    return access.can_see(current_user, obj)
 
 
 def feature_on(name: str) -> bool:

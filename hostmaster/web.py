@@ -38,6 +38,11 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(admin_bp)  # administration: permissions and features
     from .doctor.views import bp as doctor_bp
+    from .outbox.views import bp as outbox_bp
+    from .settings.views import bp as settings_bp
+    from .users.views import bp as users_bp
 
-    app.register_blueprint(doctor_bp)  # administration: orphans
+    # administration: orphans, settings, mails, accounts
+    for blueprint in (doctor_bp, settings_bp, outbox_bp, users_bp):
+        app.register_blueprint(blueprint)
     register_template_helpers(app)

@@ -35,7 +35,8 @@ from tests.provision.helpers import provision
 __all__ = ["mailbox"]  # the fixture, imported for pytest
 
 CATCH_ALL = "No site is configured for this address."
-MASTER_URL = "http://127.0.0.1:5000"
+#: The public address an admin gives on the Settings page (a name and a port, not loopback).
+SETTINGS_URL = "https://panel.hosting-example.test:8443"
 
 
 def fetch(instance: Any, path: str, host: str,
@@ -207,12 +208,17 @@ def test_a_drupal_site_is_disabled_enabled_and_deleted_from_the_ui(
     status, _, body = fetch(instance, link.removeprefix(f"http://{uri}"), uri)
     assert status == 200 and "one-time login link" in body
 
+    # The admin gives the panel's public address on the Settings page; the disabled site's
+    # visitors are sent there (the real web server's redirect).
+    saved = auth.submit("/admin/settings", {"panel-public_url": SETTINGS_URL},
+                        post_path="/admin/settings/panel")
+    assert saved.status_code == 302
     confirm(auth, site_id, "disable")
     with app.app_context():
         run_task(app, instance, site_id, "disable")
     status, headers, _ = fetch(instance, "/node/1", uri)
     assert status in (301, 302, 307)
-    assert headers["location"] == f"{MASTER_URL}/hosting/disabled/{uri}"
+    assert headers["location"] == f"{SETTINGS_URL}/hosting/disabled/{uri}"
     disabled = client.get(f"/hosting/disabled/{uri}")
     assert "This site is disabled." in text(disabled.get_data(as_text=True))
 

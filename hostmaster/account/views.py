@@ -16,6 +16,10 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 # Pages for people who are not logged in (auth/views.py lets them through).
 PUBLIC_ENDPOINTS = {"account.reset", "account.set_password"}
+RESET_FAILED = (
+    "The mail could not be sent: the panel's mail server did not take it. Try again later, "
+    "or ask your hosting provider to set a new password for you."
+)
 RESET_SENT = (
     "If an account uses {email}, a mail with a link to set a new password is on its way. "
     "The link works once, within {hours} hours."
@@ -78,12 +82,15 @@ def reset() -> Response | tuple[str, int] | str:
     form = AccountResetForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip()
-        wait = accounts.request_reset(email, request.remote_addr or "unknown")
-        if wait:
+        outcome = accounts.request_reset(email, request.remote_addr or "unknown")
+        if outcome.wait:
             form.form_errors.append(
                 "Too many reset requests from your address. Try again in "
-                f"{rate_limits.in_words(wait)}.")
+                f"{rate_limits.in_words(outcome.wait)}.")
             return render_template("account/reset.html", form=form), 429
+        if outcome.mail_failed:
+            form.form_errors.append(RESET_FAILED)
+            return render_template("account/reset.html", form=form)
         flash(RESET_SENT.format(email=email, hours=accounts.LINK_HOURS), "info")
         return redirect(url_for("auth.login"))
     return render_template("account/reset.html", form=form)

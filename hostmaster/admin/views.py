@@ -16,14 +16,22 @@ from ..services.errors import ValidationError
 from .forms import FeatureSwitchForm, PermissionGridForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+#: Holding any of these opens the Administration tab and its index.
+ADMINISTRATION = ("administer hosting", "administer hosting features",
+                  "administer hosting settings", "administer users")
 bp.before_app_request(access.refuse_pages_of_off_features)
+
+
+@bp.app_template_global()
+def may_administer() -> bool:
+    """Whether the header shows the Administration tab to the current user."""
+    return any(access.can(current_user, permission) for permission in ADMINISTRATION)
 
 
 @bp.route("")
 def index() -> str:
     """The administration pages the user may open."""
-    if not (access.can(current_user, "administer hosting")
-            or access.can(current_user, "administer hosting features")):
+    if not any(access.can(current_user, permission) for permission in ADMINISTRATION):
         access.require("administer hosting")
     return render_template("admin/index.html")
 

@@ -19,8 +19,9 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import Client
-from ..services import clients, sites
+from ..services import sites
 from ..services.clients import ClientSpec
+from ..services.setting_registry import MAIL_PLACEHOLDERS
 
 
 class ClientAddForm(FlaskForm):
@@ -113,7 +114,7 @@ class ClientSettingsForm(FlaskForm):
     client_welcome_subject = StringField("Welcome mail subject", validators=[Length(max=200)])
     client_welcome_body = TextAreaField(
         "Welcome mail text",
-        description=f"Placeholders: {clients.TEMPLATE_PLACEHOLDERS}.",
+        description=f"Placeholders: {MAIL_PLACEHOLDERS}.",
         render_kw={"rows": 8},
     )
     signup_platforms = _Checkboxes("Platforms offered for sign-up", coerce=int,

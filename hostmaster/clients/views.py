@@ -1,5 +1,5 @@
 """Clients: the list, add, edit and delete, each client's page, and the client and sign-up
-settings. Who may do which is hostmaster/access.py's: staff with ``administer clients`` see
+settings. Who may do which is decided in hostmaster/access/: staff with ``administer clients`` see
 every client, a client's users see their own."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import access
-from ..models import Client, User
-from ..services import clients, signup
+from ..models import Client, MailStatus, User
+from ..services import clients, settings
 from ..services.errors import ValidationError
+from ..services.setting_registry import in_group
 from ..ui import apply_errors
 from .forms import ClientAddForm, ClientEditForm, ClientSettingsForm
 
@@ -71,14 +72,16 @@ def add() -> Response | str:
 
 def _welcome(client: Client, user: User) -> None:
     """Mail the new client's account its password link (by the settings), and say so."""
-    problem = clients.send_welcome(client, user)
-    if problem:
-        flash(problem, "warning")
-    elif clients.setting("client_welcome_mail"):
+    sent = clients.send_welcome(client, user)
+    if sent is None:
+        flash(f"The account {user.username} was made; it has no password until one is set "
+              "through a reset link, or by an administrator on its page.", "info")
+    elif sent.status == MailStatus.SENT:
         flash(f"The account {user.username} was made and mailed a password link.", "info")
     else:
-        flash(f"The account {user.username} was made; it has no password until one is set "
-              "through a reset link.", "info")
+        flash(f"The account {user.username} was made, but its password mail could not be "
+              f"sent: {sent.last_error}. It waits in the outbox: check the mail settings and "
+              "send it again there, or set the password on the account's page.", "warning")
 
 
 @bp.route("/<int:client_id>")
@@ -124,19 +127,17 @@ def delete(client_id: int) -> Response:
     return redirect(url_for("clients.index"))
 
 
-SETTING_NAMES = (*clients.SETTING_DEFAULTS, *signup.SETTING_DEFAULTS)
+SETTING_NAMES = tuple(s.name for group in ("clients", "signup") for s in in_group(group))
 
 
-@bp.route("/settings", methods=["GET", "POST"])
-def settings() -> Response | str:
+@bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
+def client_settings() -> Response | str:
     """What happens to new clients, and what the sign-up form offers."""
     access.require("administer hosting settings")
-    stored = {name: clients.setting(name) for name in clients.SETTING_DEFAULTS}
-    stored |= {name: signup.setting(name) for name in signup.SETTING_DEFAULTS}
-    form = ClientSettingsForm(data=stored)
+    form = ClientSettingsForm(data={name: settings.get(name) for name in SETTING_NAMES})
     if form.validate_on_submit():
         try:
-            signup.save_settings({name: form[name].data for name in SETTING_NAMES})
+            settings.save({name: form[name].data for name in SETTING_NAMES})
         except ValidationError as error:
             apply_errors(form, error)
         else:

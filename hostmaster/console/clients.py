@@ -8,7 +8,7 @@ from flask import current_app
 
 from .. import access
 from ..api.serialize import as_dict
-from ..models import Client
+from ..models import Client, MailStatus
 from ..services import clients
 from ..services.clients import ClientSpec
 from ..services.errors import ValidationError
@@ -78,10 +78,16 @@ def client_add(name: str, email: str, organisation: str, uname: str,
         # The mail's link is the panel's address (HOSTMASTER_URL) and a route's path; paths
         # are built inside a request.
         with current_app.test_request_context():
-            problem = clients.send_welcome(client, made)
-        warn(problem or f"The account {made.username} was made for it"
-             + (" and mailed a password link." if clients.setting("client_welcome_mail")
-                else "; it has no password until one is set through a reset link."))
+            sent = clients.send_welcome(client, made)
+        if sent is None:
+            warn(f"The account {made.username} was made for it; it has no password until one "
+                 "is set through a reset link.")
+        elif sent.status == MailStatus.SENT:
+            warn(f"The account {made.username} was made for it and mailed a password link.")
+        else:
+            warn(f"The account {made.username} was made for it, but its password mail could "
+                 f"not be sent: {sent.last_error}. It waits in the outbox (`hostmaster "
+                 "settings` for the mail settings); or set the password with `hostmaster user`.")
     emit(as_dict(client), said)
 
 

@@ -6,12 +6,16 @@ from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import access
-from ..models import Platform, Server, Site
-from ..services import inventory_queries, task_queries
+from ..extensions import db
+from ..models import Platform, Server, Site, SiteStatus
+from ..services import inventory_queries, settings, task_queries
 
 bp = Blueprint("dashboard", __name__)
+#: How many of a client's sites the dashboard lists.
+OWN_SITES = 10
 
 
 @bp.route("/")
@@ -32,4 +36,14 @@ def index() -> str:
             if model is not Server or access.can(user, "view server")
         ],
         task_counts=task_queries.status_counts(viewer=user),
+        own_sites=None if access.can(user, "administer sites") else own_sites(user),
+        own_sites_limit=OWN_SITES,
+        public_url=settings.public_url(),
     )
+
+
+def own_sites(user: Any) -> list[Site]:
+    """The first sites (by domain) of the clients a user without ``administer sites`` acts
+    for: the dashboard of a client's user starts with them."""
+    query = select(Site).where(Site.status != SiteStatus.DELETED).order_by(Site.uri)
+    return list(db.session.scalars(access.visible(query, Site, user).limit(OWN_SITES)))

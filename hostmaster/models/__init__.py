@@ -19,6 +19,7 @@ from .base import (
 )
 from .client import Client, ClientUser
 from .context import ContextName
+from .mail import MailStatus, OutgoingMail
 from .package import Package, PackageInstance
 from .platform import Platform, platform_clients
 from .rate_event import RateEvent
@@ -56,6 +57,8 @@ __all__ = [
     "Entity",
     "Feature",
     "IntEnumType",
+    "MailStatus",
+    "OutgoingMail",
     "Package",
     "PackageInstance",
     "Platform",

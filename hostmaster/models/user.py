@@ -35,7 +35,7 @@ class Role(Base):
 
 
 class RolePermission(Base):
-    """One permission granted to a role (names as in hostmaster/access.py)."""
+    """One permission granted to a role (names as in hostmaster/access/)."""
 
     __tablename__ = "role_permission"
 

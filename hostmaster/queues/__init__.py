@@ -81,6 +81,8 @@ class BatchQueue:
     min_threads: int = 1
     max_threads: int = 12
     threshold: int = 100
+    #: What one item is, singular and plural, for the Queues page ("1 site every hour").
+    unit: tuple[str, str] = ("item", "items")
 
 
 _REGISTRY: dict[str, BatchQueue] = {}

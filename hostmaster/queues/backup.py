@@ -81,4 +81,5 @@ register(BatchQueue(
     default_items=0,
     run=run_backups,
     total=enabled_sites_count,
+    unit=("site", "sites"),
 ))

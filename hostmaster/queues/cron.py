@@ -65,6 +65,7 @@ register(BatchQueue(
     default_items=0,
     run=run_cron,
     total=enabled_sites_count,
+    unit=("site", "sites"),
     min_threads=6,
     max_threads=12,
     threshold=100,

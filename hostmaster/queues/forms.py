@@ -23,9 +23,9 @@ class QueueEditForm(FlaskForm):
         description="Every item is processed once in this time (3600 = hourly, 86400 = daily).",
     )
     items = IntegerField(
-        "Items per run (0: as the spread needs)",
+        "At most per run (empty: no limit)",
         validators=[
-            InputRequired("Say how many items a run may take (0 for no limit)."),
+            Optional(),
             NumberRange(0, 100000, "Items per run is a number from 0 to 100000."),
         ],
     )

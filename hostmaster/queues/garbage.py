@@ -112,5 +112,6 @@ register(
         default_items=10_000,
         run=run_garbage,
         kind="serial",
+        unit=("task", "tasks"),
     )
 )

@@ -57,6 +57,31 @@ def plan(
     return Plan(run_every, count)
 
 
+def every(seconds: int) -> str:
+    """A period in words: "every minute", "every 10 minutes", "every 2 hours", "every day"."""
+    for size, word in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"every {word}" if count == 1 else f"every {count} {word}s"
+    return f"every {seconds} seconds"  # pragma: no cover (size 1 divides every number)
+
+
+def describe(plan: Plan, kind: str, total: int, unit: tuple[str, str]) -> str:
+    """What a queue does, as the Queues page says it: "1 site every 10 minutes (2 sites in
+    all)", "up to 10,000 tasks every hour", "nothing to do (no sites)"."""
+    one, many = unit
+
+    def count(number: int) -> str:
+        return f"{number:,} {one if number == 1 else many}"
+
+    if kind == "serial":
+        return (f"up to {count(plan.items)} {every(plan.frequency)}" if plan.items
+                else f"all {many} {every(plan.frequency)}")
+    if total <= 0:
+        return f"nothing to do (no {many})"
+    return f"{count(plan.items)} {every(plan.frequency)} ({count(total)} in all)"
+
+
 def is_due(last_run_at: datetime | None, run_every: int, now: datetime) -> bool:
     """Whether a queue that last ran at ``last_run_at`` should run at ``now``."""
     return last_run_at is None or now - last_run_at >= timedelta(seconds=run_every)

@@ -110,9 +110,7 @@ def save_global_retention(values: dict[str, int]) -> None:
     """Store the global retention (``keep_last`` ... ``keep_monthly``). Commits."""
     from ..services import settings
 
-    for key, value in values.items():
-        settings.put(f"backup_{key}", int(value))
-    db.session.commit()
+    settings.save({f"backup_{key}": int(value) for key, value in values.items()})
 
 
 def save_site_retention(site_id: int, values: dict[str, int | None]) -> None:

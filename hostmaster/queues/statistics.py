@@ -45,4 +45,5 @@ register(BatchQueue(
     default_items=0,
     run=run_statistics,
     total=enabled_sites_count,
+    unit=("site", "sites"),
 ))

@@ -13,6 +13,7 @@ from . import get
 from . import state as queue_state
 from .forms import QueueEditForm, RetentionForm, SiteRetentionForm
 from .retention import FIELDS, global_policy
+from .schedule import describe, every
 
 bp = Blueprint("queues", __name__, url_prefix="/queues")
 KEEP_FIELDS = tuple(f"keep_{name}" for name in FIELDS)
@@ -32,7 +33,7 @@ def index() -> str:
         view.queue.name: QueueEditForm(
             prefix=view.queue.name,
             data={"enabled": view.state.enabled, "frequency": view.state.frequency,
-                  "items": view.state.items},
+                  "items": view.state.items or None},  # 0 (no limit) shows as empty
         )
         for view in views
     }
@@ -57,7 +58,8 @@ def edit(name: str) -> Response | str:
     queue_state.update_settings(name, bool(form.enabled.data), int(form.frequency.data or 0),
                                 int(form.items.data or 0))
     word = "enabled" if form.enabled.data else "disabled"
-    flash(f"The {queue.title.lower()} queue is {word}, every {form.frequency.data} s.", "success")
+    flash(f"The {queue.title.lower()} queue is {word}, {every(int(form.frequency.data or 0))}.",
+          "success")
     return redirect(url_for("queues.index"))
 
 
@@ -89,6 +91,12 @@ def site_retention(site_id: int) -> Response | str:
         return redirect(url_for("sites.show", entity_id=site_id))
     return render_template("queues/site_retention.html", site=site, form=form,
                            policy=global_policy())
+
+
+@bp.app_template_global()
+def queue_plan(view: queue_state.QueueView) -> str:
+    """What the queue does now, in words (``schedule.describe``)."""
+    return describe(view.plan, view.queue.kind, view.total, view.queue.unit)
 
 
 @bp.app_template_global()

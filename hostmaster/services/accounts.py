@@ -5,14 +5,15 @@ address has an account."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from string import Template
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..models import User
-from . import mail, rate_limits, users
+from ..models import MailStatus, OutgoingMail, User
+from . import mail, outbox, rate_limits, settings, users
 
 TOKEN_SALT = "hostmaster-password-link"
 LINK_HOURS = 24
@@ -29,6 +30,13 @@ Set it with this link within $hours hours; the link works once:
 $link
 
 If you did not ask, ignore this mail: your password stays as it is.
+"""
+ADMIN_LINK_SUBJECT = "Set your password for Hostmaster"
+ADMIN_LINK_BODY = """Hello $username,
+
+An administrator of Hostmaster sent you this link to set the password of your account
+$username. Set it within $hours hours; the link works once:
+$link
 """
 
 
@@ -61,13 +69,15 @@ def user_for_token(token: str) -> User | None:
 
 
 def password_link(user: User) -> str:
-    """The absolute address of ``user``'s password link.
+    """The absolute address of ``user``'s password link (inside a request or not).
 
-    Built from the configured HOSTMASTER_URL, never from the request's Host header, so that
-    nobody can have a reset mail point at their own server.
+    Built from the panel's configured address (``settings.panel_url``, which holds any path
+    the panel is served under), never from the request's Host header, so that nobody can have
+    a reset mail point at their own server.
     """
-    base = str(current_app.config["HOSTMASTER_URL"]).rstrip("/")
-    return base + url_for("account.set_password", token=password_token(user))
+    path = current_app.url_map.bind("").build(
+        "account.set_password", {"token": password_token(user)})
+    return settings.panel_url() + path
 
 
 def render(template: str, values: dict[str, str]) -> str:
@@ -75,28 +85,42 @@ def render(template: str, values: dict[str, str]) -> str:
     return Template(template).safe_substitute(values)
 
 
-def send_password_mail(user: User, subject: str, body: str, **values: str) -> str | None:
-    """Mail ``user`` a password link with this subject and body template; None when sent,
-    else a sentence saying what went wrong."""
-    filled = {"username": user.username, "link": password_link(user),
+def send_password_mail(user: User, subject: str, body: str, purpose: str = "password",
+                       **values: str) -> OutgoingMail:
+    """Mail ``user`` a password link with this subject and body template, through the outbox;
+    the row says whether it went (``status``) and why not (``last_error``)."""
+    filled = {"username": user.username, "link": outbox.PASSWORD_LINK_MARKER,
               "hours": str(LINK_HOURS), **values}
-    problem = mail.deliver(mail.message(user.email, render(subject, filled),
-                                        render(body, filled)))
-    if problem:
-        return f"The mail {problem}; then ask for a new link from the login page."
-    return None
+    return outbox.send(user.email, render(subject, filled), render(body, filled), purpose,
+                       link_user=user)
 
 
-def request_reset(email: str, remote_address: str) -> int:
-    """Mail a password link to every account that uses ``email``; returns the seconds to wait
-    when this address asked too often (0 otherwise). Says nothing about whether any account
-    uses the address."""
+@dataclass(frozen=True)
+class ResetRequest:
+    """What came of a reset request: the seconds to wait when the address asked too often,
+    and whether the mail could not be sent."""
+
+    wait: int = 0
+    mail_failed: bool = False
+
+
+def request_reset(email: str, remote_address: str) -> ResetRequest:
+    """Mail a password link to every account that uses ``email``.
+
+    Says nothing about whether any account uses the address: when none does, the SMTP server
+    is still asked whether it answers, so that a broken mail server reads the same for known
+    and unknown addresses."""
     wait = rate_limits.attempt(RESET_BUCKET, remote_address, RESET_LIMIT, RESET_WINDOW_SECONDS)
     if wait:
-        return wait
-    for user in users.with_email(email):
-        problem = send_password_mail(user, RESET_SUBJECT, RESET_BODY)
-        if problem:
-            current_app.logger.warning("Password reset of %s: %s", user.username, problem)
-    return 0
-
+        return ResetRequest(wait=wait)
+    found = users.with_email(email)
+    failed = False
+    for user in found:
+        sent = send_password_mail(user, RESET_SUBJECT, RESET_BODY)
+        if sent.status != MailStatus.SENT:
+            failed = True
+            current_app.logger.warning("Password reset of %s: %s", user.username,
+                                       outbox.failure(sent))
+    if not found:
+        failed = mail.check_connection() is not None
+    return ResetRequest(mail_failed=failed)

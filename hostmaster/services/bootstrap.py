@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Server, User
-from . import contexts, tasks, users
+from . import contexts, settings, tasks, users
+from .errors import ValidationError
 from .servers import ServiceSpec, create_server
 from .validation import check_hostname
 
@@ -100,8 +101,10 @@ def create_db_admin(sock: str) -> str:
     return password
 
 
-def register_master() -> tuple[Server | None, Detected]:
-    """Register ``@server_master`` with the detected services (queues its verify) once.
+def register_master(public_url: str | None = None) -> tuple[Server | None, Detected]:
+    """Register ``@server_master`` with the detected services (queues its verify) once, and
+    settle the panel's public address (``settle_public_url``, ``public_url`` when given) when it
+    is not set yet.
 
     On later starts the master is verified again, so that configuration written by an older
     version of provision is rewritten (and its platforms verified after it).
@@ -110,9 +113,55 @@ def register_master() -> tuple[Server | None, Detected]:
     if existing is not None:
         if tasks.why_unavailable(existing, "verify") is None:
             tasks.queue(existing, "verify")
-        return None, Detected()
+        return None, Detected(missing=settle_public_url(public_url))
     detected = detect_services()
     server = create_server(
         master_hostname(), human_name="Master server", services=detected.services, master=True
     )
+    detected.missing.extend(settle_public_url(public_url))
     return server, detected
+
+
+def derived_public_url() -> str | None:
+    """The panel's address from this machine's name: ``http://<fqdn>`` (the panel behind the
+    master's web server), with HOSTMASTER_PORT when the panel itself listens on a public
+    address (HOSTMASTER_HOST). None when the machine has no public name."""
+    name = master_hostname()
+    if name == "localhost" or "." not in name or name.endswith(".localhost"):
+        return None
+    host = os.environ.get("HOSTMASTER_HOST", "127.0.0.1")
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return f"http://{name}"
+    return f"http://{name}:{os.environ.get('HOSTMASTER_PORT', '5000')}"
+
+
+def settle_public_url(given: str | None = None) -> list[str]:
+    """Store the panel's public address when none is set: ``given`` (a command's option or
+    answer), else HOSTMASTER_PUBLIC_URL, else the one made from this machine's name. Returns
+    sentences for the admin (empty when there is nothing to say). A loopback address is never
+    taken."""
+    if settings.is_set("public_url"):
+        return []
+    how = ("set it with `hostmaster settings set public_url https://panel.example.com` or under "
+           "Administration › Settings; until then sites cannot be disabled")
+    from_environment = not given
+    given = (given or os.environ.get("HOSTMASTER_PUBLIC_URL", "")).strip()
+    if given:
+        try:
+            settings.save({"public_url": given})
+        except ValidationError as error:
+            named = f"HOSTMASTER_PUBLIC_URL={given}" if from_environment else f"The address {given}"
+            return [f"{named} cannot be the panel's public address: {error} Give another, or "
+                    f"{how}."]
+        return []
+    derived = derived_public_url()
+    if derived is None:
+        return [f"The panel's public address is not set: this machine's name "
+                f"({master_hostname()}) is not one visitors can reach, and a loopback address "
+                f"would send a disabled site's visitors to their own machine. Run "
+                f"`HOSTMASTER_PUBLIC_URL=https://panel.example.com make run`, or {how}."]
+    settings.save({"public_url": derived})
+    return [f"The panel's public address was not given (HOSTMASTER_PUBLIC_URL), so it is "
+            f"{derived}, from this machine's name: the address a disabled site sends its "
+            "visitors to and links in mails start with. Change it with `hostmaster settings "
+            "set public_url URL` or under Administration › Settings."]

@@ -11,7 +11,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Client, ClientUser, Role, Site, SiteStatus, User, user_roles
+from ..models import (
+    Client,
+    ClientUser,
+    OutgoingMail,
+    Role,
+    Site,
+    SiteStatus,
+    User,
+    user_roles,
+)
 from . import accounts, settings, users
 from .errors import ValidationError
 
@@ -20,30 +29,6 @@ DEFAULT_NAME = "Default client"
 FALLBACK_EMAIL = "admin@localhost.localdomain"
 UNAME_LENGTH = 16
 CLIENT_ROLE = "client"
-
-# The client settings (Setting rows) and their values until an admin changes them.
-SETTING_DEFAULTS: dict[str, Any] = {
-    # Put before every short name made from a client's name (the original's uname prefix).
-    "client_uname_prefix": "",
-    # A new client with no users gets an account of its own (role "client").
-    "client_create_user": True,
-    # That account is mailed a link to set its password, with this subject and body.
-    "client_welcome_mail": True,
-    "client_welcome_subject": "Your Hostmaster account $username",
-    "client_welcome_body": (
-        "Hello $name,\n\n"
-        "An account on Hostmaster has been made for $client: your user name is $username.\n"
-        "Set your password with this link within $hours hours; the link works once:\n"
-        "$link\n"
-    ),
-}
-TEMPLATE_PLACEHOLDERS = "$name, $client, $username, $link, $hours"
-
-
-def setting(name: str) -> Any:
-    """A client setting's value, or its default."""
-    value = settings.get(name)
-    return SETTING_DEFAULTS[name] if value is None else value
 
 
 @dataclass
@@ -96,7 +81,7 @@ def sanitise_uname(text: str) -> str:
 
 def free_uname(name: str) -> str:
     """A short name made from ``name`` (with the prefix setting) that no client has yet."""
-    base = sanitise_uname(str(setting("client_uname_prefix")) + name) or "client"
+    base = sanitise_uname(str(settings.get("client_uname_prefix")) + name) or "client"
     candidate, number = base, 1
     while _uname_owner(candidate) is not None:
         number += 1
@@ -166,7 +151,7 @@ def create_client(spec: ClientSpec, *, commit: bool = True) -> tuple[Client, Use
     )
     db.session.add(client)
     made: User | None = None
-    if not allowed and setting("client_create_user"):
+    if not allowed and settings.get("client_create_user"):
         made = users.create_user(
             users.free_username(spec.email), spec.email, None, roles=[CLIENT_ROLE], commit=False
         )
@@ -206,46 +191,20 @@ def delete_client(client: Client) -> None:
     db.session.commit()
 
 
-def send_welcome(client: Client, user: User, **values: str) -> str | None:
-    """Mail ``user`` the client welcome (with a password link) when the setting is on; None
-    when sent or not wanted, else a sentence saying what went wrong."""
-    if not setting("client_welcome_mail"):
+def send_welcome(client: Client, user: User, **values: str) -> OutgoingMail | None:
+    """Mail ``user`` the client welcome (with a password link) when the setting is on, through
+    the outbox; the outbox's row says how it went (None: no mail is wanted)."""
+    if not settings.get("client_welcome_mail"):
         return None
     return accounts.send_password_mail(
         user,
-        str(setting("client_welcome_subject")),
-        str(setting("client_welcome_body")),
+        str(settings.get("client_welcome_subject")),
+        str(settings.get("client_welcome_body")),
+        "client welcome",
         name=client.name,
         client=client.name,
         **values,
     )
-
-
-def settings_errors(values: dict[str, Any]) -> dict[str, list[str]]:
-    """Every reason the client settings in ``values`` cannot be stored, by setting name."""
-    errors: dict[str, list[str]] = {}
-    prefix = str(values.get("client_uname_prefix", ""))
-    if prefix and sanitise_uname(prefix) != prefix:
-        errors["client_uname_prefix"] = ["A prefix has only lower-case letters and digits."]
-    for name in ("client_welcome_subject", "client_welcome_body"):
-        if name in values and not str(values[name]).strip():
-            errors[name] = ["Write the mail's text (or switch the welcome mail off)."]
-    body = str(values.get("client_welcome_body", "$link"))
-    if body.strip() and "$link" not in body and "${link}" not in body:
-        errors.setdefault("client_welcome_body", []).append(
-            "The mail must contain $link: without it nobody can set a password.")
-    return errors
-
-
-def save_settings(values: dict[str, Any]) -> None:
-    """Store the client settings given (names from SETTING_DEFAULTS) and commit."""
-    errors = settings_errors(values)
-    if errors:
-        raise ValidationError(errors)
-    for name, value in values.items():
-        if name in SETTING_DEFAULTS:
-            settings.put(name, value)
-    db.session.commit()
 
 
 def clients_of(user: User) -> list[Client]:

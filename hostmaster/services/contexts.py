@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from .. import plugins
 from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
+from . import settings
 from .errors import ValidationError
 
 MASTER = "server_master"
@@ -93,9 +93,11 @@ def server_properties(server: Server) -> dict[str, Any]:
         "ip_addresses": [ip.address for ip in server.ip_addresses],
         "http_service_type": server.service_type("http"),
         "db_service_type": server.service_type("db"),
-        # The front end's address, for the page a disabled site's vhost redirects to.
-        "master_url": current_app.config["HOSTMASTER_URL"],
     }
+    # The panel's public address, for the page a disabled site's vhost redirects to (left out
+    # while it is not set: the disable task is refused until it is).
+    if settings.public_url():
+        props["master_url"] = settings.public_url()
     # How provision logs in when the server is remote (docs/remote-servers.md).
     ssh = {"ssh_user": server.ssh_user, "ssh_port": server.ssh_port,
            "ssh_key_file": server.ssh_key_file}

@@ -1,43 +1,18 @@
-"""Mail to people (the welcome mail of a new site, account mails), sent through the SMTP
-settings."""
+"""Talking to the SMTP server of the mail settings (host, port, encryption, optional login),
+and the texts of the mails the panel sends. Mails go out through the outbox
+(hostmaster/services/outbox.py), which keeps each one with its status and last error."""
 
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from ..models import Site
 from . import settings
 
-SMTP_TIMEOUT = 20
-
-
-def welcome_message(site: Site, login_link: str, to: str) -> EmailMessage:
-    """The welcome mail of ``site``: its address and the one-time login link."""
-    message = EmailMessage()
-    message["Subject"] = f"Your new site {site.uri} is ready"
-    message["From"] = str(settings.get("mail_from"))
-    message["To"] = to
-    message.set_content(
-        f"Hello,\n\n"
-        f"Your new site {site.uri} is installed: http://{site.uri}/\n\n"
-        f"Log in once with this link within 24 hours, then set your password:\n"
-        f"{login_link}\n\n"
-        f"If the link has expired, ask for a new one with the site's \"Reset password\" task.\n"
-    )
-    return message
-
-
-def send_welcome(site: Site, login_link: str) -> str | None:
-    """Send the welcome mail to the site's client; None when sent, else a sentence saying
-    what went wrong and what to do."""
-    to = site.client.email if site.client is not None else ""
-    if not to:
-        return f"The welcome mail of {site.uri} was not sent: its client has no e-mail address."
-    problem = deliver(welcome_message(site, login_link, to))
-    if problem:
-        return f"The welcome mail {problem}, then send the site's login link by hand."
-    return None
+#: Seconds to wait for the SMTP server: a page that sends a mail waits this long at most.
+SMTP_TIMEOUT = 10
 
 
 def message(to: str, subject: str, body: str) -> EmailMessage:
@@ -50,17 +25,72 @@ def message(to: str, subject: str, body: str) -> EmailMessage:
     return mail
 
 
-def deliver(mail: EmailMessage) -> str | None:
-    """Send ``mail`` through the SMTP settings; None when sent, else the end of a sentence
-    ("to x could not be sent ... Check ...") for the caller to complete."""
+def server_name() -> str:
+    """The SMTP server as the settings name it, ``host:port``."""
+    return f"{settings.get('smtp_host') or 'localhost'}:{settings.get('smtp_port') or 25}"
+
+
+def _connect() -> smtplib.SMTP:
+    """A connection to the SMTP server, encrypted and logged in as the settings say."""
     host = str(settings.get("smtp_host") or "localhost")
     port = int(settings.get("smtp_port") or 25)
+    security = str(settings.get("smtp_security") or "none")
+    smtp: smtplib.SMTP
+    if security == "tls":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
     try:
-        with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT) as smtp:
+        if security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        username = str(settings.get("smtp_username") or "")
+        if username:
+            smtp.login(username, str(settings.get("smtp_password") or ""))
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _reason(error: Exception) -> str:
+    """Why talking to the SMTP server failed, in words that name the server."""
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return f"the SMTP server {server_name()} refused the user name or password"
+    if isinstance(error, smtplib.SMTPException):
+        return f"the SMTP server {server_name()} refused it ({error})"
+    return f"the SMTP server {server_name()} could not be reached ({error})"
+
+
+def deliver(mail: EmailMessage) -> str | None:
+    """Send ``mail`` through the SMTP settings; None when the server took it, else why not
+    (the end of a sentence that names the server)."""
+    try:
+        with _connect() as smtp:
             smtp.send_message(mail)
-    except (OSError, smtplib.SMTPException) as exc:
-        return (
-            f"to {mail['To']} could not be sent through {host}:{port} ({exc}). "
-            "Check the settings smtp_host and smtp_port"
-        )
+    except (OSError, smtplib.SMTPException) as error:
+        return _reason(error)
     return None
+
+
+def check_connection() -> str | None:
+    """Connect to the SMTP server (and log in) without sending anything; None when it answers,
+    else why not."""
+    try:
+        with _connect() as smtp:
+            smtp.noop()
+    except (OSError, smtplib.SMTPException) as error:
+        return _reason(error)
+    return None
+
+
+def welcome_text(site: Site, login_link: str) -> tuple[str, str]:
+    """The subject and body of ``site``'s welcome mail, with its one-time login link."""
+    return (
+        f"Your new site {site.uri} is ready",
+        f"Hello,\n\n"
+        f"Your new site {site.uri} is installed: http://{site.uri}/\n\n"
+        f"Log in once with this link within 24 hours, then set your password:\n"
+        f"{login_link}\n\n"
+        f"If the link has expired, ask for a new one with the site's \"Reset password\" task.\n",
+    )

@@ -1,6 +1,6 @@
 """Roles and their permission grants, as stored in ``role_permission``.
 
-What each permission means and who may do what is decided in hostmaster/access.py; this module
+What each permission means and who may do what is decided in hostmaster/access/; this module
 only reads and writes the grants: the built-in roles with their default grants (seeded by the
 migration, by ``hostmaster bootstrap`` and whenever a built-in role is first created) and the
 grid of the Administration → Permissions page.

@@ -5,42 +5,18 @@ mails the user a link to set a password."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Client, ClientUser, Platform, Server, Site, User
-from . import accounts, clients, rate_limits, settings, sites, users
+from ..models import Client, ClientUser, MailStatus, Platform, Server, Site, User
+from . import accounts, clients, outbox, rate_limits, settings, sites, users
 from .errors import ValidationError
 from .site_domains import check_site_domain, normalise
 
 BUCKET = "signup"
 WINDOW_SECONDS = 3600
-
-SETTING_DEFAULTS: dict[str, Any] = {
-    # The platform ids and profile names offered on the sign-up form (nothing until the
-    # admin chooses).
-    "signup_platforms": [],
-    "signup_profiles": [],
-    # Sign-ups (tries, counted before validation) per remote address and hour.
-    "signup_rate_limit": 5,
-    "signup_subject": "Your new site $site",
-    "signup_body": (
-        "Hello $name,\n\n"
-        "Thank you for signing up. Your site $site is being installed, and your Hostmaster "
-        "user name is $username.\n"
-        "Set your password with this link within $hours hours; the link works once:\n"
-        "$link\n"
-    ),
-}
-
-
-def setting(name: str) -> Any:
-    """A sign-up setting's value, or its default."""
-    value = settings.get(name)
-    return SETTING_DEFAULTS[name] if value is None else value
 
 
 @dataclass
@@ -75,8 +51,8 @@ class Signup:
 
 def offers() -> list[Offer]:
     """The enabled platforms the admin offers for sign-up, each with its offered profiles."""
-    platform_ids = {int(i) for i in setting("signup_platforms")}
-    wanted = set(setting("signup_profiles"))
+    platform_ids = {int(i) for i in settings.get("signup_platforms")}
+    wanted = set(settings.get("signup_profiles"))
     profiles = sites.profiles_by_platform()
     return [
         Offer(platform, [p for p in profiles.get(platform.id, []) if p in wanted])
@@ -85,33 +61,11 @@ def offers() -> list[Offer]:
     ]
 
 
-def save_settings(values: dict[str, Any]) -> None:
-    """Store the client settings and the sign-up settings in ``values`` together (committed),
-    or raise ValidationError having stored none."""
-    errors = clients.settings_errors(values)
-    if int(values.get("signup_rate_limit", 1) or 0) < 1:
-        errors["signup_rate_limit"] = ["Allow at least 1 sign-up per address and hour."]
-    body = str(values.get("signup_body", "$link"))
-    if "$link" not in body and "${link}" not in body:
-        errors["signup_body"] = ["The mail must contain $link: without it nobody can set a "
-                                 "password."]
-    if "signup_subject" in values and not str(values["signup_subject"]).strip():
-        errors["signup_subject"] = ["Write the mail's subject."]
-    if errors:
-        raise ValidationError(errors)
-    for name, value in values.items():
-        if name in ("signup_platforms", "signup_profiles"):
-            value = sorted(set(value or []))
-        if name in SETTING_DEFAULTS or name in clients.SETTING_DEFAULTS:
-            settings.put(name, value)
-    db.session.commit()
-
-
 def wait_before_signup(remote_address: str) -> int:
     """Count a sign-up try from ``remote_address``; the seconds to wait when it tried too
     often within the hour, else 0."""
     return rate_limits.attempt(
-        BUCKET, remote_address, int(setting("signup_rate_limit")), WINDOW_SECONDS)
+        BUCKET, remote_address, int(settings.get("signup_rate_limit")), WINDOW_SECONDS)
 
 
 def _db_server(platform: Platform) -> Server | None:
@@ -176,10 +130,11 @@ def sign_up(request: SignupRequest) -> Signup:
         current_app.logger.info("Sign-up of %s collided: %s", request.uri, exc)
         raise ValidationError("Your sign-up met another one at the same moment; nothing was "
                               "saved. Please send the form again.") from exc
-    problem = accounts.send_password_mail(
-        user, str(setting("signup_subject")), str(setting("signup_body")),
+    sent = accounts.send_password_mail(
+        user, str(settings.get("signup_subject")), str(settings.get("signup_body")), "sign-up",
         name=client.name, site=site.uri,
     )
+    problem = outbox.failure(sent) if sent.status != MailStatus.SENT else None
     if problem:
         current_app.logger.warning("Sign-up of %s: %s", site.uri, problem)
     return Signup(client, user, site, problem)

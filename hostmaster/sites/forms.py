@@ -8,12 +8,13 @@ from typing import Any
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import ValidationError
 
 from .. import access
 from ..extensions import db
 from ..models import Client, Platform, Server, Site
 from ..plugin_forms import plugin_values
-from ..services import clients, features, sites
+from ..services import clients, features, settings, sites
 from ..services.site_domains import parse_aliases
 
 
@@ -69,13 +70,17 @@ class SiteAddForm(_SiteClientAliases):
     )
     profile = SelectField("Install profile", validate_choice=False)
     platform = SelectField("Platform", coerce=_chosen_id, validate_choice=False)
-    language = StringField("Language", default="en", description="A language code, e.g. en.")
+    language = StringField("Language", description="A language code, e.g. en.")
     db_server = SelectField("Database server", coerce=_chosen_id, validate_choice=False)
     submit = SubmitField("Create site")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("language", settings.get("site_language"))
         super().__init__(*args, **kwargs)
-        self.client.choices = _client_choices()
+        choices = _client_choices()
+        if len(choices) > 1:  # several clients: the user chooses; nothing is chosen for them
+            choices = [SelectChoice("", "Choose the site's client"), *choices]
+        self.client.choices = choices
         profiles = sites.profiles_by_platform()
         offered = [p for p in sites.offered_platforms()
                    if access.may_use_platform(current_user, p)]
@@ -93,6 +98,12 @@ class SiteAddForm(_SiteClientAliases):
             for p in offered
         ]
         self.db_server.choices = [SelectChoice(str(s.id), s.title) for s in sites.db_servers()]
+
+    def validate_client(self, field: SelectField) -> None:
+        """With several clients offered, one must be chosen (a site never silently goes to
+        the first one)."""
+        if field.data is None and len(field.choices or []) > 1:
+            raise ValidationError("Choose the client the site is for.")
 
     def spec(self) -> sites.SiteSpec:
         """The new site as the service takes it."""

@@ -3,7 +3,8 @@
 Availability follows the original (hosting_task_menu_access): nothing once deleted or while a
 delete is pending; login-reset only on an enabled site; a site that is not enabled (and has no
 enable pending) offers only enable and delete; an enabled one everything but enable and,
-unless the setting ``require_disable_before_delete`` is off, delete.
+unless the setting ``require_disable_before_delete`` is off, delete. Disable needs the panel's
+public address (the setting ``public_url``), where the site's visitors are sent.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def rule(name: str) -> Callable[[Site], str | None]:
             return f"{site.uri} is not enabled: enable it or delete it."
         if name == "enable":
             return f"{site.uri} is enabled already."
+        if name == "disable" and not settings.public_url():
+            return ("A disabled site sends its visitors to the panel's public address, which "
+                    "is not set: set it under Administration › Settings first.")
         if name == "delete" and settings.get("require_disable_before_delete"):
             return f"Disable {site.uri} before deleting it (setting require_disable_before_delete)."
         return None
@@ -51,10 +55,11 @@ def rule(name: str) -> Callable[[Site], str | None]:
 
 
 def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
-    """ENABLED and verified; the login link is cached and mailed to the client."""
-    from ..services import mail, site_results
+    """ENABLED and verified; the login link is cached and mailed to the client (through the
+    outbox: a mail that fails waits there, and the task ends as a warning saying so)."""
+    from ..models import MailStatus
+    from ..services import mail, outbox, site_results
     from ..services.tasks import add_log
-
 
     site.status = SiteStatus.ENABLED
     site_results.store_verified(site, result)
@@ -62,20 +67,28 @@ def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
     if not link:
         return
     site_results.remember_login_link(site, link)
-    problem = mail.send_welcome(site, link)
-    if problem:
-        # The site works; only the mail failed, so the task ends as a warning, not an error.
-        add_log(task, "warning", problem)
-        if task.status == TaskStatus.SUCCESS:
-            task.status = TaskStatus.WARNING
+    to = site.client.email if site.client is not None else ""
+    if not to:
+        _mail_warning(task, f"The welcome mail of {site.uri} was not sent: its client has no "
+                            "e-mail address. Send the site's login link by hand.")
+        return
+    subject, body = mail.welcome_text(site, link)
+    sent = outbox.send(to, subject, body, "site welcome", commit=False)
+    if sent.status == MailStatus.SENT:
+        add_log(task, "info", f"The welcome mail with the login link went to {to}.")
     else:
-        add_log(
-            task,
-            "info",
-            f"The welcome mail with the login link went to {site.client.email}."
-            if site.client is not None
-            else "The welcome mail was sent.",
-        )
+        _mail_warning(task, f"The welcome mail to {to} could not be sent: {sent.last_error}. "
+                            "It waits in the outbox (Administration › Outbox): check the mail "
+                            "settings, then send it again there.")
+
+
+def _mail_warning(task: Task, sentence: str) -> None:
+    """The site works; only its mail failed, so the task ends as a warning, not an error."""
+    from ..services.tasks import add_log
+
+    add_log(task, "warning", sentence)
+    if task.status == TaskStatus.SUCCESS:
+        task.status = TaskStatus.WARNING
 
 
 def _disabled(task: Task, site: Site, result: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import access
@@ -151,15 +153,30 @@ def log_events(task_id: int) -> Response:
     after = request.headers.get("Last-Event-ID", type=int)
     if after is None:
         after = request.args.get("after", 0, type=int)
+    return _event_stream(lambda timing: events.log_stream(task_id, after, **timing))
+
+
+@bp.route("/events")
+def status_events() -> Response:
+    """The statuses of the tasks ``?task=<id>`` (repeated; those the user may see, at most
+    50) as server-sent events, until every one has finished: the sidebar and the entity pages
+    follow their unfinished tasks with it (static/js/live.js)."""
+    wanted = [i for i in request.args.getlist("task", type=int) if i > 0][:events.MAX_FOLLOWED]
+    query = access.visible(select(Task.id).where(Task.id.in_(wanted)), Task, current_user)
+    allowed = set(db.session.scalars(query)) if wanted else set()
+    task_ids = [i for i in dict.fromkeys(wanted) if i in allowed]
+    return _event_stream(lambda timing: events.status_stream(task_ids, **timing))
+
+
+def _event_stream(make: Callable[[dict[str, float]], Iterator[str]]) -> Response:
+    """A server-sent event stream of ``make``'s events, timed by the app's configuration."""
     db.session.remove()  # the stream opens its own session each time it polls
     config = current_app.config
-    body = events.stream(
-        task_id,
-        after,
-        seconds=config.get("TASK_EVENTS_SECONDS", 25.0),
-        poll_seconds=config.get("TASK_EVENTS_POLL_SECONDS", 0.5),
-        heartbeat_seconds=config.get("TASK_EVENTS_HEARTBEAT_SECONDS", 10.0),
-    )
+    body = make({
+        "seconds": config.get("TASK_EVENTS_SECONDS", 25.0),
+        "poll_seconds": config.get("TASK_EVENTS_POLL_SECONDS", 0.5),
+        "heartbeat_seconds": config.get("TASK_EVENTS_HEARTBEAT_SECONDS", 10.0),
+    })
     return Response(
         stream_with_context(body),
         mimetype="text/event-stream",

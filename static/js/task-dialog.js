@@ -2,12 +2,13 @@
    form in a modal dialog instead of a new page. The form posts to the confirm page as it
    would without this script, so a refused or invalid form comes back on that page. Escape,
    Cancel or a click beside the dialog closes it and gives the focus back to the Run button.
-   Without scripts, or a browser without <dialog>, the links open the confirm page. */
+   Without scripts, or a browser without <dialog>, the links open the confirm page. Clicks
+   are caught on the document, so Run buttons that a live refresh (live.js) puts on the page
+   open the dialog too. */
 (function () {
   "use strict";
 
-  var links = document.querySelectorAll("a[data-dialog-url]");
-  if (!links.length || typeof HTMLDialogElement !== "function") {
+  if (!document.querySelector("a[data-dialog-url]") || typeof HTMLDialogElement !== "function") {
     return;
   }
   var dialog = document.createElement("dialog");
@@ -52,13 +53,13 @@
       });
   }
 
-  links.forEach(function (link) {
-    link.addEventListener("click", function (event) {
-      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
-        return;  // a new tab or window gets the confirm page
-      }
-      event.preventDefault();
-      open(link);
-    });
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-dialog-url]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey ||
+        event.altKey) {
+      return;  // not a Run button, or a new tab or window: that gets the confirm page
+    }
+    event.preventDefault();
+    open(link);
   });
 })();

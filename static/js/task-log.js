@@ -4,8 +4,10 @@
    or refused. New lines are appended as the server renders them; the log stays scrolled to
    the bottom unless the reader scrolled up. The status badge follows the task. When the task
    ends in error the first error line is scrolled to and focused, and a "Jump to the first
-   error" link appears (the server renders it for tasks that had already failed). No
-   framework: the page works without this script. */
+   error" link appears (the server renders it for tasks that had already failed). The end
+   event carries the task's times, shown at once; then the page's live regions (its facts and
+   buttons, the sidebar) are refreshed by live.js. No framework: the page works without this
+   script. */
 (function () {
   "use strict";
 
@@ -75,60 +77,46 @@
   }
 
   function showStatus(status) {
-    if (!badge || !status) {
-      return;
-    }
-    badge.className = "badge status-" + status;
-    badge.dataset.status = status;
-    var text = badge.querySelector(".badge-text");
-    if (text) {
-      text.textContent = status.charAt(0).toUpperCase() + status.slice(1);
-    }
-    var spinner = badge.querySelector(".spinner");
-    if (status === "processing" && !spinner) {
-      spinner = document.createElement("span");
-      spinner.className = "spinner";
-      spinner.setAttribute("aria-hidden", "true");
-      badge.insertBefore(spinner, badge.firstChild);
-    } else if (status !== "processing" && spinner) {
-      spinner.remove();
+    window.hostmasterLive.showStatus(badge, status);
+  }
+
+  /* The start, end and duration the end event carries, so that "Finished: not yet" does not
+     stay on the page while its fresh copy is on its way. */
+  function showTimes(data) {
+    [["task-started", data.started], ["task-finished", data.finished_at]].forEach(function (pair) {
+      var place = document.getElementById(pair[0]);
+      if (!place || !pair[1]) {
+        return;
+      }
+      var time = document.createElement("time");
+      time.dateTime = pair[1].datetime;
+      time.title = pair[1].title;
+      time.textContent = pair[1].text;
+      place.replaceChildren(time);
+    });
+    var duration = document.getElementById("task-duration");
+    if (duration && data.duration) {
+      duration.textContent = data.duration;
     }
   }
 
-  /* The timings and buttons of a finished task come from the server: take them from a fresh
-     copy of this page rather than reloading it (which would lose the reader's place). */
-  function refreshFacts() {
-    fetch(window.location.href, { credentials: "same-origin" })
-      .then(function (response) {
-        return response.ok ? response.text() : Promise.reject(new Error("HTTP " + response.status));
-      })
-      .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html");
-        [".heading-actions", ".summary"].forEach(function (selector) {
-          var now = document.querySelector(selector);
-          var then = fresh.querySelector(selector);
-          if (now && then) {
-            now.replaceWith(document.importNode(then, true));
-          }
-        });
-      })
-      .catch(function () { /* the page is still right apart from its timings */ });
-  }
-
-  function finish(status) {
+  function finish(status, data) {
     if (ended) {
       return;
     }
     ended = true;
     log.dataset.finished = "true";
     showStatus(status);
+    if (data) {
+      showTimes(data);
+    }
     if (status === "error" && document.getElementById("first-error")) {
       if (jump) {
         jump.hidden = false;
       }
       focusFirstError();
     }
-    refreshFacts();
+    window.hostmasterLive.refresh();
   }
 
   function poll(delay, failures) {
@@ -166,11 +154,15 @@
       appendLine(JSON.parse(event.data));
     });
     source.addEventListener("status", function (event) {
-      showStatus(JSON.parse(event.data).status);
+      var data = JSON.parse(event.data);
+      if (!data.finished) {
+        showStatus(data.status);  // a final status comes with the end event, and its times
+      }
     });
     source.addEventListener("end", function (event) {
       source.close();  // or the browser would reconnect
-      finish(JSON.parse(event.data).status);
+      var data = JSON.parse(event.data);
+      finish(data.status, data);
     });
     source.addEventListener("error", function () {
       // The stream ends every half minute and the browser reconnects by itself; only a

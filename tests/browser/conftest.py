@@ -4,6 +4,10 @@ driven by Playwright (it never downloads a browser of its own).
 
 ``--update-screenshots`` writes the screenshots into docs/screenshots/ (else into
 tests/browser/_screenshots/, which git ignores; ``HOSTMASTER_SCREENSHOTS`` names another folder).
+
+The store starts with its mail going to the local SMTP server and a public address, unless
+the test module says otherwise with ``INITIAL_SETTINGS`` (setting name → value; the SMTP
+server's port is there as ``MAILBOX_PORT``).
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ from tests.hostmaster.site_helpers import Mailbox
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "browser-tests-password-42"
+PUBLIC_URL = "http://panel.browser.test"
+MAILBOX_PORT = "<the local SMTP server's port>"
+#: The settings a store starts with, unless the test module has INITIAL_SETTINGS.
+DEFAULT_SETTINGS = {"smtp_host": "127.0.0.1", "smtp_port": MAILBOX_PORT,
+                    "mail_from": "hostmaster@example.com", "public_url": PUBLIC_URL}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +60,7 @@ class Panel:
     apache: ApacheInstance
     admin: MariaDBAdmin
     screenshots: Path
+    mailbox: Mailbox
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def hostmaster(self, *words: str) -> str:
@@ -98,10 +108,13 @@ def panel(request: pytest.FixtureRequest, stack_base_dir: Path,
     smtp = Controller(mail, hostname="127.0.0.1", port=mail.port)
     smtp.start()
     request.addfinalizer(smtp.stop)
-    _make_store(env, mail.port)
+    initial = getattr(request.module, "INITIAL_SETTINGS", DEFAULT_SETTINGS)
+    _make_store(env, {name: mail.port if value == MAILBOX_PORT else value
+                      for name, value in initial.items()})
     bindir = Path(sys.executable).parent
     with running_apache(stack_base_dir) as apache:
-        made = Panel(f"http://127.0.0.1:{port}", root, env, apache, mariadb_admin, screenshots)
+        made = Panel(f"http://127.0.0.1:{port}", root, env, apache, mariadb_admin, screenshots,
+                     mail)
         logs = base / "logs"
         logs.mkdir()
         try:
@@ -125,9 +138,10 @@ def panel(request: pytest.FixtureRequest, stack_base_dir: Path,
     remove_tree(base)
 
 
-def _make_store(env: dict[str, str], smtp_port: int) -> None:
-    """Migrations, roles and the admin account, as `hostmaster bootstrap` makes them (without
-    registering this machine's own Apache as the master: the tests use a private one)."""
+def _make_store(env: dict[str, str], initial: dict[str, Any]) -> None:
+    """Migrations, roles, the ``initial`` settings and the admin account, as `hostmaster
+    bootstrap` makes them (without registering this machine's own Apache as the master: the
+    tests use a private one)."""
     script = (
         "from flask_migrate import upgrade\n"
         "from hostmaster import create_app\n"
@@ -137,8 +151,7 @@ def _make_store(env: dict[str, str], smtp_port: int) -> None:
         "with app.app_context():\n"
         "    upgrade()\n"
         "    permissions.seed_roles()\n"
-        f"    settings.put('smtp_host', '127.0.0.1'); settings.put('smtp_port', {smtp_port})\n"
-        "    settings.put('mail_from', 'hostmaster@example.com'); db.session.commit()\n"
+        f"    settings.save({initial!r})\n"
         f"    users.create_user('admin', 'admin@example.com', {ADMIN_PASSWORD!r},\n"
         "                      roles=['administrator'])\n"
     )

@@ -6,123 +6,43 @@ Screenshots of the main pages are saved on the way (tests/browser/conftest.py)."
 
 from __future__ import annotations
 
-import http.client
 import re
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import ADMIN_PASSWORD, Panel
-from tests.fixtures.platforms import make_wordpress_platform
+from tests.browser.steps import (
+    TASK_SECONDS,
+    add_server,
+    add_wordpress_platform,
+    choose,
+    expect,
+    log_in,
+    run_task,
+    served,
+    watch_problems,
+)
 
 DOMAIN = "blog.browser.test"
-TASK_SECONDS = 120_000  # Playwright's timeouts are in milliseconds
 
 
 @pytest.fixture(scope="module")
 def page(browser: Any, panel: Panel) -> Any:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     opened = context.new_page()
-    opened.problems = []  # page errors and failed requests, checked by the page test
-    opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
-    opened.on("console", lambda message: opened.problems.append(f"console: {message.text}")
-              if message.type == "error" else None)
-    opened.on("requestfailed", lambda request: opened.problems.append(
-        f"failed: {request.url}") if request.url.startswith(panel.url) else None)
+    watch_problems(opened, panel)  # page errors and failed requests, checked by the page test
     yield opened
     context.close()
 
 
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
-
-
-def choose(page: Any, select: str, text: str) -> None:
-    """Choose the option of ``select`` whose label contains ``text``."""
-    value = page.locator(f"{select} option", has_text=text).first.get_attribute("value")
-    page.select_option(select, value)
-
-
-def served(panel: Panel, host: str) -> int:
-    """The status the private Apache answers for ``host``'s front page."""
-    connection = http.client.HTTPConnection("127.0.0.1", panel.apache.port, timeout=15)
-    try:
-        connection.request("GET", "/", headers={"Host": host})
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
-def wait_for_last_run(page: Any, entity_url: str, task_title: str) -> None:
-    """Open the newest run of ``task_title`` from the entity's page and wait for its success
-    on the task page (whose badge the live log keeps up to date)."""
-    page.goto(entity_url)
-    row = page.locator("table.tasks-table tr", has=page.locator(
-        ".task-name", has_text=re.compile(f"^{task_title}$")))
-    row.locator(".last-run a").click()
-    expect()(page.locator("#task-status")).to_have_attribute(
-        "data-status", "success", timeout=TASK_SECONDS)
-
-
-def run_task(page: Any, entity_url: str, task_title: str) -> None:
-    """Press Run for ``task_title`` on the entity's page, confirm in the dialog when the task
-    asks first (with the keyboard), and wait until it has succeeded."""
-    page.goto(entity_url)
-    row = page.locator("table.tasks-table tr", has=page.locator(
-        ".task-name", has_text=re.compile(f"^{task_title}$")))
-    run = row.locator("a[data-dialog-url], button", has_text="Run").first
-    asks_first = run.get_attribute("data-dialog-url") is not None
-    run.click()
-    if asks_first:
-        dialog = page.locator("dialog[open]")
-        expect()(dialog).to_be_visible()
-        dialog.locator("button[type=submit], input[type=submit]").first.focus()
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    wait_for_last_run(page, entity_url, task_title)
-
-
 def test_an_admin_builds_a_site_and_watches_its_install_live(page: Any, panel: Panel) -> None:
     check = expect()
-    # Log in with the keyboard only.
-    page.goto(f"{panel.url}/login")
-    page.locator("#username").focus()
-    page.keyboard.type("admin")
-    page.keyboard.press("Tab")
-    page.keyboard.type(ADMIN_PASSWORD)
-    page.keyboard.press("Enter")
-    check(page.locator(".user-name")).to_have_text("admin")
-
-    # A server with the private Apache and the machine's MariaDB.
-    admin, apache = panel.admin, panel.apache
-    page.goto(f"{panel.url}/servers/add")
-    for field, value in {"#hostname": "web1.example.com", "#human_name": "Web one",
-                         "#ip_addresses": "127.0.0.1", "#http_port": str(apache.port),
-                         "#http_restart_cmd": apache.restart_cmd,
-                         "#http_configtest_cmd": apache.configtest_cmd,
-                         "#http_include_dir": str(apache.include_dir),
-                         "#db_host": admin.host, "#db_port": str(admin.port),
-                         "#db_user": admin.user, "#db_password": admin.password}.items():
-        page.fill(field, value)
-    page.select_option("#http_type", "apache")
-    page.select_option("#db_type", "mysql")
-    page.get_by_role("button", name="Add server").click()
-    check(page.locator("h1")).to_contain_text("web1.example.com")
-    server_url = page.url
-    wait_for_last_run(page, server_url, "Verify")
-
-    # A platform on Debian's WordPress.
-    codebase = make_wordpress_platform(panel.root / "platforms" / "wordpress")
-    page.goto(f"{panel.url}/platforms/add")
-    page.fill("#name", "wordpress")
-    page.fill("#root", str(codebase))
-    choose(page, "#web_server", "Web one")
-    page.get_by_role("button", name=re.compile("Add platform")).click()
-    platform_url = page.url
-    wait_for_last_run(page, platform_url, "Verify")
+    # Log in with the keyboard only; a server with the private Apache and the machine's
+    # MariaDB; a platform on Debian's WordPress.
+    log_in(page, panel, "admin", ADMIN_PASSWORD)
+    server_url = add_server(page, panel, "web1.example.com", "Web one")
+    add_wordpress_platform(page, panel, "wordpress", "Web one")
 
     # The site; its install is watched live from the moment it is queued.
     panel.hostmaster("pause")
@@ -147,6 +67,13 @@ def test_an_admin_builds_a_site_and_watches_its_install_live(page: Any, panel: P
             log.querySelectorAll("li.log-line").length,
             document.querySelector("#task-status").dataset.status,
         ])).observe(log, {childList: true});
+        // What "Finished" says at the moment the badge shows the end: never "not yet".
+        const badge = document.querySelector("#task-status");
+        new MutationObserver(() => {
+            if (badge.dataset.status === "success" && window.finishedWhenDone === undefined) {
+                window.finishedWhenDone = document.querySelector("#task-finished").textContent;
+            }
+        }).observe(badge, {attributes: true});
     }""")
     panel.hostmaster("resume")
     page.wait_for_function("""() => {
@@ -162,6 +89,7 @@ def test_an_admin_builds_a_site_and_watches_its_install_live(page: Any, panel: P
     seen = page.evaluate("window.seen")
     assert any(status in ("queued", "processing") and count > 0 for count, status in seen), seen
     assert page.evaluate("window.kept") == "the page was not reloaded"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", page.evaluate("window.finishedWhenDone"))
     check(page.locator("#task-status")).to_have_text(re.compile("Success", re.I))
     assert served(panel, DOMAIN) == 200
 

@@ -25,6 +25,8 @@ from hostmaster.extensions import db
 from hostmaster.models import (
     Client,
     ClientUser,
+    MailStatus,
+    OutgoingMail,
     SiteBackup,
     SiteStatus,
     Task,
@@ -61,6 +63,7 @@ class World:
     task_done: int
     task_queued: int
     backup: int
+    mail: int
     user_ids: dict[str, int]
     tokens: dict[str, str]
     token_ids: dict[str, int]
@@ -99,6 +102,9 @@ def build_world() -> World:
     backup = SiteBackup(site_id=site.id, filename="/var/aegir/backups/a.tar.gz", size=10,
                         description="Before the test")
     db.session.add(backup)
+    mail = OutgoingMail(purpose="test", recipient="a@example.com", subject="Hello", body="Hi.",
+                        status=MailStatus.FAILED, attempts=1, last_error="refused")
+    db.session.add(mail)
     db.session.commit()
     tokens, token_ids = {}, {}
     for key, person in people.items():
@@ -107,8 +113,8 @@ def build_world() -> World:
     return World(
         client_a=client_a.id, client_b=client_b.id, server=server.id, platform=platform.id,
         other_platform=other.id, site=site.id, task_done=done.id, task_queued=queued.id,
-        backup=backup.id, user_ids={k: p.id for k, p in people.items()}, tokens=tokens,
-        token_ids=token_ids,
+        backup=backup.id, mail=mail.id, user_ids={k: p.id for k, p in people.items()},
+        tokens=tokens, token_ids=token_ids,
     )
 
 
@@ -163,6 +169,8 @@ ACCESS: dict[str, Rule] = {
     "sites.index": Rule(LOGGED_IN),
     "platforms.index": Rule(LOGGED_IN),
     "tasks.index": Rule(LOGGED_IN),
+    # Statuses of the tasks asked for, of those each may see (none: an empty stream).
+    "tasks.status_events": Rule(LOGGED_IN, lambda w: {"task": w.task_done}),
     # Client A's site and what hangs off it.
     "sites.add": Rule(frozenset({"a", "b", "admin"})),
     "sites.show": Rule(A_ONLY, _site),
@@ -198,6 +206,16 @@ ACCESS: dict[str, Rule] = {
     "doctor.index": Rule(ADMIN),
     "doctor.list_orphans": Rule(ADMIN),
     "doctor.remove": Rule(ADMIN),
+    "settings.index": Rule(ADMIN),
+    "settings.save": Rule(ADMIN, lambda w: {"group": "mail"}),
+    "settings.test_mail": Rule(ADMIN),
+    "outbox.index": Rule(ADMIN),
+    "outbox.show": Rule(ADMIN, lambda w: {"mail_id": w.mail}),
+    "outbox.resend": Rule(ADMIN, lambda w: {"mail_id": w.mail}),
+    "users.index": Rule(ADMIN),
+    "users.show": Rule(ADMIN, lambda w: {"user_id": w.user_ids["a"]}),
+    "users.set_password": Rule(ADMIN, lambda w: {"user_id": w.user_ids["a"]}),
+    "users.send_link": Rule(ADMIN, lambda w: {"user_id": w.user_ids["a"]}),
     "clients.index": Rule(frozenset({"a", "b", "admin"})),  # each sees only their own
     "clients.add": Rule(ADMIN),
     "clients.settings": Rule(ADMIN),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from hostmaster.extensions import db
 from hostmaster.models import Client, Site, User
-from hostmaster.services import clients, users
+from hostmaster.services import clients, settings, users
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.pages import field_error, rows, text
 from tests.hostmaster.site_helpers import (
@@ -67,7 +67,7 @@ def test_short_names_are_sanitised_unique_and_at_most_16_characters(
     app: Flask, logged_in: AuthActions
 ) -> None:
     with app.app_context():
-        clients.save_settings({"client_create_user": False})
+        settings.save({"client_create_user": False})
     long_name = "The Very Long Company Name of Doom"
     for _ in range(2):
         logged_in.submit("/clients/add", client_form(name=long_name))
@@ -122,7 +122,7 @@ def test_a_client_with_sites_cannot_be_deleted_and_one_without_can(
     app: Flask, client: FlaskClient, logged_in: AuthActions
 ) -> None:
     with app.app_context():
-        clients.save_settings({"client_create_user": False})
+        settings.save({"client_create_user": False})
         owner, _made = clients.create_client(clients.ClientSpec(
             "Owner", "owner@example.com", "owner@example.com"))
         empty, _made = clients.create_client(clients.ClientSpec(
@@ -153,15 +153,14 @@ def test_the_settings_form_refuses_a_welcome_mail_without_its_link(
     assert "The mail must contain $link" in field_error(
         response.get_data(as_text=True), "client_welcome_body")
     with app.app_context():
-        assert clients.setting("client_welcome_body") == clients.SETTING_DEFAULTS[
-            "client_welcome_body"]
+        assert settings.get("client_welcome_body") == settings.DEFAULTS["client_welcome_body"]
 
 
 def test_a_client_user_sees_and_edits_only_their_own_client(
     app: Flask, client: FlaskClient, auth: AuthActions
 ) -> None:
     with app.app_context():
-        clients.save_settings({"client_create_user": False})
+        settings.save({"client_create_user": False})
         jane = users.create_user("jane", "jane@example.com", "a long password!",
                                  roles=["client"])
         own, _made = clients.create_client(clients.ClientSpec(

@@ -97,6 +97,7 @@ def test_the_queues_block_says_when_there_are_no_tasks(
 def _queue_items(markup: str) -> list[tuple[int, str, str]]:
     """(task id, status, inner markup) of each entry of the Queues block, top to bottom."""
     found = re.findall(
-        r'<li class="queue-item status-(\w+)">\s*<a href="/tasks/(\d+)">(.*?)</li>', markup, re.S
+        r'<li class="queue-item status-(\w+)"[^>]*>\s*<a href="/tasks/(\d+)">(.*?)</li>', markup,
+        re.S,
     )
     return [(int(task_id), status, inner) for status, task_id, inner in found]

@@ -117,7 +117,7 @@ def test_a_frequency_change_takes_effect_on_the_next_pass(
     assert [batch.now for batch in counting_queue] == [T0, T0 + timedelta(seconds=120)]
     assert counting_queue[-1].items == 4 and counting_queue[-1].frequency == 60
     page = text(auth._client.get("/queues").get_data(as_text=True))
-    assert "Counted 4 items." in page and "4 of 10 items every 1 min 0 s" in page
+    assert "Counted 4 items." in page and "4 items every minute (10 items in all)" in page
 
 
 def test_a_failing_queue_is_logged_and_the_others_still_run(

@@ -24,6 +24,7 @@ from hostmaster.models import (
 )
 from hostmaster.services import contexts, settings, site_results, tasks
 from hostmaster.services.errors import TaskNotAvailable
+from tests.fixtures.app import PUBLIC_URL
 from tests.hostmaster.helpers import log_text
 from tests.hostmaster.site_helpers import (
     Mailbox,
@@ -252,7 +253,7 @@ def test_site_tasks_send_the_servers_platform_and_site_contexts(app: Flask) -> N
         sent = contexts.contexts_for(site)
         assert [c["name"] for c in sent] == ["@server_master", "@platform_drupal7",
                                              "@www.example.com"]
-        assert sent[0]["properties"]["master_url"] == "http://127.0.0.1:5000"
+        assert sent[0]["properties"]["master_url"] == PUBLIC_URL
         props = sent[-1]["properties"]
         assert props["aliases"] == ["example.com"] and props["redirection"] is True
         assert (props["platform"], props["db_server"], props["profile"]) == (

@@ -234,3 +234,59 @@ def test_another_clients_task_is_not_found_and_anonymous_visitors_must_log_in(
     anonymous = requests.get(url, timeout=10, allow_redirects=False)
     assert anonymous.status_code == 302
     assert "/login" in anonymous.headers["Location"]
+
+
+def test_the_end_of_a_log_carries_the_tasks_times(live: Live) -> None:
+    with live.app.app_context():
+        task = db.session.get_one(Task, live.task_id)
+        task.started_at = utcnow()
+        db.session.commit()
+    live.set_status(TaskStatus.SUCCESS)
+    end = list(live.events(live.session("alice")))[-1]
+    assert end.name == "end" and end.data["status"] == "success"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", end.data["finished_at"]["text"])
+    assert end.data["started"]["datetime"].endswith("Z") and end.data["duration"].endswith(" s")
+
+
+def test_the_statuses_of_several_tasks_arrive_until_every_one_has_finished(live: Live) -> None:
+    with live.app.app_context():
+        site = tasks.entity_of(db.session.get_one(Task, live.task_id))
+        assert site is not None
+        queued = Task(type="backup", entity_kind="site", entity_id=site.id)  # as queue() makes
+        db.session.add(queued)
+        db.session.commit()
+        second = queued.id
+        bobs = db.session.scalars(select(Client).where(Client.name == "Client bob")).one()
+        other = new_site(site.platform, site.platform.web_server, "b.example.com",
+                         client=bobs)
+        hidden = db.session.scalars(select(Task).where(Task.entity_id == other.id,
+                                                       Task.entity_kind == "site")).one().id
+    browser = live.session("alice")
+    response = browser.get(f"{live.url}/tasks/events?task={live.task_id}&task={second}"
+                           f"&task={hidden}&task=nonsense", stream=True, timeout=10)
+    assert response.status_code == 200
+    stream = EventReader(response)
+    first = [stream.next(), stream.next()]
+    assert [(e.name, e.data["id"], e.data["status"]) for e in first] == [
+        ("status", live.task_id, "queued"), ("status", second, "queued")]  # not bob's task
+    live.set_status(TaskStatus.PROCESSING)
+    assert stream.next().data == {"id": live.task_id, "status": "processing", "finished": False}
+    live.set_status(TaskStatus.SUCCESS)
+    assert stream.next().data == {"id": live.task_id, "status": "success", "finished": True}
+    with live.app.app_context():
+        task = db.session.get_one(Task, second)
+        task.status, task.finished_at = TaskStatus.ERROR, utcnow()
+        db.session.commit()
+    rest = list(stream)
+    assert [(e.name, e.data.get("id"), e.data.get("status")) for e in rest] == [
+        ("status", second, "error"), ("end", None, None)]
+
+
+def test_the_status_stream_is_for_logged_in_users_only(live: Live) -> None:
+    anonymous = requests.get(f"{live.url}/tasks/events?task={live.task_id}", timeout=10,
+                             allow_redirects=False)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    nothing = live.session("bob").get(f"{live.url}/tasks/events?task={live.task_id}",
+                                      timeout=10)
+    assert [line for line in nothing.text.splitlines() if line.startswith("event:")] == [
+        "event: end"]

@@ -251,7 +251,7 @@ def test_an_unknown_task_or_kind_is_not_found(
 def _listed(markup: str) -> list[int]:
     """Task ids in the order the task list's table shows them."""
     table = part(markup, "content", "</table>")
-    return [int(i) for i in re.findall(r'<tr>\s*<td><a href="/tasks/(\d+)">', table)]
+    return [int(i) for i in re.findall(r'<tr[^>]*>\s*<td><a href="/tasks/(\d+)">', table)]
 
 
 def _task_of(app: Flask, server_id: int) -> int:

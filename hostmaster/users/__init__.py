@@ -1,0 +1,1 @@
+"""The users pages of Administration: every account, and setting anyone's password."""
