@@ -49,8 +49,8 @@ def test_an_address_off_the_machine_is_refused_too(forget_refusals: None) -> Non
 def test_a_child_python_process_is_guarded_and_its_refusal_reaches_the_log() -> None:
     log = os.environ[resolver_guard.LOG_VARIABLE]
     before = os.path.getsize(log)
-    script = ("import socket\ntry:\n    socket.getaddrinfo('%s', 80)\n"
-              "except socket.gaierror as error:\n    print(error)\n" % OFF_THE_MACHINE)
+    script = (f"import socket\ntry:\n    socket.getaddrinfo('{OFF_THE_MACHINE}', 80)\n"
+              "except socket.gaierror as error:\n    print(error)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, check=True)
     assert "resolver guard" in done.stdout, done.stdout + done.stderr
