@@ -57,6 +57,7 @@ def master(kind: str, instance: Any, admin: MariaDBAdmin) -> Server:
     options: dict[str, Any] = {
         "http_configtest_cmd": instance.configtest_cmd,
         "http_include_dir": str(instance.include_dir),
+        "http_reload_settle": str(instance.reload_settle),  # a string: 0 is no option
     }
     if kind == "nginx":
         options["php_fpm_socket"] = str(instance.php_fpm_socket)
