@@ -11,6 +11,8 @@ import pytest
 
 from tests.fixtures import resolver_guard
 from tests.fixtures.app import *  # noqa: F403
+from tests.fixtures.drupal_core import *  # noqa: F403
+from tests.fixtures.drupal_core import real_core_summary
 from tests.fixtures.platforms import *  # noqa: F403
 from tests.fixtures.remote_hosts import remote_network  # noqa: F401
 from tests.fixtures.stack import *  # noqa: F403
@@ -41,6 +43,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the guard's log file."""
     if GUARD in config.stash:
         config.stash[GUARD].stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on real Drupal core (so CI's log shows it)."""
+    terminalreporter.write_line(real_core_summary(terminalreporter.stats))
 
 
 @pytest.fixture(autouse=True)
