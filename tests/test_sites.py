@@ -23,7 +23,7 @@ from hostmaster.extensions import db
 from hostmaster.models import Platform, PlatformStatus, Server, Site, SiteStatus, Task, TaskStatus
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform, make_wordpress_platform
 from tests.fixtures.site_browser import SiteBrowser, set_wordpress_password_and_log_in
 from tests.fixtures.stack import MariaDBAdmin
@@ -31,6 +31,9 @@ from tests.hostmaster.helpers import log_text
 from tests.hostmaster.pages import text
 from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
 from tests.provision.helpers import provision
+
+# These test provision and the real stack through the app, not the store (see conftest).
+pytestmark = one_store
 
 __all__ = ["mailbox"]  # the fixture, imported for pytest
 
