@@ -28,8 +28,8 @@ def drupal_stack(request: pytest.FixtureRequest, aegir_root: Path, mariadb_admin
                  drupal_cores: UnpackedCores) -> Iterator[SiteStack]:
     """A verified server and the session's real Drupal 7 platform as @platform_standin (the
     name SiteStack gives its platform); the platform's sites are put back afterwards."""
-    platform_root, _second = drupal_cores.platforms("drupal7")
     request.node.user_properties.append(("drupal_core", CORES["drupal7"].version))
+    platform_root, _second = drupal_cores.platforms("drupal7")
     instance = request.getfixturevalue(f"{request.param}_instance")
     stack = SiteStack(aegir_root, request.param, instance, mariadb_admin, platform_root)
     words = [f"--{key}={value}" for key, value in stack.server_properties().items()]

@@ -71,8 +71,8 @@ def platforms(application: str, site_stack: SiteStack, drupal_cores: UnpackedCor
     Debian's WordPress or of a ``--real-drupal`` folder."""
     folder = site_stack.root / "platforms"
     if application in CORES:
-        pair = drupal_cores.platforms(application)  # skipped or failed here when missing
         request.node.user_properties.append(("drupal_core", CORES[application].version))
+        pair = drupal_cores.platforms(application)  # skipped or failed here when missing
         try:
             yield pair
         finally:
