@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pymysql  # noqa: E402
 
+from bench.guarded import run_guarded  # noqa: E402
 from provision.commands import COMMANDS  # noqa: E402
 from provision.services.db.connection import Credentials  # noqa: E402
 from provision.services.db.dump import defaults_pipe  # noqa: E402
@@ -354,4 +355,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_guarded(main))

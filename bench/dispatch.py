@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.guarded import run_guarded  # noqa: E402
 from hostmaster import create_app  # noqa: E402
 from hostmaster.extensions import db  # noqa: E402
 from hostmaster.models import Task, TaskLog, TaskStatus  # noqa: E402
@@ -59,7 +60,7 @@ def first_log_time(task_id: int) -> float | None:
     return None if line is None else line.created_at.replace(tzinfo=UTC).timestamp()
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store-url", default="", help="SQLAlchemy URL (default: a temp SQLite)")
     parser.add_argument("--samples", type=int, default=40)
@@ -83,7 +84,9 @@ def main() -> None:
     hostmaster = str(Path(sys.executable).with_name("hostmaster"))
     with app.app_context():
         upgrade()
-        servers = [create_server(f"bench{n}.example.com") for n in range(args.servers)]
+        # Local servers (their address is loopback): a no-op on a remote one would go over SSH.
+        servers = [create_server(f"bench{n}.localhost", ip_addresses=["127.0.0.1"])
+                   for n in range(args.servers)]
         daemon = subprocess.Popen([hostmaster, "dispatch", "--daemon"], env=env)
         try:
             wait_until_idle()
@@ -123,8 +126,9 @@ def main() -> None:
         f"throughput: {args.tasks} no-op tasks in {elapsed:.2f} s = "
         f"{args.tasks / elapsed:.1f} tasks/s (target: >= 10/s)"
     )
-    print(f"tasks not successful: {failed}")
+    print(f"failed tasks: {failed}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_guarded(main))

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
+from bench.guarded import run_guarded  # noqa: E402
 from hostmaster import create_app  # noqa: E402
 from hostmaster.extensions import db  # noqa: E402
 from hostmaster.models import Site, SiteSchedule, SiteStatus, utcnow  # noqa: E402
@@ -154,4 +155,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_guarded(main))

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench.guarded import run_guarded  # noqa: E402
 from hostmaster import create_app  # noqa: E402
 from hostmaster.extensions import db  # noqa: E402
 from hostmaster.models import Client, Site, SiteStatus, Task, TaskStatus, utcnow  # noqa: E402
@@ -189,4 +190,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_guarded(main))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
 from hostmaster.models import Platform, PlatformStatus, Server, ServerStatus, Task, TaskStatus
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import (
     DRUPAL7_CONTRIB,
     DRUPAL10_CONTRIB,
@@ -26,6 +26,9 @@ from tests.fixtures.platforms import (
     make_wordpress_platform,
 )
 from tests.hostmaster.helpers import log_text, web_server
+
+# These test provision and the real stack through the app, not the store (see conftest).
+pytestmark = one_store
 
 CATCH_ALL = "No site is configured for this address"
 

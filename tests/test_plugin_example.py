@@ -19,12 +19,15 @@ from hostmaster.extensions import db
 from hostmaster.models import Site, Task
 from hostmaster.services import features
 from hostmaster.services.platforms import create_platform
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform
 from tests.fixtures.stack import MariaDBAdmin
 from tests.hostmaster.pages import text
 from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
 from tests.test_sites import confirm, create_in_ui, fetch, ready, run_task
+
+# These test provision and the real stack through the app, not the store (see conftest).
+pytestmark = one_store
 
 __all__ = ["mailbox"]  # the fixture, imported for pytest
 

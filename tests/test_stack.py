@@ -126,6 +126,20 @@ def test_the_private_apache_runs_php_from_a_vhost_in_its_include_dir(
     assert apache_instance.url == f"http://127.0.0.1:{apache_instance.port}"
 
 
+@pytest.mark.apache
+def test_the_private_apaches_restart_command_returns_once_apache_has_re_read_its_configuration(
+    apache_instance: ApacheInstance,
+) -> None:
+    # What lets the tests' server contexts say http_reload_settle=0.
+    assert apache_instance.reload_settle == 0
+    log = apache_instance.error_log
+    before = log.read_text()
+    run_command(shlex.split(apache_instance.restart_cmd))
+    added = log.read_text().removeprefix(before)
+    # Graceful restart requested, then: configured -- resuming normal operations.
+    assert "AH00171" in added and "AH00163" in added.split("AH00171", 1)[1]
+
+
 @pytest.mark.nginx
 def test_the_private_nginx_runs_php_through_its_own_php_fpm(
     nginx_instance: NginxInstance, aegir_root: Path

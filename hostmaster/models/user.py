@@ -6,12 +6,27 @@ import hmac
 import secrets
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .base import Base, Timestamp, utcnow
+
+#: How passwords are hashed: werkzeug's scrypt (N=2**15), about 0.1 s of CPU per hash.
+PASSWORD_METHOD = "scrypt"
+#: Apps made with ``TESTING`` only (never a production setting): one round of PBKDF2, so
+#: that the thousands of accounts and logins of the test suite cost no CPU worth counting.
+TESTING_PASSWORD_METHOD = "pbkdf2:sha256:1"
+
+
+def password_method() -> str:
+    """The hash method for new passwords: scrypt, unless the current app is a test app."""
+    if has_app_context() and current_app.config.get("TESTING"):
+        return TESTING_PASSWORD_METHOD
+    return PASSWORD_METHOD
+
 
 user_roles = Table(
     "user_role",
@@ -72,7 +87,7 @@ class User(UserMixin, Base):
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password``."""
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_method())
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""

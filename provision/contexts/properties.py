@@ -19,7 +19,10 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 #: The kinds of value a property can hold.
-KINDS = frozenset({"str", "int", "port", "bool", "list", "path", "ref", "service_type"})
+KINDS = frozenset({"str", "int", "port", "seconds", "bool", "list", "path", "ref",
+                   "service_type"})
+#: The longest wait a ``seconds`` property may ask for.
+MAX_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,18 @@ class Property:
             number = 0
         if not 1 <= number <= 65535:
             raise self._refuse(value, "a port number between 1 and 65535")
+        return number
+
+    def _convert_seconds(self, value: Any) -> float:
+        wanted = f"a number of seconds from 0 to {MAX_SECONDS:g}"
+        if isinstance(value, bool):
+            raise self._refuse(value, wanted)
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise self._refuse(value, wanted) from None
+        if not 0 <= number <= MAX_SECONDS:  # also refuses nan
+            raise self._refuse(value, wanted)
         return number
 
     def _convert_bool(self, value: Any) -> bool:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.fixtures.stack import MariaDBAdmin
 from tests.fixtures.stack_apache import ApacheInstance, running_apache
@@ -33,7 +32,7 @@ from tests.fixtures.stack_process import (
     stop_processes,
     wait_until,
 )
-from tests.hostmaster.site_helpers import Mailbox
+from tests.hostmaster.site_helpers import Mailbox, start_mailbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT = Path(__file__).resolve().parents[2]
@@ -104,9 +103,7 @@ def panel(request: pytest.FixtureRequest, stack_base_dir: Path,
         screenshots = Path(os.environ.get("HOSTMASTER_SCREENSHOTS")
                            or PROJECT / "tests" / "browser" / "_screenshots")
     screenshots.mkdir(parents=True, exist_ok=True)
-    mail = Mailbox(port=free_port())  # the welcome mail goes to a real local SMTP server
-    smtp = Controller(mail, hostname="127.0.0.1", port=mail.port)
-    smtp.start()
+    mail, smtp = start_mailbox()  # the welcome mail goes to a real local SMTP server
     request.addfinalizer(smtp.stop)
     initial = getattr(request.module, "INITIAL_SETTINGS", DEFAULT_SETTINGS)
     _make_store(env, {name: mail.port if value == MAILBOX_PORT else value

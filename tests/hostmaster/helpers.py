@@ -33,6 +33,7 @@ def web_server(
         options={
             "http_configtest_cmd": instance.configtest_cmd,
             "http_include_dir": str(instance.include_dir),
+            "http_reload_settle": str(instance.reload_settle),  # a string: 0 is no option
         },
     )
     return create_server(hostname, services={"http": spec}, master=master, ip_addresses=LOCAL)

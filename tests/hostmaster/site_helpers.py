@@ -108,12 +108,26 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
 
+def start_mailbox(attempts: int = 3) -> tuple[Mailbox, Controller]:
+    """A started local SMTP server on a free loopback port, and its controller (to stop)."""
+    for attempt in range(1, attempts + 1):
+        box = Mailbox(port=free_port())
+        controller = Controller(box, hostname="127.0.0.1", port=box.port)
+        try:
+            controller.start()
+            return box, controller
+        except (OSError, TimeoutError):
+            # Another process (a second test worker) took the port between free_port() and
+            # the bind: try another.
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
     """A local SMTP server on a free loopback port; its messages in ``mailbox.messages``."""
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
+    box, controller = start_mailbox()
     try:
         yield box
     finally:

@@ -26,7 +26,7 @@ from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
 from hostmaster.models import Client, ClientUser, Platform, PlatformStatus, Site, SiteStatus, User
 from hostmaster.services import api_tokens, users
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform
 from tests.fixtures.stack import MariaDBAdmin
 from tests.hostmaster.helpers import null_server
@@ -112,6 +112,7 @@ def test_a_token_is_shown_once_stored_hashed_and_refused_once_revoked(
     assert refused.status_code == 401 and "A valid API token" in refused.json()["error"]
 
 
+@one_store
 def test_a_site_created_through_the_api_installs_and_is_read_back(
     app: Flask, aegir_root: Path, mariadb_admin: MariaDBAdmin, apache_instance: Any,
     mailbox: Mailbox, admin: User, live_api: LiveApi,

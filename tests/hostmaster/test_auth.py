@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hostmaster.extensions import db
 from hostmaster.models import Server, Task
-from tests.fixtures.app import AuthActions
+from hostmaster.services import users
+from tests.fixtures.app import ADMIN_PASSWORD, AuthActions, make_app
 from tests.hostmaster.pages import rows, text
 
 PAGES = [
@@ -141,3 +144,20 @@ def test_logging_in_without_a_csrf_token_is_refused(client: FlaskClient, auth: A
     )
     assert response.status_code == 400
     assert client.get("/").status_code == 302
+
+
+def test_a_production_app_hashes_passwords_with_scrypt_and_only_a_test_app_with_one_pbkdf2_round(
+    app: Flask, aegir_root: Path
+) -> None:
+    production = make_app(app.config["SQLALCHEMY_DATABASE_URI"], aegir_root, TESTING=False)
+    with production.app_context():
+        user = users.create_user("owner", "owner@example.com", ADMIN_PASSWORD)
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert users.authenticate("owner", ADMIN_PASSWORD) is not None
+        db.session.remove()
+        db.engine.dispose()
+    with app.app_context():
+        user = users.create_user("tester", "tester@example.com", ADMIN_PASSWORD)
+        assert user.password_hash.startswith("pbkdf2:sha256:1$")
+        # The test app checks the production hash as well: the method is stored in the hash.
+        assert users.authenticate("owner", ADMIN_PASSWORD) is not None

@@ -22,7 +22,7 @@ from hostmaster.queues import get as get_queue
 from hostmaster.queues import state as queue_state
 from hostmaster.queues.runner import run_due_queues
 from hostmaster.services import settings
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform, make_wordpress_platform
 from tests.fixtures.stack import MariaDBAdmin
 from tests.hostmaster.helpers import log_text
@@ -121,6 +121,7 @@ def delete_sites(app: Flask, auth: AuthActions, instance: Any, ids: dict[str, in
         run_task(app, instance, site_id, "delete")
 
 
+@one_store
 def test_the_queues_run_cron_read_statistics_and_keep_three_backups(
     app: Flask, client: FlaskClient, auth: AuthActions, aegir_root: Path,
     mariadb_admin: MariaDBAdmin, mailbox: Mailbox, apache_instance: Any,

@@ -17,7 +17,7 @@ from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
 from hostmaster.models import Server, ServerStatus, Task, TaskStatus
 from hostmaster.services import tasks
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.remote_hosts import RemoteHost, RemoteNetwork
 from tests.hostmaster.helpers import log_text, null_server, queue_noop
 from tests.hostmaster.pages import field_error, text
@@ -56,6 +56,7 @@ def add_remote_server(app: Flask, auth: AuthActions, host: RemoteHost) -> int:
         return server.id
 
 
+@one_store
 def test_a_remote_server_added_in_the_panel_is_verified_over_ssh_on_its_host(
         app: Flask, client: FlaskClient, auth: AuthActions, host: RemoteHost) -> None:
     server_id = add_remote_server(app, auth, host)
@@ -75,6 +76,7 @@ def test_a_remote_server_added_in_the_panel_is_verified_over_ssh_on_its_host(
     assert f"root@{host.address}:22" in text(page)
 
 
+@one_store
 def test_an_unreachable_server_fails_its_verify_quickly_and_other_tasks_still_run(
         app: Flask, auth: AuthActions, host: RemoteHost) -> None:
     server_id = add_remote_server(app, auth, host)
@@ -117,6 +119,7 @@ def test_an_unreachable_server_fails_its_verify_quickly_and_other_tasks_still_ru
         assert latest is not None and latest.status == TaskStatus.SUCCESS, log_text(latest.id)
 
 
+@one_store
 def test_bad_ssh_settings_are_refused_beside_their_fields(
         app: Flask, auth: AuthActions, host: RemoteHost) -> None:
     auth.login()

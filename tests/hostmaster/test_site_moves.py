@@ -27,7 +27,7 @@ from hostmaster.models import (
 )
 from hostmaster.services import contexts, site_moves, site_results, tasks
 from hostmaster.tasks import registry
-from tests.fixtures.app import AuthActions
+from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform, make_drupal7_upgrade_platform
 from tests.fixtures.stack import MariaDBAdmin
 from tests.hostmaster.pages import text
@@ -266,6 +266,7 @@ def site_name(admin: MariaDBAdmin, database: str, value: str | None = None) -> s
 
 
 @pytest.mark.apache
+@one_store
 def test_a_site_is_migrated_renamed_cloned_and_restored_from_the_ui(
     app: Flask, client: FlaskClient, logged_in: AuthActions, aegir_root: Path,
     mariadb_admin: MariaDBAdmin, apache_instance: Any, mailbox: Mailbox,

@@ -105,4 +105,5 @@ def web_server_properties(instance: Any, service_type: str) -> dict[str, Any]:
         "http_configtest_cmd": instance.configtest_cmd,
         "http_restart_cmd": instance.restart_cmd,
         "http_include_dir": str(instance.include_dir),
+        "http_reload_settle": instance.reload_settle,
     }

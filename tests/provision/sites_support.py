@@ -103,6 +103,7 @@ class SiteStack:
             "http_port": self.instance.port,
             "http_configtest_cmd": self.instance.configtest_cmd,
             "http_restart_cmd": self.instance.restart_cmd,
+            "http_reload_settle": self.instance.reload_settle,
             "http_include_dir": str(self.instance.include_dir),
             "db_service_type": "mysql",
             "db_host": self.admin.host,

@@ -32,6 +32,8 @@ def test_a_platform_resolves_its_web_server_and_the_servers_services(tmp_path: P
     assert isinstance(http, ApacheService)
     assert http.setting("http_port") == 80
     assert http.setting("http_restart_cmd") == "apache2ctl graceful"
+    # graceful returns before Apache re-reads its configuration: production waits 1 s.
+    assert http.setting("http_reload_settle") == 1.0 and http.config_lock().settle == 1.0
     db = server.service("db")
     assert isinstance(db, MysqlService)
     assert db.setting("db_host") == "localhost"
@@ -90,3 +92,19 @@ def test_a_no_op_run_does_not_import_the_heavy_modules(tmp_path: Path) -> None:
     )
 
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_reload_settle_is_a_number_of_seconds_from_0_to_60_and_nginx_needs_none(
+    tmp_path: Path,
+) -> None:
+    save_server(tmp_path, http_service_type="nginx")
+    assert Contexts(tmp_path).load("@server_master").service("http").config_lock().settle == 0
+
+    for bad in ("-1", "61", "soon", "nan"):
+        run = provision(tmp_path, "save", "@server_master", "--context_type=server",
+                        "--http_service_type=apache", f"--http_reload_settle={bad}")
+        assert run.returncode != 0, bad
+        assert "http_reload_settle must be a number of seconds from 0 to 60" in run.stderr, bad
+    save_server(tmp_path, http_service_type="apache", http_reload_settle="0.25")
+    http = Contexts(tmp_path).load("@server_master").service("http")
+    assert http.config_lock().settle == 0.25

@@ -26,7 +26,6 @@ from tests.fixtures.platforms import make_drupal7_platform, make_wordpress_platf
 from tests.fixtures.stack import MariaDBAdmin
 from tests.fixtures.stack_apache import running_apache
 from tests.fixtures.stack_process import make_traversable_dir, poll, remove_tree
-from tests.fixtures.summary import report
 from tests.provision.crash_support import MASTER_URL, CrashStack, Spawned, settle
 
 APPS = ("wordpress", "drupal7")
@@ -58,14 +57,21 @@ def crash(stack_base_dir: Path, mariadb_admin: MariaDBAdmin) -> Iterator[CrashSt
         try:
             yield stack
         finally:
-            report("crash", f"crash recovery: {stack.kill_points} kill points, "
-                            f"{stack.recovered} recovered ({stack.outcomes})")
             for (name,) in stack.query("SHOW DATABASES LIKE 'k%'"):
                 if name.startswith("k") and name[1:7].isalnum():
                     stack.query(f"DROP DATABASE `{name}`")
             for user, host in stack.query("SELECT User, Host FROM mysql.user WHERE User LIKE 'k%'"):
                 stack.query("DROP USER %s@%s", (user, host))
     remove_tree(root)
+
+
+@pytest.fixture(autouse=True)
+def counted(crash: CrashStack, figure: Callable[..., None]) -> Iterator[None]:
+    """Each test's kill points and recoveries, for the run's summary."""
+    kills, recovered = crash.kill_points, crash.recovered
+    yield
+    figure("crash recovery", kill_points=crash.kill_points - kills,
+           recovered=crash.recovered - recovered)
 
 
 def make_platform(stack: CrashStack, app: str, side: str) -> str:

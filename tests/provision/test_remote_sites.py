@@ -28,7 +28,6 @@ from tests.provision.sites_support import Ran, run_here, unique_uri
 APACHE = {
     "http_service_type": "apache",
     "http_port": 80,
-    "http_restart_cmd": "apache2ctl graceful",
     "http_configtest_cmd": "apache2ctl configtest",
     "http_include_dir": "/etc/apache2/conf-enabled",
 }
@@ -77,7 +76,7 @@ def save_remote_server(spoke: Spoke, name: str, host: RemoteHost, **extra: Any) 
     spoke.must("save", name, "--context_type=server", *options({
         "remote_host": host.hostname, "ip_addresses": host.address, "ssh_user": "root",
         "ssh_key_file": host.key_file, "master_url": "http://hostmaster.test", **APACHE,
-        **extra}))
+        "http_restart_cmd": host.restart_cmd, "http_reload_settle": 0, **extra}))
 
 
 @pytest.fixture(scope="module")

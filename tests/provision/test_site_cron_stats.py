@@ -1,7 +1,7 @@
-"""``provision @site cron`` and ``provision @site statistics`` on a Drupal 7 site (the
-generated STAND-IN of tests/fixtures/platforms.py, given the ``cron.php`` Drupal 7 has: Drupal
-core is in no registry reachable here), served by the private Apache or nginx with real
-MariaDB. WordPress runs through both in tests/hostmaster/test_queues_sites.py."""
+"""``provision @site cron`` and ``provision @site statistics`` on a site of real Drupal 7.103
+core (tests/fixtures/drupal_core.py), served by the private Apache or nginx with real MariaDB.
+WordPress runs through both in tests/hostmaster/test_queues_sites.py, Drupal 9 in
+tests/provision/test_site_real_drivers.py."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.platforms import make_drupal7_platform
+from tests.fixtures.drupal_core import CORES, UnpackedCores
 from tests.fixtures.stack import MariaDBAdmin
-from tests.hostmaster.test_queues_sites import DRUPAL7_CRON_PHP
 from tests.provision.sites_support import SiteStack, unique_uri
+
+pytestmark = pytest.mark.real_drupal
 
 
 @pytest.fixture(
@@ -23,24 +24,27 @@ from tests.provision.sites_support import SiteStack, unique_uri
         pytest.param("nginx", marks=pytest.mark.nginx),
     ]
 )
-def drupal_stack(request: pytest.FixtureRequest, aegir_root: Path,
-                 mariadb_admin: MariaDBAdmin) -> Iterator[SiteStack]:
-    """A verified server and Drupal 7 stand-in platform (with cron.php) as @platform_standin."""
+def drupal_stack(request: pytest.FixtureRequest, aegir_root: Path, mariadb_admin: MariaDBAdmin,
+                 drupal_cores: UnpackedCores) -> Iterator[SiteStack]:
+    """A verified server and the session's real Drupal 7 platform as @platform_standin (the
+    name SiteStack gives its platform); the platform's sites are put back afterwards."""
+    request.node.user_properties.append(("drupal_core", CORES["drupal7"].version))
+    platform_root, _second = drupal_cores.platforms("drupal7")
     instance = request.getfixturevalue(f"{request.param}_instance")
-    stack = SiteStack(aegir_root, request.param, instance, mariadb_admin,
-                      aegir_root / "platforms" / "drupal7")
+    stack = SiteStack(aegir_root, request.param, instance, mariadb_admin, platform_root)
     words = [f"--{key}={value}" for key, value in stack.server_properties().items()]
     stack.must("save", "@server_master", "--context_type=server", *words)
     with instance.expect_reload():
         stack.must("@server_master", "verify")
-    make_drupal7_platform(stack.platform_root)
-    (stack.platform_root / "cron.php").write_text(DRUPAL7_CRON_PHP)
     stack.must("save", "@platform_standin", "--context_type=platform",
                f"--root={stack.platform_root}")
     with instance.expect_reload():
         stack.must("@platform_standin", "verify")
-    yield stack
-    stack.drop_databases()
+    try:
+        yield stack
+    finally:
+        stack.drop_databases()
+        drupal_cores.reset_sites("drupal7")
 
 
 def sql(stack: SiteStack, uri: str, query: str, *params: object) -> list[tuple[object, ...]]:
@@ -63,6 +67,7 @@ def test_cron_runs_through_the_web_server_with_the_key_and_keeps_the_key_out_of_
     drupal_stack.install(uri, "--profile=standard")
     key = drupal_stack.context(uri)["cron_key"]
     assert key
+    sql(drupal_stack, uri, "DELETE FROM variable WHERE name = 'cron_last'")  # the install's
 
     ran = drupal_stack.must(f"@{uri}", "cron")
 
@@ -75,12 +80,14 @@ def test_cron_runs_through_the_web_server_with_the_key_and_keeps_the_key_out_of_
 def test_cron_with_a_wrong_key_fails_saying_so_and_runs_nothing(drupal_stack: SiteStack) -> None:
     uri = unique_uri("cron")
     drupal_stack.install(uri, "--profile=standard")
+    last_cron = "SELECT value FROM variable WHERE name = 'cron_last'"
+    before = sql(drupal_stack, uri, last_cron)  # the install's own cron, moments ago
 
     ran = drupal_stack.run(f"@{uri}", "cron", "--cron_key=not-the-key")
 
     assert ran.status != 0
     assert f"The cron of {uri} answered HTTP 403 at /cron.php" in ran.text
-    assert sql(drupal_stack, uri, "SELECT value FROM variable WHERE name = 'cron_last'") == []
+    assert before and sql(drupal_stack, uri, last_cron) == before
 
 
 def test_statistics_count_users_active_users_nodes_and_comments_exactly(
@@ -89,19 +96,20 @@ def test_statistics_count_users_active_users_nodes_and_comments_exactly(
     uri = unique_uri("stats")
     drupal_stack.install(uri, "--profile=standard")
     now, old = int(time.time()), int(time.time()) - 31 * 86400
+    sql(drupal_stack, uri, "UPDATE users SET access = 0 WHERE uid = 1")
     sql(drupal_stack, uri, "INSERT INTO users (uid, name, pass, access, status) VALUES "
         "(2, 'a', '', %s, 1), (3, 'b', '', %s, 1), (4, 'c', '', %s, 1)", now, now - 3600, old)
-    sql(drupal_stack, uri, "INSERT INTO node (type, title, uid, status, created) VALUES "
-        "('page', 'x', 2, 1, %s)", now)
-    sql(drupal_stack, uri, "INSERT INTO comment (nid, uid, subject, created) VALUES "
-        "(1, 2, 's', %s)", now)
+    sql(drupal_stack, uri, "INSERT INTO node (type, title, uid, status, created, changed) "
+        "VALUES ('page', 'x', 2, 1, %s, %s)", now, now)
+    sql(drupal_stack, uri, "INSERT INTO comment (nid, uid, subject, created, changed, thread) "
+        "SELECT nid, 2, 's', %s, %s, '01/' FROM node", now, now)
 
     result = drupal_stack.must(f"@{uri}", "statistics").result
 
-    # uid 1 (never seen), a and b (today), c (31 days ago); the welcome node and one more
+    # uid 1 (never seen), a and b (today), c (31 days ago); the one node and its comment
     assert {key: result[key] for key in ("users", "active_users", "content_items",
                                          "comments")} == {
-        "users": 4, "active_users": 2, "content_items": 2, "comments": 1}
+        "users": 4, "active_users": 2, "content_items": 1, "comments": 1}
     assert abs(result["taken_at"] - now) < 60
 
 

@@ -1,11 +1,11 @@
-"""Sites of the real drivers through the backend protocol, as the dispatcher runs them: install,
-serve through Apache and nginx, cron, statistics, back up, migrate to a second platform (but the
-stand-in), disable, enable, delete. WordPress is Debian's real
-package; Drupal 7 is the generated STAND-IN of tests/fixtures/platforms.py.
+"""Sites of real applications through the backend protocol, as the dispatcher runs them, served
+by Apache and by nginx: real Drupal 7.103 and 9.1.0 core (tests/fixtures/drupal_core.py) and
+Debian's WordPress. One site lives its whole life: install (and its one-time login link), cron,
+statistics, backup, restore, clone, migrate to a second platform of the same code, disable,
+enable, delete.
 
-Real Drupal core is in no package registry, so it cannot be part of the suite. Given a core
-folder with ``--real-drupal PATH`` (repeatable: Drupal 7, or Drupal 8+ with its ``vendor/``),
-the same test runs on a copy of it too; README.md says how to get one.
+``--real-drupal PATH`` (repeatable: a Drupal 7 folder, or Drupal 8+ with its ``vendor/``) runs
+the same test on a copy of another core as well.
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import shutil
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.fixtures.platforms import make_drupal7_platform, make_wordpress_platform
-from tests.fixtures.stack import MariaDBAdmin
+from tests.fixtures.drupal_core import CORES, UnpackedCores
+from tests.fixtures.platforms import make_wordpress_platform
 from tests.provision.helpers import Run, provision
 from tests.provision.sites_support import (
     MASTER_URL,
@@ -30,12 +31,12 @@ from tests.provision.sites_support import (
 )
 
 
-def backend(stack: SiteStack, uri: str, command: str, *, platform: str = "@platform_wp",
+def backend(stack: SiteStack, uri: str, command: str, *, platform: str = "@platform_app",
             roots: dict[str, Path] | None = None, options: dict[str, Any] | None = None,
             **site: Any) -> Run:
     """Run ``provision --backend @uri COMMAND`` with the contexts the dispatcher sends: the
-    server, the platforms (``roots``: name → folder; @platform_wp by default), the site."""
-    roots = roots or {"@platform_wp": stack.platform_root}
+    server, the platforms (``roots``: name → folder; @platform_app by default), the site."""
+    roots = roots or {"@platform_app": stack.platform_root}
     payload = {
         "contexts": [
             {"name": "@server_master",
@@ -51,35 +52,50 @@ def backend(stack: SiteStack, uri: str, command: str, *, platform: str = "@platf
         "options": options or {},
     }
     return provision(stack.root, f"@{uri}", command, backend=True, payload=payload,
-                     timeout=180)
+                     timeout=300)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """The applications to run: the two in the suite, then every ``--real-drupal`` core."""
+    """WordPress, the real Drupal cores, then every ``--real-drupal`` folder."""
     if "application" in metafunc.fixturenames:
-        cores = metafunc.config.getoption("real_drupal") or []
-        metafunc.parametrize("application", ["wordpress", "drupal7", *cores])
+        real = [*CORES, *(metafunc.config.getoption("real_drupal") or [])]
+        metafunc.parametrize("application", [
+            "wordpress", *(pytest.param(core, marks=pytest.mark.real_drupal) for core in real)])
 
 
-def make_platform(application: str, path: Path) -> Path:
-    """The platform folder for ``application``: generated, or a copy of a real core."""
+@pytest.fixture
+def platforms(application: str, site_stack: SiteStack, drupal_cores: UnpackedCores,
+              request: pytest.FixtureRequest) -> Iterator[tuple[Path, Path]]:
+    """Two platforms of ``application``, for a site and for its migration: the session's pair
+    of a real Drupal core (their ``sites/`` put back afterwards), or two fresh copies of
+    Debian's WordPress or of a ``--real-drupal`` folder."""
+    folder = site_stack.root / "platforms"
+    if application in CORES:
+        request.node.user_properties.append(("drupal_core", CORES[application].version))
+        pair = drupal_cores.platforms(application)  # skipped or failed here when missing
+        try:
+            yield pair
+        finally:
+            drupal_cores.reset_sites(application)
+        return
     if application == "wordpress":
-        return make_wordpress_platform(path)
-    if application == "drupal7":
-        return make_drupal7_platform(path)
-    shutil.copytree(application, path, symlinks=True)
-    return path
+        yield make_wordpress_platform(folder / "app"), make_wordpress_platform(folder / "app2")
+        return
+    request.node.user_properties.append(("drupal_core", Path(application).name))
+    for name in ("app", "app2"):
+        shutil.copytree(application, folder / name, symlinks=True)
+    yield folder / "app", folder / "app2"
 
 
 def title(application: str, uri: str) -> str:
-    """What the site's front page title holds: the generated sites put the uri first, real
-    Drupal puts it after the page's own title ("Welcome to … | uri")."""
-    return f"<title>{uri}" if application in ("wordpress", "drupal7") else f"| {uri}</title>"
+    """What the site's front page title holds: WordPress puts the site name (the uri) first,
+    Drupal after the page's own title ("Welcome to … | uri")."""
+    return f"<title>{uri}" if application == "wordpress" else f"| {uri}</title>"
 
 
 def assert_login_link_works_once(stack: SiteStack, uri: str, link: str) -> None:
-    """Real Drupal logs the administrator in with the link once (a session cookie and the
-    account form), and refuses it the second time (no session)."""
+    """Drupal logs the administrator in with the link once (a session cookie and the account
+    form), and refuses it the second time (no session)."""
     path = urlsplit(link).path
     status, _body, headers = stack.instance_get(path, uri)
     assert status in (302, 303), status
@@ -88,35 +104,83 @@ def assert_login_link_works_once(stack: SiteStack, uri: str, link: str) -> None:
     assert "/user/1" not in headers.get("location", "")
 
 
-def migrate_to_a_copy(stack: SiteStack, application: str, uri: str) -> str:
-    """Migrate the site to a second platform of the same code (its database updates and cache
-    clear run for real); afterwards ``stack.platform_root`` is the new platform's. Returns the
-    new platform's context name."""
+def site_tables(stack: SiteStack, uri: str, like: str) -> list[str]:
+    """The tables of the site's database whose names are LIKE ``like``."""
+    connection = stack.admin.connect(stack.context(uri)["db_name"])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW TABLES LIKE %s", (like,))
+            return [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def add_marker_table(stack: SiteStack, uri: str) -> None:
+    """A change to the site's database that only a restore can undo."""
+    connection = stack.admin.connect(stack.context(uri)["db_name"])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE hostmaster_marker (id INT)")
+    finally:
+        connection.close()
+
+
+def restore_undoes_what_came_after_the_backup(stack: SiteStack, application: str, uri: str,
+                                              backup_file: str) -> None:
+    """Restore ``backup_file`` over a change made after it; the site is served again."""
+    add_marker_table(stack, uri)
+    with stack.instance.expect_reload():
+        restored = backend(stack, uri, "restore", options={"backup_file": backup_file})
+    assert restored.returncode == 0, restored.stdout
+    assert site_tables(stack, uri, "hostmaster_marker") == []
+    assert Path(restored.result["object"]["backup_file"]).is_file()  # the state before it
+    stack.instance.wait_for_body(title(application, uri), host=uri)
+
+
+def clone_is_served_beside_the_original(stack: SiteStack, application: str, uri: str) -> None:
+    """Clone the site under a new domain: both are served, each with its own database; then
+    delete the clone."""
+    copy = unique_uri("copy")
+    with stack.instance.expect_reload():
+        cloned = backend(stack, uri, "clone", options={"new_uri": copy})
+    assert cloned.returncode == 0, cloned.stdout
+    assert stack.context(copy)["db_name"] != stack.context(uri)["db_name"]
+    stack.instance.wait_for_body(title(application, uri), host=copy)
+    stack.instance.wait_for_body(title(application, uri), host=uri)
+    with stack.instance.expect_reload():
+        deleted = backend(stack, copy, "delete")
+    assert deleted.returncode == 0, deleted.stdout
+    assert stack.databases_like(copy) == []
+
+
+def migrate_to_a_copy(stack: SiteStack, application: str, uri: str, target: Path) -> str:
+    """Migrate the site to ``target``, a second platform of the same code (its database
+    updates and cache clear run for real); afterwards ``stack.platform_root`` is ``target``.
+    Returns the new platform's context name."""
     source = stack.platform_root
-    target = make_platform(application, stack.root / "platforms" / "wp2")
-    roots = {"@platform_wp": source, "@platform_wp2": target}
+    roots = {"@platform_app": source, "@platform_app2": target}
     with stack.instance.expect_reload():
         assert backend(stack, uri, "noop", roots=roots).returncode == 0
-        verified = provision(stack.root, "@platform_wp2", "verify")
+        verified = provision(stack.root, "@platform_app2", "verify")
     assert verified.returncode == 0, verified.stderr
     with stack.instance.expect_reload():
         migrated = backend(stack, uri, "migrate", roots=roots,
-                           options={"target_platform": "@platform_wp2"})
+                           options={"target_platform": "@platform_app2"})
     assert migrated.returncode == 0, migrated.stdout
     assert not (source / "sites" / uri).exists() and (target / "sites" / uri).is_dir()
     stack.instance.wait_for_body(title(application, uri), host=uri)
     stack.platform_root = target
-    return "@platform_wp2"
+    return "@platform_app2"
 
 
-def test_a_site_installs_serves_backs_up_disables_and_deletes(
-    site_stack: SiteStack, mariadb_admin: MariaDBAdmin, application: str
+def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_real_code(
+    site_stack: SiteStack, application: str, platforms: tuple[Path, Path]
 ) -> None:
-    site_stack.platform_root = make_platform(application, site_stack.root / "platforms" / "wp")
-    uri = unique_uri("wp")
+    site_stack.platform_root, second_platform = platforms
+    uri = unique_uri("life")
     with site_stack.instance.expect_reload():
         assert backend(site_stack, uri, "noop").returncode == 0
-        verify = provision(site_stack.root, "@platform_wp", "verify")
+        verify = provision(site_stack.root, "@platform_app", "verify")
     assert verify.returncode == 0, verify.stderr
 
     with site_stack.instance.expect_reload(), command_lines_sampled() as command_lines:
@@ -129,12 +193,11 @@ def test_a_site_installs_serves_backs_up_disables_and_deletes(
     assert "db_passwd" not in json.dumps(installed.result["context"])
     body = site_stack.instance.wait_for_body(title(application, uri), host=uri)
     assert uri in body
-    if application not in ("wordpress", "drupal7"):
+    if application != "wordpress":
         assert_login_link_works_once(site_stack, uri, result["login_link"])
-    if application != "drupal7":  # the stand-in has no cron.php of its own
-        cron = backend(site_stack, uri, "cron")
-        assert cron.returncode == 0, cron.stdout
-        assert 200 <= cron.result["object"]["http_status"] < 300
+    cron = backend(site_stack, uri, "cron")
+    assert cron.returncode == 0, cron.stdout
+    assert 200 <= cron.result["object"]["http_status"] < 300
     statistics = backend(site_stack, uri, "statistics")
     assert statistics.returncode == 0, statistics.stdout
     assert statistics.result["object"]["users"] >= 1  # the administrator
@@ -145,12 +208,13 @@ def test_a_site_installs_serves_backs_up_disables_and_deletes(
     settings_holding_it = [path for path in site_stack.platform_root.rglob("*")
                            if path.is_file() and password.encode() in path.read_bytes()]
     assert settings_holding_it == []
-    with tarfile.open(backup.result["object"]["backup_file"]) as tar:
+    backup_file = backup.result["object"]["backup_file"]
+    with tarfile.open(backup_file) as tar:
         assert "database.sql" in tar.getnames()
 
-    platform = "@platform_wp"
-    if application != "drupal7":  # the stand-in's moves are tested in test_site_migrate.py
-        platform = migrate_to_a_copy(site_stack, application, uri)
+    restore_undoes_what_came_after_the_backup(site_stack, application, uri, backup_file)
+    clone_is_served_beside_the_original(site_stack, application, uri)
+    platform = migrate_to_a_copy(site_stack, application, uri, second_platform)
 
     with site_stack.instance.expect_reload():
         assert backend(site_stack, uri, "disable", platform=platform).returncode == 0

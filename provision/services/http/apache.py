@@ -17,4 +17,6 @@ class ApacheService(HttpService):
     default_include_dir = "/etc/apache2/conf-enabled"
     # Apache re-reads its configuration after `apache2ctl graceful` has returned (about 0.1 s
     # later here) and stops if what it reads is broken: keep the next change well clear of it.
-    reload_settle = 1.0
+    # A server whose restart command waits for the reload to complete (the tests' private
+    # Apache) may set http_reload_settle to 0.
+    default_reload_settle = 1.0

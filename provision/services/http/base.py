@@ -34,8 +34,9 @@ class HttpService(SiteVhosts, Service):
     default_restart_cmd: ClassVar[str] = ""
     default_configtest_cmd: ClassVar[str] = ""
     default_include_dir: ClassVar[str] = ""
-    #: Seconds a configuration change waits after the previous reload (see provision.locks).
-    reload_settle: ClassVar[float] = 0.0
+    #: Seconds a configuration change waits after the previous reload (see provision.locks),
+    #: unless the server's ``http_reload_settle`` says otherwise.
+    default_reload_settle: ClassVar[float] = 0.0
 
     @classmethod
     def properties(cls) -> list[Property]:
@@ -50,6 +51,10 @@ class HttpService(SiteVhosts, Service):
                      "provision adds its one include file to", kind="path",
                      default=cls.default_include_dir),
             Property("web_group", "the group the web server runs as", default="www-data"),
+            Property("http_reload_settle", "seconds a configuration change waits after the "
+                     "previous reload, so that the web server has re-read its configuration; "
+                     "0 only where the restart command returns once the reload is complete",
+                     kind="seconds", default=cls.default_reload_settle),
         ]
 
     # Paths -------------------------------------------------------------------------------
@@ -85,7 +90,8 @@ class HttpService(SiteVhosts, Service):
         from ...journal_actions import note_reload
 
         note_reload(self)
-        return ConfigLock(self.config_dir / ".config.lock", self.reload_settle)
+        settle = float(self.setting("http_reload_settle"))
+        return ConfigLock(self.config_dir / ".config.lock", settle)
 
     def ensure_folders(self, logger: Logger) -> None:
         """Create the server's configuration folders, or repair their modes."""

@@ -14,7 +14,7 @@ class NginxService(HttpService):
     default_configtest_cmd = "nginx -t"
     default_include_dir = "/etc/nginx/conf.d"
     # nginx keeps serving with its old configuration when a reload reads a broken one.
-    reload_settle = 0.0
+    default_reload_settle = 0.0
 
     @classmethod
     def properties(cls) -> list[Property]:
