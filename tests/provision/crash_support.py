@@ -68,6 +68,8 @@ class CrashStack:
     root: Path
     instance: WebServerInstance
     admin: MariaDBAdmin
+    #: The unpacked real Drupal 7 core the Drupal platforms link to.
+    drupal7_core: Path
     kill_points: int = 0
     recovered: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
