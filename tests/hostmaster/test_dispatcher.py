@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from hostmaster.dispatcher import dispatch_once
+from hostmaster.dispatcher import claim, dispatch_once
+from hostmaster.dispatcher import runner as task_runner
 from hostmaster.dispatcher.runner import status_from_log
 from hostmaster.extensions import db
 from hostmaster.models import Server, ServerStatus, Task, TaskStatus
@@ -62,16 +64,29 @@ def test_one_pass_runs_only_one_task_per_entity(app: Flask) -> None:
 
 
 def test_a_task_longer_than_its_lease_keeps_it_by_renewal(app: Flask) -> None:
+    """Another dispatcher sweeps expired leases all the while: without renewal, the one-second
+    lease of this three-second task would run out and that sweep would end it."""
     app.config["DISPATCH_LEASE_SECONDS"] = 1.0
     with app.app_context():
         server = null_server()
         dispatch_once(app)
-        task = queue_noop(server, seconds=2.5)
-        task_id = task.id
-        dispatch_once(app)
-        db.session.expire_all()
+        task_id = queue_noop(server, seconds=3).id
+    running = threading.Thread(target=dispatch_once, args=(app,))
+    running.start()
+    swept = 0
+    while running.is_alive():
+        with app.app_context():  # what any other dispatcher's expiry sweep does
+            for expired in claim.expired(exclude=set()):
+                task_runner.end_expired(expired)
+            db.session.remove()
+        swept += 1
+        time.sleep(0.1)
+    running.join()
+    with app.app_context():
         task = db.session.get(Task, task_id)
         assert task is not None and task.status == TaskStatus.SUCCESS, log_text(task_id)
+        assert "stopped renewing" not in log_text(task_id)
+    assert swept >= 20, "the sweeps ran while the task did"
 
 
 def test_a_task_that_runs_too_long_is_stopped_and_fails(app: Flask) -> None:

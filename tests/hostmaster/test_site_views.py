@@ -52,8 +52,16 @@ def test_the_site_list_shows_uri_platform_client_and_status(
 def test_a_deleted_site_is_left_out_of_the_list(
     app: Flask, client: FlaskClient, logged_in: AuthActions
 ) -> None:
-    _site(app, "gone.example.com", SiteStatus.DELETED)
-    assert "gone.example.com" not in text(client.get("/sites").get_data(as_text=True))
+    gone_id = _site(app, "gone.example.com", SiteStatus.DELETED)
+    with app.app_context():
+        gone = db.session.get_one(Site, gone_id)
+        db.session.add(Site(uri="here.example.com", platform=gone.platform, client=gone.client,
+                            status=SiteStatus.ENABLED, profile="standard"))
+        db.session.commit()
+    page = client.get("/sites")
+    assert page.status_code == 200
+    shown = text(page.get_data(as_text=True))
+    assert "here.example.com" in shown and "gone.example.com" not in shown
 
 
 def test_a_site_page_shows_its_summary_and_task_sections(
