@@ -185,3 +185,20 @@ def test_racing_installs_whose_domains_give_one_database_name_all_get_their_own(
     for uri in uris[:4]:
         assert poll(lambda uri=uri: crash.get(uri)[0] == 200, 15), uri
     assert crash.leftovers() == []
+
+
+def test_the_next_command_on_a_site_recovers_it_first_instead_of_repairing_over_it(
+        crash: CrashStack) -> None:
+    site = new_site(crash, "wordpress")
+    before = crash.state(site.uri, site.prefix)
+    ran = crash.spawn(site.name, "migrate", {"target_platform": "@wordpress_b"},
+                      kill="step:import")
+    assert ran.killed
+    crash.kill_points += 1
+    verified = crash.spawn(site.name, "verify")
+    assert verified.status == 0, verified.text
+    assert "Recovering the interrupted migrate" in verified.text
+    assert "rolled back" in verified.text
+    crash.recovered += 1
+    assert crash.state(site.uri, site.prefix) == before
+    assert_serves(crash, site)

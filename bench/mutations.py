@@ -1,0 +1,206 @@
+"""Break each safety guard on purpose and show that a test catches it.
+
+For every mutation below (a guard of the dispatcher, the journal, access, cloaking, secrets,
+sessions, validation ...), a copy of the project is made with that one change, the tests that
+guard it run against the copy, and the line printed says which test caught it, or SURVIVED.
+A mutation that survives means a guard no test checks: the script exits 1.
+
+    .venv/bin/python bench/mutations.py            # every mutation (about 15 minutes here)
+    .venv/bin/python bench/mutations.py --list     # what they are
+    .venv/bin/python bench/mutations.py lease      # those whose name holds "lease"
+
+The copy runs with the project's own virtualenv; ``PYTHONPATH`` puts the copy's packages
+first, for the tests and for every provision or dispatcher process they start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from bench.guarded import run_guarded  # noqa: E402  (the project's own path first)
+
+#: The folders the copy needs (the virtualenv, caches and the store stay behind).
+COPIED = ("hostmaster", "provision", "tests", "templates", "static", "migrations", "contrib",
+          "setup.cfg", "pyproject.toml", "dispatch.py", "bench")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One guard broken: in ``path``, ``old`` (which must appear once) becomes ``new``; the
+    ``tests`` (pytest node ids or files, with an optional ``-k`` expression) must fail."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    keyword: str = ""
+
+
+MUTATIONS = [
+    Mutation(
+        "lease renewal does nothing", "hostmaster/dispatcher/claim.py",
+        '    """Push the leases of this dispatcher\'s running tasks forward."""\n',
+        '    """Push the leases of this dispatcher\'s running tasks forward."""\n    return\n',
+        ("tests/hostmaster/test_dispatcher.py",), "keeps_it_by_renewal"),
+    Mutation(
+        "a claim ignores the task's status (claimed twice)", "hostmaster/dispatcher/claim.py",
+        ".where(Task.id == task_id, Task.status == TaskStatus.QUEUED)",
+        ".where(Task.id == task_id)",
+        ("tests/hostmaster/test_dispatcher.py",), "exactly_once or once"),
+    Mutation(
+        "the journal records no file before writing it", "provision/journal_actions.py",
+        '    """A file is about to be written or removed: keep what it holds now (or that it is '
+        'not)."""\n    journal = current()\n',
+        '    """A file is about to be written or removed: keep what it holds now (or that it is '
+        'not)."""\n    return\n    journal = current()\n',
+        ("tests/provision/test_journal.py",), "before_it_is_made"),
+    Mutation(
+        "a rollback undoes nothing", "provision/journal.py",
+        "            self._run_undo(run_undo, action)\n        for action in deferred:",
+        "            pass\n        for action in deferred:",
+        ("tests/provision/test_site_lifecycle.py",), "failed_application_install and apache"),
+    Mutation(
+        "an interrupted command is not recovered at the next start",
+        "provision/commands/__init__.py",
+        "        recover(contexts, logger, context=invocation.name)\n",
+        "        pass\n",
+        ("tests/provision/test_crash_recovery.py",), "recovers_it_first"),
+    Mutation(
+        "a database this command did not create may be dropped before the commit point",
+        "provision/services/db/sites.py",
+        "        if journal is not None and not journal.created(kind, self.server.name, name):",
+        "        if False:",
+        ("tests/provision/test_journal.py",), "another_made"),
+    Mutation(
+        "database names are not reserved (and a taken one is not skipped)",
+        "provision/services/db/sites.py",
+        "                if _error_code(error) == ER_DB_CREATE_EXISTS:",
+        "                if False:",
+        ("tests/provision/test_crash_recovery.py",), "racing"),
+    Mutation(
+        "children of a killed provision live on", "provision/shell.py",
+        '        _SETPRIV = [found, "--pdeathsig", "KILL", "--"] if found else []',
+        "        _SETPRIV = []",
+        ("tests/provision/test_crash_recovery.py",), "mysqldump"),
+    Mutation(
+        "the dispatcher does not recover a provision that died", "hostmaster/dispatcher/runner.py",
+        "    found = recovery.recover_task(start.argv, recorder.task_id)\n",
+        "    found = recovery.Recovery()\n",
+        ("tests/hostmaster/test_interrupted_tasks.py",), "rolled_back_or_completed and sqlite"),
+    Mutation(
+        "every user may do everything", "hostmaster/access/holders.py",
+        '    """The user (or, for None and anonymous visitors, the anonymous role) holds '
+        '``permission``."""\n',
+        '    """The user (or, for None and anonymous visitors, the anonymous role) holds '
+        '``permission``."""\n    return True\n',
+        ("tests/hostmaster/test_permissions.py",), "sqlite"),
+    Mutation(
+        "the settings file keeps the credentials in $_SERVER (no cloaking cleanup)",
+        "provision/apps/sitefiles.py",
+        '        "  unset($_SERVER[$aegir_key], $_SERVER[\'REDIRECT_\' . $aegir_key]);",\n',
+        "",
+        ("tests/provision/test_site_secrets.py",), ""),
+    Mutation(
+        "a session cookie survives logout", "hostmaster/auth/views.py",
+        "        users.end_sessions(current_user._get_current_object())",
+        "        pass",
+        ("tests/hostmaster/test_sessions_http.py",), "copied_session_cookie"),
+    Mutation(
+        "failed logins are not slowed down", "hostmaster/services/login_throttle.py",
+        '    """Count a failed login (committed)."""\n',
+        '    """Count a failed login (committed)."""\n    return\n',
+        ("tests/hostmaster/test_sessions_http.py",), "double"),
+    Mutation(
+        "secrets are stored in clear", "hostmaster/store_secrets.py",
+        "def encrypt(value: str) -> str:\n", "def encrypt(value: str) -> str:\n    return value\n",
+        ("tests/hostmaster/test_store_secrets.py",), "dump"),
+    Mutation(
+        "the resolver guard lets every name through", "tests/fixtures/resolver_guard.py",
+        "def start(", "def _unused_start(",
+        ("tests/test_resolver_guard.py",), ""),
+]
+
+
+def copy_project(into: Path) -> Path:
+    """A copy of what the tests need, in ``into``."""
+    for name in COPIED:
+        source = PROJECT / name
+        target = into / name
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(
+                "__pycache__", "*.pyc", "_screenshots", "artifacts"))
+        else:
+            shutil.copy2(source, target)
+    return into
+
+
+def run_tests(copy: Path, mutation: Mutation) -> tuple[bool, str]:
+    """Run the mutation's tests on the copy; (caught, the failing test or the tail)."""
+    argv = [str(PROJECT / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-x", "-n", "0",
+            "-p", "no:cacheprovider", *mutation.tests]
+    if mutation.keyword:
+        argv += ["-k", mutation.keyword]
+    env = {**os.environ, "PYTHONPATH": str(copy), "CI": os.environ.get("CI", "true")}
+    done = subprocess.run(argv, cwd=copy, env=env, capture_output=True, text=True,
+                          timeout=1800, check=False)
+    output = done.stdout + done.stderr
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", output, re.M)
+    if done.returncode == 1 and failed:
+        return True, failed[0]
+    if done.returncode == 5:
+        return False, "no test selected: fix the mutation's tests or keyword"
+    return False, output.strip().splitlines()[-1] if output.strip() else f"exit {done.returncode}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("only", nargs="?", default="", help="run the mutations whose name "
+                        "holds this word")
+    parser.add_argument("--list", action="store_true", help="list the mutations and stop")
+    options = parser.parse_args()
+    chosen = [m for m in MUTATIONS if options.only.lower() in m.name.lower()]
+    if options.list:
+        for mutation in chosen:
+            print(f"{mutation.name}: {mutation.path} -> {' '.join(mutation.tests)} "
+                  f"{('-k ' + mutation.keyword) if mutation.keyword else ''}")
+        return 0
+    survived = 0
+    with tempfile.TemporaryDirectory(prefix="hostmaster-mutants-") as folder:
+        copy = copy_project(Path(folder))
+        for mutation in chosen:
+            target = copy / mutation.path
+            original = target.read_text()
+            if original.count(mutation.old) != 1:
+                print(f"{mutation.name}: its code is not found once in {mutation.path}; "
+                      "update the mutation")
+                survived += 1
+                continue
+            target.write_text(original.replace(mutation.old, mutation.new))
+            started = time.monotonic()
+            try:
+                caught, detail = run_tests(copy, mutation)
+            finally:
+                target.write_text(original)
+            took = time.monotonic() - started
+            verdict = f"caught by {detail}" if caught else f"SURVIVED ({detail})"
+            print(f"{mutation.name} -> {verdict} [{took:.0f} s]", flush=True)
+            survived += 0 if caught else 1
+    print(f"{len(chosen)} mutations, {len(chosen) - survived} caught, {survived} survived")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_guarded(main))
