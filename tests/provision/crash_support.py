@@ -167,6 +167,16 @@ class CrashStack:
         path = self.root / "contexts" / f"{name.lstrip('@')}.json"
         return dict(json.loads(path.read_text())["properties"]) if path.exists() else None
 
+    def drop_site_databases(self) -> None:
+        """Drop the databases and users this root's site contexts name (test clean-up)."""
+        for path in (self.root / "contexts").glob("*.json"):
+            properties = json.loads(path.read_text())["properties"]
+            if properties.get("uri") and properties.get("db_name"):
+                self.query(f"DROP DATABASE IF EXISTS `{properties['db_name']}`")
+                for (host,) in self.query("SELECT Host FROM mysql.user WHERE User = %s",
+                                          (properties.get("db_user"),)):
+                    self.query("DROP USER %s@%s", (properties["db_user"], host))
+
     def get(self, uri: str, path: str = "/") -> tuple[int, str]:
         """GET through the web server with the site's host name."""
         return self.instance.get(path, host=uri)
