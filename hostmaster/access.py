@@ -67,6 +67,7 @@ from .models import (
     TaskLog,
     User,
     platform_clients,
+    store_id,
 )
 
 if TYPE_CHECKING:
@@ -429,7 +430,7 @@ def get_or_404(model: Any, object_id: int, user: Any = None, action: str = "view
     """The ``model`` row ``object_id``; 404 when there is none or the user may not ``action``
     it (``view``, ``edit``, ``delete``; for a task also ``log``)."""
     who = user if user is not None else _current()
-    found = db.session.get(model, object_id)
+    found = db.session.get(model, object_id) if store_id(object_id) is not None else None
     if found is None:
         abort(404)
     if action == "view":

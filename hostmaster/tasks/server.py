@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Platform, PlatformStatus, Server, ServerStatus, Task, utcnow
-from .registry import TaskType, register
+from ..services import tasks
+from .forms import TaskNoopForm
+from .registry import TaskType
 
 
 def _verified(task: Task, server: Server, result: dict[str, Any]) -> None:
     """A verified server is ENABLED, and its platforms are verified again."""
-    from ..services import tasks
-
     server.status = ServerStatus.ENABLED
     server.verified_at = utcnow()
     platforms = db.session.scalars(
@@ -27,7 +27,7 @@ def _verified(task: Task, server: Server, result: dict[str, Any]) -> None:
             tasks.queue(platform, "verify", commit=False)
 
 
-register(
+TASK_TYPES = [
     TaskType(
         entity_kind="server",
         name="verify",
@@ -35,10 +35,7 @@ register(
         command="verify",
         description="Check the server's services and write their configuration again.",
         on_success=_verified,
-    )
-)
-
-register(
+    ),
     TaskType(
         entity_kind="server",
         name="noop",
@@ -47,5 +44,6 @@ register(
         description="Runs provision without doing anything; measures the dispatcher.",
         hidden=True,
         allow_duplicates=True,
-    )
-)
+        form=TaskNoopForm,
+    ),
+]

@@ -11,9 +11,11 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import validation
 from ..contexts import Context, Contexts
 from ..errors import ProvisionError
 from ..log import Logger
+from .options import check_options
 
 #: Verb → module. ``save`` and ``show`` take the context name after the verb, the others
 #: before it (``provision @server_master verify``).
@@ -72,6 +74,11 @@ def run_command(invocation: Invocation) -> Outcome:
             f"{', '.join(sorted(COMMANDS))}."
         )
     module = importlib.import_module(module_name)
+    invocation.options = check_options(invocation.options)
+    try:
+        invocation.args = [validation.text(arg, "argument") for arg in invocation.args]
+    except validation.InvalidValue as refusal:
+        raise ProvisionError(str(refusal)) from None
     contexts = invocation.contexts
     if module.CONTEXT == "required" or contexts.exists(invocation.name):
         invocation.context = contexts.load(invocation.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ProvisionError
 from ..sites.deploy import deploy_archive, finish_deploy
 from ..sites.moves import (
     back_up,
@@ -35,7 +36,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
     chosen = invocation.options.get("backup_file") or next(iter(invocation.args), None)
     archive = backup_in_root(contexts, chosen)
     if not archive.is_file():
-        raise FileNotFoundError(f"The backup {archive} does not exist any more")
+        raise ProvisionError(f"The backup {archive} does not exist any more; choose another "
+                             "backup of the site.")
     original = stored_properties(contexts, invocation.name)
     steps = Steps("restore", logger)
     with steps.step("maintenance", source):

@@ -132,11 +132,12 @@ def test_a_new_context_needs_a_known_type(tmp_path: Path) -> None:
 
 def test_a_reference_must_name_an_existing_context_of_the_right_type(tmp_path: Path) -> None:
     save_server(tmp_path)
-    base = ["save", "@platform_x", "--context_type=platform", f"--root={tmp_path}"]
+    base = ["save", "@platform_x", "--context_type=platform", f"--root={tmp_path}/platforms/x"]
 
     missing = provision(tmp_path, *base, "--web_server=@server_gone")
     wrong_type = provision(tmp_path, *base, "--web_server=@platform_y")
-    provision(tmp_path, "save", "@platform_y", "--context_type=platform", f"--root={tmp_path}")
+    provision(tmp_path, "save", "@platform_y", "--context_type=platform",
+              f"--root={tmp_path}/platforms/y")
     wrong_type = provision(tmp_path, *base, "--web_server=@platform_y")
     good = provision(tmp_path, *base, "--web_server=@server_master")
 
@@ -156,7 +157,7 @@ def test_a_platform_needs_an_absolute_root(tmp_path: Path) -> None:
     assert without.returncode == 1
     assert "A platform context needs the property root" in without.errors
     assert relative.returncode == 1
-    assert "must be an absolute path" in relative.errors
+    assert "is not an absolute path: start it with /" in relative.errors
 
 
 def test_a_context_cannot_change_its_type(tmp_path: Path) -> None:
@@ -208,12 +209,12 @@ def test_the_root_comes_from_the_option_then_aegir_root_then_the_default(
 
 def test_a_root_option_after_the_verb_is_the_platform_property(tmp_path: Path) -> None:
     save_server(tmp_path)
-    run = provision(
-        tmp_path, "save", "@platform_x", "--context_type=platform", "--root=/srv/codebase"
-    )
+    codebase = f"{tmp_path}/platforms/codebase"
+    run = provision(tmp_path, "save", "@platform_x", "--context_type=platform",
+                    f"--root={codebase}")
 
     assert run.returncode == 0, run.stderr
-    assert stored(tmp_path, "@platform_x")["properties"]["root"] == "/srv/codebase"
+    assert stored(tmp_path, "@platform_x")["properties"]["root"] == codebase
 
 
 def test_a_command_line_without_a_command_says_what_to_write(tmp_path: Path) -> None:
