@@ -37,6 +37,8 @@ def default_config() -> dict[str, Any]:
             "HOSTMASTER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'hostmaster.db'}"
         ),
         "AEGIR_ROOT": os.environ.get("AEGIR_ROOT", default_aegir_root()),
+        # The folder every platform lies in; empty: <AEGIR_ROOT>/platforms.
+        "PLATFORM_BASE_PATH": os.environ.get("HOSTMASTER_PLATFORM_BASE_PATH", ""),
         # How the dispatcher starts provision; the root and the context are appended.
         "PROVISION_COMMAND": os.environ.get("HOSTMASTER_PROVISION_COMMAND", ""),
         "DISPATCH_CONCURRENCY": int(os.environ.get("HOSTMASTER_DISPATCH_CONCURRENCY", "4")),

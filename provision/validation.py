@@ -180,8 +180,8 @@ def machine_name(value: object, what: str = "name", *, max_length: int = 64) -> 
     if not name:
         raise InvalidValue(f"Enter a {what}.")
     if not _MACHINE_NAME.fullmatch(name):
-        raise InvalidValue(f"A {what} uses lower-case letters, digits, '_' and '-', and starts "
-                           "with a letter or digit.")
+        raise InvalidValue(f"The {what} may use only lower-case letters, digits, '_' and '-', "
+                           "and starts with a letter or digit.")
     return name
 
 
@@ -200,7 +200,7 @@ def port(value: object, what: str = "port") -> int:
     except ValueError:
         number = 0
     if not 1 <= number <= 65535:
-        raise InvalidValue(f"A {what} is a number from 1 to 65535, not {shown(value)}.")
+        raise InvalidValue(f"The {what} must be a number from 1 to 65535, not {shown(value)}.")
     return number
 
 
@@ -208,8 +208,8 @@ def system_user(value: object, what: str = "user name") -> str:
     """A user or group name of the operating system."""
     name = text(value, what, max_length=32)
     if not _SYSTEM_USER.fullmatch(name):
-        raise InvalidValue(f"A {what} is letters, digits, '_', '.' and '-' (at most 32), "
-                           "starting with a letter, digit or '_'.")
+        raise InvalidValue(f"The {what} may use only letters, digits, '_', '.' and '-' (at most "
+                           "32), starting with a letter, digit or '_'.")
     return name
 
 
@@ -217,7 +217,8 @@ def database_user(value: object, what: str = "database user") -> str:
     """A MySQL account name: letters, digits, ``_``, ``.``, ``@`` and ``-``."""
     name = text(value, what, max_length=80)
     if not _DB_USER.fullmatch(name):
-        raise InvalidValue(f"A {what} is letters, digits, '_', '.', '@' and '-' (at most 80).")
+        raise InvalidValue(f"The {what} may use only letters, digits, '_', '.', '@' and '-' "
+                           "(at most 80).")
     return name
 
 
@@ -239,7 +240,7 @@ def key(value: object, what: str = "key") -> str:
     """A token such as a cron key: letters, digits, ``_`` and ``-``."""
     token = text(value, what, max_length=128)
     if not _KEY.fullmatch(token):
-        raise InvalidValue(f"A {what} is 1 to 128 letters, digits, '_' and '-'.")
+        raise InvalidValue(f"The {what} may use only letters, digits, '_' and '-' (1 to 128).")
     return token
 
 
@@ -291,59 +292,101 @@ def absolute_path(value: object, what: str = "path") -> str:
 
 def system_folder(path: str) -> str | None:
     """The system folder ``path`` is or lies in (None when it is in none), symlinks resolved."""
-    for candidate in dict.fromkeys((path, os.path.realpath(path))):
-        for folder in SYSTEM_FOLDERS:
-            if candidate == folder or candidate.startswith(folder + "/"):
-                return folder
-    return None
+    return _system_folder(_Place(path))
 
 
 def platform_base(value: object, aegir_root: Path | str) -> str:
     """The folder platforms must lie in: absolute, not a system folder, not the aegir root."""
     base = absolute_path(value, "platform base path")
-    folder = system_folder(base)
-    if folder is not None:
-        raise InvalidValue(f"The platform base path {base} is in the system folder {folder}; "
-                           "choose a folder of its own, e.g. /var/aegir/platforms.")
-    if _same_or_above(base, str(aegir_root)):
-        raise InvalidValue(f"The platform base path {base} holds the aegir root {aegir_root}; "
-                           "choose a folder inside it, such as its platforms folder.")
-    for private in PRIVATE_FOLDERS:
-        if _same_or_above(str(Path(aegir_root) / private), base):
-            raise InvalidValue(f"The platform base path {base} is in the aegir root's private "
-                               f"folder {private}; choose its platforms folder instead.")
+    _check_base(_Place(base), _Place(str(aegir_root)))
     return base
 
 
 def platform_root(value: object, base: Path | str, aegir_root: Path | str) -> str:
     """A platform's root: a folder inside ``base`` (symlinks resolved), never a system folder
     and never the aegir root or a folder holding it."""
-    root = absolute_path(value, "platform root")
-    base_path = platform_base(str(base), aegir_root)
-    folder = system_folder(root)
+    root = _Place(absolute_path(value, "platform root"))
+    base_place = _Place(absolute_path(str(base), "platform base path"))
+    aegir = _Place(str(aegir_root))
+    _check_base(base_place, aegir)
+    folder = _system_folder(root)
     if folder is not None:
         raise InvalidValue(f"The platform root {root} is in the system folder {folder}; "
-                           f"put the codebase in {base_path}.")
-    if _same_or_above(root, str(aegir_root)):
+                           f"put the codebase in {base_place}.")
+    if root.holds(aegir):
         raise InvalidValue(f"The platform root {root} is the aegir root or holds it; put the "
-                           f"codebase in {base_path}.")
-    real_base = os.path.realpath(base_path)
-    inside = all(
-        candidate != real and candidate.startswith(real.rstrip("/") + "/")
-        for candidate, real in ((root, base_path), (os.path.realpath(root), real_base))
-    )
-    if not inside:
+                           f"codebase in {base_place}.")
+    if root == base_place or not base_place.surely_holds(root):
         raise InvalidValue(
-            f"The platform root {root} is not inside the platform base path {base_path} "
+            f"The platform root {root} is not inside the platform base path {base_place} "
             "(symbolic links followed); put the codebase in a folder of its own there."
         )
-    return root
+    return root.literal
 
 
-def _same_or_above(path: str, other: str) -> bool:
-    """Whether ``path`` is ``other`` or one of its parents, literally or symlinks resolved."""
-    pairs = ((path, other), (os.path.realpath(path), os.path.realpath(other)))
-    return any(b == a or b.startswith(a.rstrip("/") + "/") for a, b in pairs)
+class _Place:
+    """A path as written and with its symbolic links resolved (both are checked)."""
+
+    def __init__(self, path: str) -> None:
+        self.literal = path
+        self.real = os.path.realpath(path)
+
+    def __str__(self) -> str:
+        return self.literal
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Place) and (
+            self.literal == other.literal or self.real == other.real)
+
+    def __hash__(self) -> int:
+        return hash(self.real)
+
+    def holds(self, other: _Place) -> bool:
+        """Whether ``other`` is this folder or lies in it, as written or as resolved (either
+        is enough: the check of what must not be)."""
+        return any(_within(b, a) for a, b in self._pairs(other))
+
+    def surely_holds(self, other: _Place) -> bool:
+        """Whether ``other`` is this folder or lies in it both as written and as resolved (the
+        check of what is allowed)."""
+        return all(_within(b, a) for a, b in self._pairs(other))
+
+    def _pairs(self, other: _Place) -> tuple[tuple[str, str], tuple[str, str]]:
+        return (self.literal, other.literal), (self.real, other.real)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _system_folder(place: _Place) -> str | None:
+    for folder in SYSTEM_FOLDERS:
+        if _Place.holds(_PlainFolder(folder), place):
+            return folder
+    return None
+
+
+class _PlainFolder(_Place):
+    """A folder of the system, compared as written (its own links do not matter)."""
+
+    def __init__(self, path: str) -> None:  # no realpath: /var/run is a link to /run
+        self.literal = self.real = path
+
+
+def _check_base(base: _Place, aegir: _Place) -> None:
+    """Refuse a platform base path in a system folder, holding the aegir root, or inside one
+    of the aegir root's private folders."""
+    folder = _system_folder(base)
+    if folder is not None:
+        raise InvalidValue(f"The platform base path {base} is in the system folder {folder}; "
+                           "choose a folder of its own, e.g. /var/aegir/platforms.")
+    if base.holds(aegir):
+        raise InvalidValue(f"The platform base path {base} holds the aegir root {aegir}; "
+                           "choose a folder inside it, such as its platforms folder.")
+    for private in PRIVATE_FOLDERS:
+        if _Place(f"{aegir.literal.rstrip('/')}/{private}").holds(base):
+            raise InvalidValue(f"The platform base path {base} is in the aegir root's private "
+                               f"folder {private}; choose its platforms folder instead.")
 
 
 def _is_ip_address(value: str) -> bool:

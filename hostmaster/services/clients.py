@@ -5,6 +5,7 @@ made before any client existed."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,15 +99,29 @@ def sanitise_uname(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())[:UNAME_LENGTH]
 
 
-def free_uname(name: str) -> str:
-    """A short name made from ``name`` (with the prefix setting) that no client has yet."""
+def free_uname(name: str, *, first: int = 1) -> str:
+    """A short name made from ``name`` (with the prefix setting) that no client has yet: the
+    name itself, else with the suffix 2, 3 ... (from ``first`` + 1 when ``first`` is given:
+    a request that lost a race for a name starts further on, see first_suffix)."""
     base = sanitise_uname(str(setting("client_uname_prefix")) + name) or "client"
-    candidate, number = base, 1
+    number = first
+    candidate = base if number == 1 else _suffixed(base, number)
     while _uname_owner(candidate) is not None:
         number += 1
-        suffix = str(number)
-        candidate = base[: UNAME_LENGTH - len(suffix)] + suffix
+        candidate = _suffixed(base, number)
     return candidate
+
+
+def _suffixed(base: str, number: int) -> str:
+    suffix = str(number)
+    return base[: UNAME_LENGTH - len(suffix)] + suffix
+
+
+def first_suffix(attempt: int) -> int:
+    """Where the search for a free name starts on ``attempt`` (1: at the name itself). After a
+    lost race every racer would find the same next free name again, so a later attempt starts
+    at a random number instead."""
+    return 1 if attempt == 1 else 2 + secrets.randbelow(99_998)
 
 
 def _uname_owner(uname: str) -> int | None:
@@ -166,14 +181,15 @@ def create_client(spec: ClientSpec) -> tuple[Client, User | None]:
         if errors:
             raise ValidationError(errors)
         try:
-            return _create_client(spec, allowed)
+            return _create_client(spec, allowed, attempt)
         except Collision:
             if attempt == COLLISION_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
-def _create_client(spec: ClientSpec, allowed: list[User]) -> tuple[Client, User | None]:
+def _create_client(spec: ClientSpec, allowed: list[User], attempt: int
+                   ) -> tuple[Client, User | None]:
     """Store the checked client (and its account) in one transaction."""
     taken = f"The short name {spec.uname} was taken a moment ago; choose another."
     with transaction(taken, field="uname"):
@@ -181,13 +197,14 @@ def _create_client(spec: ClientSpec, allowed: list[User]) -> tuple[Client, User 
             name=spec.name,
             organisation=spec.organisation,
             email=spec.email,
-            uname=spec.uname or free_uname(spec.name),
+            uname=spec.uname or free_uname(spec.name, first=first_suffix(attempt)),
         )
         db.session.add(client)
         made: User | None = None
         if not allowed and setting("client_create_user"):
             made = users.create_user(
-                users.free_username(spec.email), spec.email, None, roles=[CLIENT_ROLE],
+                users.free_username(spec.email, first=first_suffix(attempt)), spec.email, None,
+                roles=[CLIENT_ROLE],
                 commit=False,
             )
             allowed = [made]
@@ -249,6 +266,10 @@ def settings_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     for name in ("client_welcome_subject", "client_welcome_body"):
         if name in values and not str(values[name]).strip():
             errors[name] = ["Write the mail's text (or switch the welcome mail off)."]
+    subject = str(values.get("client_welcome_subject", ""))
+    if "client_welcome_subject" not in errors and (
+            problem := check_text(subject, "subject", 200)):
+        errors["client_welcome_subject"] = [problem]
     body = str(values.get("client_welcome_body", "$link"))
     if body.strip() and "$link" not in body and "${link}" not in body:
         errors.setdefault("client_welcome_body", []).append(

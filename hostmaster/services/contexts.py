@@ -17,6 +17,7 @@ from .. import plugins
 from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
 from .errors import ValidationError
+from .validation import platform_base_path
 
 MASTER = "server_master"
 
@@ -96,6 +97,9 @@ def server_properties(server: Server) -> dict[str, Any]:
         # The front end's address, for the page a disabled site's vhost redirects to.
         "master_url": current_app.config["HOSTMASTER_URL"],
     }
+    if entity_for(MASTER) is server:
+        # Platforms live on the master: provision checks their roots against the same folder.
+        props["platform_base_path"] = platform_base_path()
     # How provision logs in when the server is remote (docs/remote-servers.md).
     ssh = {"ssh_user": server.ssh_user, "ssh_port": server.ssh_port,
            "ssh_key_file": server.ssh_key_file}

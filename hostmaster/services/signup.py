@@ -98,6 +98,8 @@ def save_settings(values: dict[str, Any]) -> None:
                                  "password."]
     if "signup_subject" in values and not str(values["signup_subject"]).strip():
         errors["signup_subject"] = ["Write the mail's subject."]
+    elif problem := check_text(str(values.get("signup_subject", "")), "subject", 200):
+        errors["signup_subject"] = [problem]
     if errors:
         raise ValidationError(errors)
     for name, value in values.items():
@@ -161,7 +163,7 @@ def sign_up(request: SignupRequest) -> Signup:
         if errors or offer is None:
             raise ValidationError(errors)
         try:
-            client, user, site = _create(request, offer)
+            client, user, site = _create(request, offer, clients.first_suffix(attempt))
         except Collision as collision:
             current_app.logger.info("Sign-up of %s collided: %s", request.uri, collision)
             if attempt == clients.COLLISION_ATTEMPTS:
@@ -178,13 +180,14 @@ def sign_up(request: SignupRequest) -> Signup:
     raise AssertionError("unreachable")
 
 
-def _create(request: SignupRequest, offer: Offer) -> tuple[Client, User, Site]:
-    """The client, its user and the site (its install queued), committed together."""
+def _create(request: SignupRequest, offer: Offer, first: int) -> tuple[Client, User, Site]:
+    """The client, its user and the site (its install queued), committed together; their
+    names are the free ones from suffix ``first`` on (clients.first_suffix)."""
     with transaction():
         client = Client(name=request.name, email=request.email,
-                        uname=clients.free_uname(request.name))
+                        uname=clients.free_uname(request.name, first=first))
         user = users.create_user(
-            users.free_username(request.email), request.email, None,
+            users.free_username(request.email, first=first), request.email, None,
             roles=[clients.CLIENT_ROLE], commit=False,
         )
         client.users = [ClientUser(user=user)]

@@ -97,12 +97,13 @@ def username_taken(username: str) -> bool:
     return db.session.scalar(select(User.id).where(User.username == username)) is not None
 
 
-def free_username(email: str) -> str:
+def free_username(email: str, *, first: int = 1) -> str:
     """A user name made from the part of ``email`` before the @ that no account has yet
-    (jane, then jane2, jane3 ...)."""
+    (jane, then jane2, jane3 ...; from jane<first + 1> when ``first`` is given)."""
     local = email.split("@", 1)[0].lower()
     base = re.sub(r"[^a-z0-9_.-]", "", local).lstrip("._-")[:56] or "user"
-    name, number = base, 1
+    number = first
+    name = base if number == 1 else f"{base}{number}"
     while username_taken(name):
         number += 1
         name = f"{base}{number}"

@@ -22,6 +22,7 @@ from .. import access
 from ..extensions import db
 from ..listing import page_of, search_term
 from ..models import ENTITY_MODELS, Entity, Task
+from ..models.task import MAX_LOG_ID
 from ..services import dispatch_control, task_queries, task_status, tasks
 from ..services.errors import TaskNotAvailable, ValidationError
 from ..ui import apply_errors, entity_url
@@ -138,7 +139,7 @@ def show(task_id: int) -> str:
 def log_json(task_id: int) -> dict[str, Any]:
     """The log lines after ``?after=<id>`` and the task's status, for the page's live log."""
     task = access.get_or_404(Task, task_id, action="log")
-    lines = tasks.log_of(task, request.args.get("after", 0, type=int))
+    lines = tasks.log_of(task, _line_id(request.args.get("after")))
     return {
         "lines": [events.line_data(line) for line in lines],
         "status": task.status.name.lower(),
@@ -151,9 +152,7 @@ def log_events(task_id: int) -> Response:
     """The task's new log lines, status changes and end as server-sent events, from the line
     after ``Last-Event-ID`` (a reconnecting browser) or ``?after=<id>`` (the page's last)."""
     access.get_or_404(Task, task_id, action="log")
-    after = request.headers.get("Last-Event-ID", type=int)
-    if after is None:
-        after = request.args.get("after", 0, type=int)
+    after = _line_id(request.headers.get("Last-Event-ID") or request.args.get("after"))
     db.session.remove()  # the stream opens its own session each time it polls
     config = current_app.config
     body = events.stream(
@@ -250,6 +249,15 @@ def dispatch_switch(action: str) -> Response:
     else:
         abort(404)
     return redirect(url_for("tasks.dispatch"))
+
+
+def _line_id(value: str | None) -> int:
+    """A log line id from the query string or a reconnecting browser: 0 (every line) unless
+    it is a whole number the store's ids can reach."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_LOG_ID)):
+        return 0
+    return int(text) if int(text) <= MAX_LOG_ID else 0
 
 
 def _sent_arguments(form: Any) -> dict[str, Any]:

@@ -25,8 +25,10 @@ def _files(value: Any) -> list[str]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list):
         raise InvalidValue("Give the backup files as a list or as names separated by commas.")
-    return [validation.text(item, "backup file").strip() for item in items
-            if str(item).strip()]
+    files = [validation.text(item, "backup file").strip() for item in items]
+    if not all(files):
+        raise InvalidValue("Name each backup file; an empty name is no backup.")
+    return files
 
 
 def _seconds(value: Any) -> float:

@@ -210,9 +210,12 @@ class Contexts:
         self, name: str, context_type: str, stored: dict[str, Any]
     ) -> None:
         """The rules that need more than one property: a site's domain (its uri, else its
-        name) and aliases, a platform's root inside its server's platform base path."""
+        name; stored normalised) and aliases, a platform's root inside its server's platform
+        base path."""
         if context_type == "site":
             uri = validation.site_domain(stored.get("uri") or name.removeprefix("@"))
+            if uri != name.removeprefix("@"):
+                stored["uri"] = uri  # @Example.COM serves example.com, in every file it names
             validation.alias_list(stored.get("aliases") or [], uri)
         elif context_type == "server" and stored.get("platform_base_path"):
             validation.platform_base(stored["platform_base_path"], self.root)

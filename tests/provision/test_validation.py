@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from provision import validation
-from provision.validation import InvalidValue
 
 
 def refusal(check: object, *args: object) -> str:
@@ -191,16 +190,16 @@ def test_a_platform_base_path_is_never_a_system_folder_or_the_aegir_root(
         (validation.port, "65536", "from 1 to 65535"),
         (validation.port, "80; reboot", "from 1 to 65535"),
         (validation.port, "9" * 30, "from 1 to 65535"),
-        (validation.system_user, "root; id", "user name is letters"),
-        (validation.database_user, "admin'--", "database user is letters"),
+        (validation.system_user, "root; id", "user name may use only letters"),
+        (validation.database_user, "admin'--", "database user may use only letters"),
         (validation.language, "en\n", "control character"),
         (validation.language, "english", "language code"),
-        (validation.machine_name, "Standard", "lower-case letters"),
+        (validation.machine_name, "Standard", "only lower-case letters"),
         (validation.email, "jane@example.com\nBcc: x@y.z", "control character"),
         (validation.email, "jane@127.0.0.1", "is not an e-mail address"),
         (validation.url, "http://host/a b", "is not an http:// or https:// address"),
         (validation.url, "javascript:alert(1)", "is not an http:// or https:// address"),
-        (validation.key, "abc/../x", "letters, digits"),
+        (validation.key, "abc/../x", "only letters, digits"),
     ],
 )
 def test_commands_ports_names_and_service_fields_refuse_what_config_cannot_hold(
