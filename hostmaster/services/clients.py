@@ -282,10 +282,10 @@ def save_settings(values: dict[str, Any]) -> None:
     errors = settings_errors(values)
     if errors:
         raise ValidationError(errors)
-    for name, value in values.items():
-        if name in SETTING_DEFAULTS:
-            settings.put(name, value)
-    db.session.commit()
+    with transaction():
+        for name, value in values.items():
+            if name in SETTING_DEFAULTS:
+                settings.put(name, value)
 
 
 def clients_of(user: User) -> list[Client]:

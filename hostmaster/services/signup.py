@@ -102,12 +102,12 @@ def save_settings(values: dict[str, Any]) -> None:
         errors["signup_subject"] = [problem]
     if errors:
         raise ValidationError(errors)
-    for name, value in values.items():
-        if name in ("signup_platforms", "signup_profiles"):
-            value = sorted(set(value or []))
-        if name in SETTING_DEFAULTS or name in clients.SETTING_DEFAULTS:
-            settings.put(name, value)
-    db.session.commit()
+    with transaction():
+        for name, value in values.items():
+            if name in ("signup_platforms", "signup_profiles"):
+                value = sorted(set(value or []))
+            if name in SETTING_DEFAULTS or name in clients.SETTING_DEFAULTS:
+                settings.put(name, value)
 
 
 def wait_before_signup(remote_address: str) -> int:
