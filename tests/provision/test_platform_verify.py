@@ -123,7 +123,8 @@ def test_a_folder_without_an_application_fails_with_a_sentence(tmp_path: Path) -
     run = provision(tmp_path, "@platform_empty", "verify")
 
     assert run.returncode == 1
-    assert f"No Drupal or WordPress codebase was found in {tmp_path / 'platforms' / 'empty'}" in run.errors
+    empty = tmp_path / "platforms" / "empty"
+    assert f"No Drupal or WordPress codebase was found in {empty}" in run.errors
 
 
 def test_a_missing_sites_folder_is_created(tmp_path: Path) -> None:
