@@ -170,7 +170,12 @@ def create_server(
 
 
 def service_row(name: str, spec: ServiceSpec) -> ServerService:
-    """The stored row for a service spec."""
+    """The stored row for a checked service spec, its options as provision stores them (a
+    host name in lower case, a folder without its trailing slash)."""
+    options = {key: value for key, value in spec.options.items() if value not in (None, "")}
+    for key, value in options.items():
+        rule, _what = OPTION_RULES.get(key, (rules.text, key))
+        options[key] = normalised(rule, value)
     return ServerService(
         service=name,
         type=spec.type,
@@ -178,7 +183,7 @@ def service_row(name: str, spec: ServiceSpec) -> ServerService:
         restart_cmd=spec.restart_cmd.strip(),
         db_user=spec.db_user.strip(),
         db_password=spec.db_password,
-        options={k: v for k, v in spec.options.items() if v not in (None, "")},
+        options=options,
     )
 
 

@@ -18,13 +18,19 @@ from typing import Any
 
 import pytest
 
-from provision import validation
 from provision.cli import execute
 from provision.contexts import Contexts
 from provision.contexts.schema import definitions
 from provision.log import Logger
 from provision.render import render
-from tests.fixtures.hostile import CORE, HOSTILE, Tally, config_skeleton, tree_snapshot
+from tests.fixtures.hostile import (
+    CORE,
+    HOSTILE,
+    Tally,
+    config_skeleton,
+    control_character,
+    tree_snapshot,
+)
 
 #: The contexts every value is tried on, with the properties they start from.
 BASE: dict[str, dict[str, Any]] = {
@@ -139,8 +145,7 @@ class Corpus:
             context = Contexts(self.root).load(name)
         except Exception as error:  # any refusal on reading back is harm
             return f"stored, then refused when read back: {error}"
-        if any(validation.problem(validation.text, text, max_length=10**6)
-               for text in _strings(context.stored.properties)):
+        if any(control_character(text) for text in _strings(context.stored.properties)):
             return "a control character was stored"
         if context.context_type == "site":
             values = vhost_values(context.raw("uri") or name[1:], context.raw("aliases") or [])
