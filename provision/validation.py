@@ -290,11 +290,6 @@ def absolute_path(value: object, what: str = "path") -> str:
     return path
 
 
-def system_folder(path: str) -> str | None:
-    """The system folder ``path`` is or lies in (None when it is in none), symlinks resolved."""
-    return _system_folder(_Place(path))
-
-
 def platform_base(value: object, aegir_root: Path | str) -> str:
     """The folder platforms must lie in: absolute, not a system folder, not the aegir root."""
     base = absolute_path(value, "platform base path")

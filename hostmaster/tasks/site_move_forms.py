@@ -135,8 +135,7 @@ class SiteMigrateForm(TaskForm):
         coerce=int,
         validators=[InputRequired(message="Choose the platform the site moves to.")],
     )
-    target_db_server = SelectField("Database server", coerce=store_id, validate_choice=False,
-                                   description="Leave it as it is to keep the site's.")
+    target_db_server = SelectField("Database server", coerce=store_id, validate_choice=False)
     new_uri = StringField(
         "Domain",
         validators=[Length(max=SITE_DOMAIN_MAX)],
@@ -157,13 +156,17 @@ class SiteMigrateForm(TaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         """The usual checks, then: the database server is one offered, the domain is free,
         and something changes."""
-        if not super().validate(extra_validators) or self.site is None:
+        valid = super().validate(extra_validators)
+        if self.site is None:
             return False
         offered = {value for value, _label in self.target_db_server.choices or []}
         if self.target_db_server.data is None:
             self.target_db_server.data = self.site.db_server_id
         elif self.target_db_server.data not in offered:
-            self.target_db_server.errors.append("Choose one of the database servers offered.")
+            self.target_db_server.errors = [*self.target_db_server.errors,
+                                            "Choose one of the database servers offered."]
+            valid = False
+        if not valid:
             return False
         uri = normalise(self.new_uri.data or "") or self.site.uri
         if uri != self.site.uri:
