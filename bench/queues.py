@@ -39,6 +39,7 @@ from hostmaster.queues.state import claim_run, plan_of, state_of  # noqa: E402
 from hostmaster.services import users  # noqa: E402
 from hostmaster.services.platforms import create_platform  # noqa: E402
 from hostmaster.services.servers import ServiceSpec, create_server  # noqa: E402
+from hostmaster.services.validation import platform_base_path  # noqa: E402
 
 MARIADB_SOCKET = "/run/mysqld/mysqld.sock"
 
@@ -48,7 +49,7 @@ def fill(count: int) -> None:
     never), with a latest statistics reading each."""
     server = create_server("bench.example.com", master=True,
                            services={"http": ServiceSpec("apache", port=80)})
-    platform = create_platform("bench", "/var/aegir/platforms/bench", server)
+    platform = create_platform("bench", f"{platform_base_path()}/bench", server)
     db.session.commit()
     now = utcnow()
     rows = [

@@ -38,6 +38,7 @@ from hostmaster.models import Client, Site, SiteStatus, Task, TaskStatus, utcnow
 from hostmaster.services import users  # noqa: E402
 from hostmaster.services.platforms import create_platform  # noqa: E402
 from hostmaster.services.servers import ServiceSpec, create_server  # noqa: E402
+from hostmaster.services.validation import platform_base_path  # noqa: E402
 
 MARIADB_SOCKET = "/run/mysqld/mysqld.sock"
 TARGET_MS = 150
@@ -52,7 +53,7 @@ def fill(sites: int, tasks: int) -> None:
     """``sites`` sites over a few platforms and clients, and ``tasks`` tasks over them."""
     server = create_server("bench.example.com", master=True,
                            services={"http": ServiceSpec("apache", port=80)})
-    platforms = [create_platform(f"bench{n}", f"/var/aegir/platforms/bench{n}", server)
+    platforms = [create_platform(f"bench{n}", f"{platform_base_path()}/bench{n}", server)
                  for n in range(PLATFORMS)]
     db.session.commit()
     now = utcnow()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from .config import PROJECT_ROOT, default_config, secret_key
 
@@ -26,11 +27,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     make_store_files_private(app)
     configure_http_security(app)
     configure_extensions(app)
+    configure_url_map(app)
     register_blueprints(app)
     register_cli(app)
-    from .plugins import register_extensions
-
-    register_extensions()
+    register_task_types()
     return app
 
 
@@ -85,11 +85,36 @@ def configure_extensions(app: Flask) -> None:
         configure_sqlite(db.engine)
 
 
+class StoreIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a whole number up to MAX_ID (the largest id the store
+    holds), so a longer number in a path answers 404 instead of overflowing a query."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        from .models import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def configure_url_map(app: Flask) -> None:
+    """Routes' ``int`` parts are store ids (StoreIdConverter)."""
+    app.url_map.converters["int"] = StoreIdConverter
+
+
 def register_blueprints(app: Flask) -> None:
     """Register the web interface's blueprints."""
     from .web import register
 
     register(app)
+
+
+def register_task_types() -> None:
+    """The built-in task types, then the installed plugins' task types and batch queues."""
+    from .plugins import register_extensions
+    from .tasks.builtin import register_builtin_types
+
+    register_builtin_types()
+    register_extensions()
 
 
 def register_cli(app: Flask) -> None:

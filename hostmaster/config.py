@@ -43,6 +43,8 @@ def default_config() -> dict[str, Any]:
         "SECRETS_KEY_FILE": os.environ.get(
             "HOSTMASTER_SECRET_KEY_FILE", str(VAR_DIR / "secrets.key")
         ),
+        # The folder every platform lies in; empty: <AEGIR_ROOT>/platforms.
+        "PLATFORM_BASE_PATH": os.environ.get("HOSTMASTER_PLATFORM_BASE_PATH", ""),
         # How the dispatcher starts provision; the root and the context are appended.
         "PROVISION_COMMAND": os.environ.get("HOSTMASTER_PROVISION_COMMAND", ""),
         "DISPATCH_CONCURRENCY": int(os.environ.get("HOSTMASTER_DISPATCH_CONCURRENCY", "4")),

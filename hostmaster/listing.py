@@ -16,6 +16,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
 from .extensions import db
+from .models import store_id
 
 #: The longest search term used; a longer one is cut (it could match nothing longer anyway).
 SEARCH_LENGTH = 100
@@ -73,8 +74,7 @@ def contains(term: str) -> str:
 
 def whole_number(args: Mapping[str, str], name: str) -> int | None:
     """``?name=`` as a positive whole number, or None when it is missing or is not one."""
-    value = (args.get(name) or "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+    return store_id(args.get(name))
 
 
 def page_of(query: Select[Any], args: Mapping[str, str]) -> Pagination:

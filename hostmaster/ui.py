@@ -8,16 +8,20 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, url_for
+from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from . import access
+from .extensions import db
 from .services import dispatch_control, features, servers, task_queries, tasks
 from .services.errors import ValidationError
+from .services.transaction import COLLISION
 
 # Only the app's own files: no inline script, no third-party resources, no framing.
 CONTENT_SECURITY_POLICY = (
@@ -44,6 +48,7 @@ def register_template_helpers(app: Flask) -> None:
     app.context_processor(queues_block)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, csrf_refused)
+    app.register_error_handler(IntegrityError, store_conflict)
     app.register_error_handler(404, error_page)
     app.register_error_handler(405, error_page)
 
@@ -156,6 +161,17 @@ def error_page(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     sentence = ERROR_SENTENCES.get(code, "Something went wrong. Go back and try again.")
     return render_template("errors/error.html", code=code, sentence=sentence), code
+
+
+def store_conflict(error: IntegrityError) -> ResponseReturnValue:
+    """The last guard for a unique value taken by another request at the same moment, where
+    no service said it more precisely (services/transaction.py): roll back, say so (409),
+    never a server error."""
+    db.session.rollback()
+    current_app.logger.warning("Conflict on %s: %s", request.path, error.orig)
+    if request.path.startswith("/api/"):
+        return jsonify(error=COLLISION), 409
+    return render_template("errors/error.html", code=409, sentence=COLLISION), 409
 
 
 def csrf_refused(error: CSRFError) -> tuple[str, int]:

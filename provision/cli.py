@@ -20,6 +20,7 @@ from typing import Any, TextIO
 import click
 
 from .commands import COMMANDS, Invocation, Outcome, run_command
+from .commands.options import SECRET_OPTION_WORDS
 from .contexts import Contexts
 from .errors import ProvisionError
 from .log import Logger
@@ -30,8 +31,6 @@ NAME_AFTER = ("save", "show")
 NAME_OPTIONAL = ("recover",)
 #: Options that never take the next word as their value.
 FLAGS = frozenset({"delete", "force", "dry_run"})
-#: Option names whose values are masked in logs, whatever the command.
-SECRET_OPTION_WORDS = ("passw", "secret")
 
 
 class Usage(ProvisionError):

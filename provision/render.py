@@ -6,16 +6,34 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import validation
+from .errors import ContextError
+
 if TYPE_CHECKING:
     import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+#: The longest value written into a configuration file (a URL with a long domain fits).
+QUOTED_MAX = 8192
+
+
 def quote(value: object) -> str:
-    """``value`` as a double-quoted string for Apache or nginx configuration."""
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    """``value`` as a double-quoted string for Apache or nginx configuration.
+
+    Both read ``\\"`` and ``\\\\`` inside double quotes as a quote and a backslash. A line break
+    or another control character cannot be quoted, so such a value is refused: it would let
+    a value write configuration lines of its own (provision.validation refuses them before,
+    and this is the second guard).
+    """
+    try:
+        text = validation.text(str(value), "configuration value", max_length=QUOTED_MAX)
+    except validation.InvalidValue as refusal:
+        raise ContextError(f"A value cannot be written into web server configuration: "
+                           f"{refusal}") from None
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from tests.fixtures.app import *  # noqa: F403
 from tests.fixtures.console import console  # noqa: F401
 from tests.fixtures.drupal_core import *  # noqa: F403
 from tests.fixtures.drupal_core import real_core_summary
+from tests.fixtures.hostile import hostile_tally  # noqa: F401
 from tests.fixtures.platforms import *  # noqa: F403
 from tests.fixtures.remote_hosts import remote_network  # noqa: F401
 from tests.fixtures.stack import *  # noqa: F403

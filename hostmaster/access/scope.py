@@ -23,6 +23,7 @@ from ..models import (
     Task,
     TaskLog,
     platform_clients,
+    store_id,
 )
 from .holders import can, client_ids, current, logged_in
 
@@ -185,7 +186,7 @@ def get_or_404(model: Any, object_id: int, user: Any = None, action: str = "view
     """The ``model`` row ``object_id``; 404 when there is none or the user may not ``action``
     it (``view``, ``edit``, ``delete``; for a task also ``log``)."""
     who = user if user is not None else current()
-    found = db.session.get(model, object_id)
+    found = db.session.get(model, object_id) if store_id(object_id) is not None else None
     if found is None:
         abort(404)
     if action == "view":

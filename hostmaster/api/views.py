@@ -8,12 +8,21 @@ from typing import Any
 from flask import abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from .. import access
 from ..extensions import csrf, db
-from ..models import Client, Platform, Server, Site, SiteBackup, Task, TaskStatus, User
+from ..models import (
+    MAX_ID,
+    Client,
+    Platform,
+    Server,
+    Site,
+    SiteBackup,
+    Task,
+    TaskStatus,
+    User,
+)
 from ..services import api_tokens, sites, tasks
 from ..services.errors import TaskNotAvailable, ValidationError
 from ..tasks import registry
@@ -34,8 +43,6 @@ COLLECTIONS: dict[str, Any] = {
 #: The entity kind of each path word that can have tasks queued.
 TASK_KINDS = {"servers": "server", "platforms": "platform", "sites": "site"}
 MAX_LIMIT = 500
-#: The largest id or offset the store's integer columns hold; a bigger one names nothing.
-MAX_ID = 2**31 - 1
 
 
 def _user() -> User:
@@ -216,24 +223,10 @@ def queue_task(collection: str, entity_id: int) -> ResponseReturnValue:
                                   f"{TASK_KINDS[collection]}."]})
     if task_type.hidden or not access.may_run(_user(), task_type, entity):
         abort(404)
-    if task_type.form is not None:
-        form = task_type.form(formdata=_form_data(arguments), meta={"csrf": False})
-        if not form.validate():
-            return _invalid({key: list(value) for key, value in form.errors.items()})
-        arguments = form.arguments()
-    elif arguments:
-        return _invalid({"arguments": [f"The {type_name} task takes no arguments."]})
     try:
         task = tasks.queue(entity, type_name, arguments, user=_user())
+    except ValidationError as error:
+        return _invalid(error.errors)
     except TaskNotAvailable as refusal:
         return jsonify(error=str(refusal)), 409
     return jsonify(as_dict(task)), 202
-
-
-def _form_data(arguments: dict[str, Any]) -> MultiDict[str, str]:
-    """A task dialog's form data from JSON arguments (a list gives the field several values)."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in arguments.items():
-        for item in value if isinstance(value, list) else [value]:
-            pairs.append((str(key), "" if item is None else str(item)))
-    return MultiDict(pairs)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from .api_token import ApiToken
 from .base import (
+    MAX_ID,
     Base,
     IntEnumType,
     PlatformStatus,
@@ -15,6 +16,7 @@ from .base import (
     SiteStatus,
     TaskStatus,
     Timestamp,
+    store_id,
     utcnow,
 )
 from .client import Client, ClientUser
@@ -43,11 +45,14 @@ ENTITY_MODELS: dict[str, type[Entity]] = {
 
 def load_entity(session: Session | scoped_session[Any], kind: str, entity_id: int) -> Entity | None:
     """The server, platform or site ``kind`` number ``entity_id``, or None."""
+    if store_id(entity_id) is None:
+        return None
     return cast(Entity | None, session.get(ENTITY_MODELS[kind], entity_id))
 
 
 __all__ = [
     "ENTITY_MODELS",
+    "MAX_ID",
     "ApiToken",
     "SERVICE_TYPES",
     "Base",
@@ -84,6 +89,7 @@ __all__ = [
     "Timestamp",
     "User",
     "load_entity",
+    "store_id",
     "platform_clients",
     "user_roles",
     "utcnow",

@@ -28,6 +28,26 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+#: The largest id a row can have: every id column is a 32-bit signed integer.
+MAX_ID = 2**31 - 1
+
+
+def store_id(value: object) -> int | None:
+    """``value`` (a number, or its digits as typed) as the id of a stored row, or None when it
+    cannot be one (not a whole number, or outside 1 to MAX_ID): looking such a value up would
+    overflow the store's integer instead of finding nothing."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip() if value is not None else ""
+        if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+            return None
+        number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     """The current time in UTC, without tzinfo (the store keeps naive UTC times)."""
     return datetime.now(UTC).replace(tzinfo=None)

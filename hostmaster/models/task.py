@@ -61,6 +61,10 @@ class Task(Base):
         return (end - self.started_at).total_seconds()
 
 
+#: The largest id a log line can have (the column is a 64-bit integer).
+MAX_LOG_ID = 2**63 - 1
+
+
 class TaskLog(Base):
     """One line of a task's log, stored as provision writes it."""
 

@@ -9,15 +9,9 @@ from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
-from ..models import Client, Platform, Server
+from ..models import Client, Platform, Server, store_id
 from ..services.clients import list_clients
 from ..services.servers import web_servers
-
-
-def _server_id(value: object) -> int | None:
-    """The chosen server's id; None when nothing (or nothing numeric) was chosen."""
-    text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() else None
 
 
 class PlatformAddForm(FlaskForm):
@@ -34,7 +28,7 @@ class PlatformAddForm(FlaskForm):
         description="The absolute path of the codebase, e.g. /var/aegir/platforms/drupal-7.103.",
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    web_server = SelectField("Web server", coerce=_server_id, validate_choice=False)
+    web_server = SelectField("Web server", coerce=store_id, validate_choice=False)
     makefile = StringField(
         "Makefile",
         description="Optional: an absolute path or an https:// address; it is recorded only.",

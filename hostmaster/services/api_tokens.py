@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
 from .errors import ValidationError
+from .transaction import transaction
 from .validation import check_name
 
 PREFIX = "hm_"
@@ -31,9 +32,9 @@ def create(user: User, name: str) -> tuple[ApiToken, str]:
     if problem:
         raise ValidationError.field("name", problem)
     token = PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user=user, name=name, token_hash=_digest(token), prefix=token[:10])
-    db.session.add(record)
-    db.session.commit()
+    with transaction():
+        record = ApiToken(user=user, name=name, token_hash=_digest(token), prefix=token[:10])
+        db.session.add(record)
     return record, token
 
 

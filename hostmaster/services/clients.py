@@ -5,6 +5,7 @@ made before any client existed."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +24,16 @@ from ..models import (
 )
 from . import accounts, settings, users
 from .errors import ValidationError
+from .transaction import Collision, transaction
+from .validation import check_text
 
 DEFAULT_UNAME = "default"
 DEFAULT_NAME = "Default client"
 FALLBACK_EMAIL = "admin@localhost.localdomain"
 UNAME_LENGTH = 16
 CLIENT_ROLE = "client"
+#: How often a new client is tried again with the next free names after a collision.
+COLLISION_ATTEMPTS = 5
 
 
 @dataclass
@@ -79,15 +84,29 @@ def sanitise_uname(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())[:UNAME_LENGTH]
 
 
-def free_uname(name: str) -> str:
-    """A short name made from ``name`` (with the prefix setting) that no client has yet."""
+def free_uname(name: str, *, first: int = 1) -> str:
+    """A short name made from ``name`` (with the prefix setting) that no client has yet: the
+    name itself, else with the suffix 2, 3 ... (from ``first`` + 1 when ``first`` is given:
+    a request that lost a race for a name starts further on, see first_suffix)."""
     base = sanitise_uname(str(settings.get("client_uname_prefix")) + name) or "client"
-    candidate, number = base, 1
+    number = first
+    candidate = base if number == 1 else _suffixed(base, number)
     while _uname_owner(candidate) is not None:
         number += 1
-        suffix = str(number)
-        candidate = base[: UNAME_LENGTH - len(suffix)] + suffix
+        candidate = _suffixed(base, number)
     return candidate
+
+
+def _suffixed(base: str, number: int) -> str:
+    suffix = str(number)
+    return base[: UNAME_LENGTH - len(suffix)] + suffix
+
+
+def first_suffix(attempt: int) -> int:
+    """Where the search for a free name starts on ``attempt`` (1: at the name itself). After a
+    lost race every racer would find the same next free name again, so a later attempt starts
+    at a random number instead."""
+    return 1 if attempt == 1 else 2 + secrets.randbelow(99_998)
 
 
 def _uname_owner(uname: str) -> int | None:
@@ -101,10 +120,10 @@ def _check(spec: ClientSpec, client: Client | None) -> tuple[dict[str, list[str]
     spec.email = spec.email.strip()
     if not spec.name:
         errors["name"] = ["Enter the client's name, e.g. Jane Doe or Example Ltd."]
-    elif len(spec.name) > 255:
-        errors["name"] = ["A client's name has at most 255 characters."]
-    if len(spec.organisation) > 255:
-        errors["organisation"] = ["An organisation's name has at most 255 characters."]
+    elif problem := check_text(spec.name, "client's name", 255):
+        errors["name"] = [problem]
+    if problem := check_text(spec.organisation, "organisation's name", 255):
+        errors["organisation"] = [problem]
     problem = users.check_email(spec.email)
     if problem:
         errors["email"] = [problem]
@@ -133,32 +152,48 @@ def _check(spec: ClientSpec, client: Client | None) -> tuple[dict[str, list[str]
     return errors, found
 
 
-def create_client(spec: ClientSpec, *, commit: bool = True) -> tuple[Client, User | None]:
+def create_client(spec: ClientSpec) -> tuple[Client, User | None]:
     """Create a client; with no users named and the setting on, also an account for it (role
     "client", no password until it is set through the welcome mail's link).
 
     Returns the client and the account made for it (None when none was). Raises
-    ValidationError, having written nothing, on bad input.
+    ValidationError, having written nothing, on bad input. When another request takes the
+    short name or user name chosen here at the same moment, the next free ones are chosen
+    (a short name typed in is not changed: its taker wins and the form says so).
     """
-    errors, allowed = _check(spec, None)
-    if errors:
-        raise ValidationError(errors)
-    client = Client(
-        name=spec.name,
-        organisation=spec.organisation,
-        email=spec.email,
-        uname=spec.uname or free_uname(spec.name),
-    )
-    db.session.add(client)
-    made: User | None = None
-    if not allowed and settings.get("client_create_user"):
-        made = users.create_user(
-            users.free_username(spec.email), spec.email, None, roles=[CLIENT_ROLE], commit=False
+    for attempt in range(1, COLLISION_ATTEMPTS + 1):
+        errors, allowed = _check(spec, None)
+        if errors:
+            raise ValidationError(errors)
+        try:
+            return _create_client(spec, allowed, attempt)
+        except Collision:
+            if attempt == COLLISION_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_client(spec: ClientSpec, allowed: list[User], attempt: int
+                   ) -> tuple[Client, User | None]:
+    """Store the checked client (and its account) in one transaction."""
+    taken = f"The short name {spec.uname} was taken a moment ago; choose another."
+    with transaction(taken, field="uname"):
+        client = Client(
+            name=spec.name,
+            organisation=spec.organisation,
+            email=spec.email,
+            uname=spec.uname or free_uname(spec.name, first=first_suffix(attempt)),
         )
-        allowed = [made]
-    client.users = [ClientUser(user=user) for user in allowed]
-    if commit:
-        db.session.commit()
+        db.session.add(client)
+        made: User | None = None
+        if not allowed and settings.get("client_create_user"):
+            made = users.create_user(
+                users.free_username(spec.email, first=first_suffix(attempt)), spec.email, None,
+                roles=[CLIENT_ROLE],
+                commit=False,
+            )
+            allowed = [made]
+        client.users = [ClientUser(user=user) for user in allowed]
     return client, made
 
 
@@ -167,11 +202,12 @@ def update_client(client: Client, spec: ClientSpec) -> Client:
     errors, allowed = _check(spec, client)
     if errors:
         raise ValidationError(errors)
-    client.name, client.organisation, client.email = spec.name, spec.organisation, spec.email
-    client.uname = spec.uname
-    kept = {row.user_id: row for row in client.users}
-    client.users = [kept.get(user.id) or ClientUser(user=user) for user in allowed]
-    db.session.commit()
+    with transaction(f"The short name {spec.uname} was taken a moment ago; choose another.",
+                     field="uname"):
+        client.name, client.organisation = spec.name, spec.organisation
+        client.email, client.uname = spec.email, spec.uname
+        kept = {row.user_id: row for row in client.users}
+        client.users = [kept.get(user.id) or ClientUser(user=user) for user in allowed]
     return client
 
 

@@ -16,8 +16,9 @@ from typing import Any, NoReturn
 from flask import current_app
 from sqlalchemy import select
 
+from provision.contexts import Contexts
 from provision.contexts.names import short_name
-from provision.contexts.store import ContextStore, StoredContext
+from provision.contexts.store import StoredContext
 from provision.errors import ProvisionError
 from provision.plugins import service_types
 
@@ -40,7 +41,8 @@ from .clients import default_client
 from .errors import ValidationError
 from .servers import ServiceSpec, check_services, service_row
 from .site_domains import check_site_domain, normalise
-from .validation import check_absolute_path, check_hostname, check_ip_address, check_name
+from .transaction import transaction
+from .validation import check_hostname, check_ip_address, check_name, check_platform_root
 
 #: Service properties kept in their own columns rather than in the service's options.
 _COLUMNS = ("port", "restart_cmd")
@@ -63,8 +65,8 @@ def import_context(name: str, *, verify: bool = True, user: User | None = None) 
     Raises ValidationError, having written nothing, when a context is missing, unreadable or
     holds values the front end refuses.
     """
-    importer = _Importer(ContextStore(Path(current_app.config["AEGIR_ROOT"])))
-    try:
+    importer = _Importer(Contexts(Path(current_app.config["AEGIR_ROOT"])))
+    with transaction():
         named = importer.context(name)
         if verify:
             for done in importer.done.values():
@@ -72,18 +74,14 @@ def import_context(name: str, *, verify: bool = True, user: User | None = None) 
                 if wanted and tasks.why_unavailable(done.entity, "verify") is None:
                     tasks.queue(done.entity, "verify", user=user, commit=False)
                     done.verify_queued = True
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return list(importer.done.values())
 
 
 class _Importer:
     """Imports contexts depth first, each once."""
 
-    def __init__(self, store: ContextStore) -> None:
-        self.store = store
+    def __init__(self, contexts: Contexts) -> None:
+        self.contexts = contexts
         self.done: dict[str, Imported] = {}
 
     def context(self, name: str, referred_by: str = "") -> Entity:
@@ -111,13 +109,13 @@ class _Importer:
 
     def _read(self, name: str, referred_by: str) -> StoredContext:
         try:
-            stored = self.store.read(name)
+            stored = self.contexts.read(name)
         except ProvisionError as error:
             _refuse(str(error))
         if stored is None:
             where = f", which {referred_by} refers to," if referred_by else ""
-            _refuse(f"There is no context {name}{where} in {self.store.folder}; save it with "
-                    "`provision save` first.")
+            _refuse(f"There is no context {name}{where} in {self.contexts.store.folder}; save "
+                    "it with `provision save` first.")
         return stored
 
     def _known(
@@ -174,7 +172,7 @@ class _Importer:
         props = stored.properties
         platform = self._known(known, Platform, stored.name)
         root = str(props.get("root") or "").rstrip("/")
-        problem = check_absolute_path(root)
+        problem = check_platform_root(root)
         if problem:
             _refuse(f"{stored.name}: {problem}")
         web_name = str(props.get("web_server") or "@server_master")

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
 from . import settings
 from .errors import ValidationError
+from .validation import platform_base_path
 
 MASTER = "server_master"
 
@@ -98,6 +99,9 @@ def server_properties(server: Server) -> dict[str, Any]:
     # while it is not set: the disable task is refused until it is).
     if settings.public_url():
         props["master_url"] = settings.public_url()
+    if entity_for(MASTER) is server:
+        # Platforms live on the master: provision checks their roots against the same folder.
+        props["platform_base_path"] = platform_base_path()
     # How provision logs in when the server is remote (docs/remote-servers.md).
     ssh = {"ssh_user": server.ssh_user, "ssh_port": server.ssh_port,
            "ssh_key_file": server.ssh_key_file}

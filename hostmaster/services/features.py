@@ -10,6 +10,7 @@ from ..extensions import db
 from ..hookspecs import FeatureSpec
 from ..models import Feature
 from .errors import ValidationError
+from .transaction import transaction
 
 BUILTIN: tuple[FeatureSpec, ...] = (
     FeatureSpec("clients", "Clients", "Clients own sites; their users see only their sites.",
@@ -61,12 +62,13 @@ def switch(name: str, on: bool) -> None:
         names = ", ".join(sorted(known())) or "none"
         raise ValidationError.field(
             "feature", f"There is no feature called {name!r}; the features are: {names}.")
-    row = db.session.get(Feature, name)
-    if row is None:
-        db.session.add(Feature(name=name, enabled=on))
-    else:
-        row.enabled = on
-    db.session.commit()
+    with transaction(f"The feature {name} was switched by another request at the same moment; "
+                     "look at the page again."):
+        row = db.session.get(Feature, name)
+        if row is None:
+            db.session.add(Feature(name=name, enabled=on))
+        else:
+            row.enabled = on
 
 
 def queue_enabled(queue_name: str) -> bool:

@@ -14,6 +14,7 @@ from .. import access
 from ..extensions import db
 from ..models import Role, RolePermission
 from .errors import ValidationError
+from .transaction import transaction
 
 
 def role(name: str) -> Role:
@@ -67,13 +68,15 @@ def set_grants(chosen: dict[str, set[str]]) -> None:
         errors.extend(f"There is no permission called {p!r}." for p in sorted(names - known))
     if errors:
         raise ValidationError.field("permissions", " ".join(errors))
-    for name, names in chosen.items():
-        if name == access.ADMINISTRATOR:
-            continue
-        current = known_roles[name]
-        held = {g.permission for g in current.permissions}
-        # Grants of permissions not on the grid (a plugin no longer installed) are kept.
-        current.permissions = [g for g in current.permissions
-                               if g.permission in names or g.permission not in known]
-        current.permissions.extend(RolePermission(permission=p) for p in sorted(names - held))
-    db.session.commit()
+    with transaction("The permissions were saved by another request at the same moment; "
+                     "look at the grid again."):
+        for name, names in chosen.items():
+            if name == access.ADMINISTRATOR:
+                continue
+            current = known_roles[name]
+            held = {g.permission for g in current.permissions}
+            # Grants of permissions not on the grid (a plugin no longer installed) are kept.
+            current.permissions = [g for g in current.permissions
+                                   if g.permission in names or g.permission not in known]
+            current.permissions.extend(RolePermission(permission=p)
+                                       for p in sorted(names - held))

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Platform, PlatformStatus, Site, SiteStatus, Task, TaskStatus, User, utcnow
 from . import tasks
-from .errors import TaskNotAvailable
+from .errors import TaskNotAvailable, ValidationError
 from .package_comparison import PlatformComparison, compare_sites_to_platform
+from .transaction import transaction
 
 
 @dataclass(frozen=True)
@@ -107,28 +108,23 @@ def migrate_sites(platform: Platform, target: Platform, user: User | None = None
     problem = tasks.why_unavailable(platform, "migrate")
     if problem:
         raise TaskNotAvailable(problem)
-    record = Task(
-        type="migrate",
-        entity_kind="platform",
-        entity_id=platform.id,
-        arguments={"target_platform": target.id},
-        user_id=user.id if user is not None else None,
-        status=TaskStatus.SUCCESS,  # lowered to WARNING when some site stays
-        created_at=utcnow(),
-        started_at=utcnow(),
-    )
-    db.session.add(record)
-    db.session.flush()
-    try:
-        queued = queue_site_migrations(record, platform, target, user)
-    except TaskNotAvailable:
-        db.session.rollback()
-        raise
-    if not queued:
-        db.session.rollback()
-        raise TaskNotAvailable(f"None of the sites of {platform.name} can move to {target.name}.")
-    record.finished_at = utcnow()
-    db.session.commit()
+    with transaction():
+        record = Task(
+            type="migrate",
+            entity_kind="platform",
+            entity_id=platform.id,
+            arguments={"target_platform": target.id},
+            user_id=user.id if user is not None else None,
+            status=TaskStatus.SUCCESS,  # lowered to WARNING when some site stays
+            created_at=utcnow(),
+            started_at=utcnow(),
+        )
+        db.session.add(record)
+        db.session.flush()
+        if not queue_site_migrations(record, platform, target, user):
+            raise TaskNotAvailable(
+                f"None of the sites of {platform.name} can move to {target.name}.")
+        record.finished_at = utcnow()
     return record
 
 
@@ -145,7 +141,7 @@ def queue_site_migrations(
                 task = tasks.queue(
                     verdict.site, "migrate", {"target_platform": target.id}, user, commit=False
                 )
-            except TaskNotAvailable as refusal:
+            except (TaskNotAvailable, ValidationError) as refusal:
                 reason = str(refusal)
             else:
                 db.session.flush()

@@ -13,7 +13,8 @@ from ..listing import Sorting, contains, search_term, sorted_query, whole_number
 from ..models import Client, Platform, PlatformStatus, Server, ServerStatus, Site, SiteStatus, User
 from . import contexts, tasks
 from .errors import ValidationError
-from .validation import check_absolute_path, check_name
+from .transaction import transaction
+from .validation import check_absolute_path, check_name, check_platform_root, rules
 
 
 def create_platform(
@@ -29,7 +30,7 @@ def create_platform(
 
     Raises ValidationError, having written nothing, on bad input.
     """
-    name, root = name.strip(), root.strip()
+    name, root, makefile = name.strip(), root.strip(), makefile.strip()
     root = root.rstrip("/") if root != "/" else root
     errors: dict[str, list[str]] = {}
     problem = check_name(name, "platform name")
@@ -37,7 +38,7 @@ def create_platform(
         errors["name"] = [problem]
     elif db.session.scalar(select(Platform.id).where(Platform.name == name)) is not None:
         errors["name"] = [f"A platform called {name} already exists."]
-    problem = check_absolute_path(root)
+    problem = check_platform_root(root)
     if problem:
         errors["root"] = [problem]
     elif (
@@ -53,7 +54,9 @@ def create_platform(
         errors["web_server"] = ["Choose the web server that publishes this platform."]
     elif web_server.service_type("http") == "null":
         errors["web_server"] = [f"{web_server.title} has no web service."]
-    if makefile and check_absolute_path(makefile) and not makefile.startswith("https://"):
+    if makefile and check_absolute_path(makefile, "makefile") and (
+        not makefile.startswith("https://") or rules.problem(rules.url, makefile)
+    ):
         errors["makefile"] = ["A makefile is an absolute path or an https:// address."]
     errors.update(plugins.check_field_values("platform", plugin_fields or {}))
     if not errors:
@@ -64,23 +67,20 @@ def create_platform(
         raise ValidationError(errors)
     assert web_server is not None
 
-    platform = Platform(
-        name=name,
-        root=root,
-        makefile=makefile,
-        web_server=web_server,
-        status=PlatformStatus.QUEUED,
-        plugin_fields=plugin_fields or {},
-    )
-    db.session.add(platform)
-    try:
+    with transaction(f"A platform called {name} was added by another request a moment ago.",
+                     field="name"):
+        platform = Platform(
+            name=name,
+            root=root,
+            makefile=makefile,
+            web_server=web_server,
+            status=PlatformStatus.QUEUED,
+            plugin_fields=plugin_fields or {},
+        )
+        db.session.add(platform)
         db.session.flush()
         contexts.register(platform, contexts.suggested_name(platform))
         tasks.queue(platform, "verify", user=user, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return platform
 
 
@@ -129,5 +129,5 @@ def site_counts(platforms: list[Platform], *, viewer: Any) -> dict[int, int]:
 
 def limit_to_clients(platform: Platform, clients: list[Client]) -> None:
     """Limit ``platform`` to ``clients`` (none: open to every client) and commit."""
-    platform.clients = list(clients)
-    db.session.commit()
+    with transaction():
+        platform.clients = list(clients)

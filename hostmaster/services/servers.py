@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +13,15 @@ from ..extensions import db
 from ..models import SERVICE_TYPES, Server, ServerIP, ServerService, ServerStatus, User
 from . import contexts, tasks
 from .errors import ValidationError
-from .validation import check_absolute_path, check_hostname, check_ip_address
-
-SSH_USER = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
+from .transaction import transaction
+from .validation import (
+    check_absolute_path,
+    check_hostname,
+    check_ip_address,
+    check_text,
+    normalised,
+    rules,
+)
 
 
 @dataclass
@@ -33,8 +39,18 @@ class ServiceSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+#: The rule of each service option the server form sets, with what the message calls it;
+#: the same rules provision applies to these properties (provision.validation).
+OPTION_RULES: dict[str, tuple[Callable[..., object], str]] = {
+    "http_configtest_cmd": (rules.command, "config test command"),
+    "http_include_dir": (rules.absolute_path, "include folder"),
+    "db_host": (rules.host, "database host"),
+    "db_socket": (rules.absolute_path, "unix socket"),
+}
+
+
 def check_services(services: dict[str, ServiceSpec]) -> dict[str, list[str]]:
-    """Field errors of a server's services (empty when they are fine)."""
+    """Field errors of a server's services (empty when they are fine), by form field."""
     errors: dict[str, list[str]] = {}
     for name, spec in services.items():
         if name not in SERVICE_TYPES:
@@ -43,17 +59,31 @@ def check_services(services: dict[str, ServiceSpec]) -> dict[str, list[str]]:
         if spec.type not in SERVICE_TYPES[name]:
             choices = ", ".join(SERVICE_TYPES[name])
             errors.setdefault(name, []).append(
-                f"'{spec.type}' is not a {name} service type; choose one of {choices}."
+                f"'{rules.shown(spec.type)[1:-1]}' is not a {name} service type; choose one "
+                f"of {choices}."
             )
-        if spec.port is not None and not 0 < spec.port < 65536:
-            errors.setdefault(name, []).append("A port is a number from 1 to 65535.")
-        if "\n" in spec.restart_cmd or "\r" in spec.restart_cmd:
-            errors.setdefault(name, []).append("A command is a single line.")
-        if name == "db" and spec.type == "mysql" and not spec.db_user:
-            errors.setdefault(name, []).append(
-                "Enter the database server's admin user (one that may create databases and "
-                "grant privileges)."
-            )
+        if spec.port is not None and rules.problem(rules.port, spec.port):
+            errors.setdefault(f"{name}_port", []).append("A port is a number from 1 to 65535.")
+        if spec.restart_cmd.strip():
+            problem = rules.problem(rules.command, spec.restart_cmd, "restart command")
+            if problem:
+                errors.setdefault(f"{name}_restart_cmd", []).append(problem)
+        for option, value in spec.options.items():
+            rule, what = OPTION_RULES.get(option, (rules.text, option))
+            problem = rules.problem(rule, value, what) if str(value or "").strip() else None
+            if problem:
+                errors.setdefault(option, []).append(problem)
+        if name == "db" and spec.type == "mysql":
+            if not spec.db_user:
+                errors.setdefault("db_user", []).append(
+                    "Enter the database server's admin user (one that may create databases "
+                    "and grant privileges)."
+                )
+            elif problem := rules.problem(rules.database_user, spec.db_user, "admin user"):
+                errors.setdefault("db_user", []).append(problem)
+            if rules.problem(rules.text, spec.db_password, "password", max_length=255):
+                errors.setdefault("db_password", []).append(
+                    "A password is one line of at most 255 printable characters.")
     return errors
 
 
@@ -70,13 +100,14 @@ class SshSpec:
 def check_ssh(ssh: SshSpec) -> dict[str, list[str]]:
     """Field errors of a server's SSH settings (empty when they are fine)."""
     errors: dict[str, list[str]] = {}
-    if ssh.user.strip() and not SSH_USER.fullmatch(ssh.user.strip()):
-        errors["ssh_user"] = ["A user name is lower-case letters, digits, '_', '.' and '-', "
-                              "starting with a letter or '_'."]
-    if ssh.port is not None and not 0 < ssh.port < 65536:
+    if ssh.user.strip():
+        problem = rules.problem(rules.system_user, ssh.user.strip(), "SSH user")
+        if problem:
+            errors["ssh_user"] = [problem]
+    if ssh.port is not None and rules.problem(rules.port, ssh.port):
         errors["ssh_port"] = ["A port is a number from 1 to 65535."]
     if ssh.key_file.strip():
-        problem = check_absolute_path(ssh.key_file.strip())
+        problem = check_absolute_path(ssh.key_file.strip(), "SSH key file")
         if problem:
             errors["ssh_key_file"] = [problem]
     return errors
@@ -97,7 +128,8 @@ def create_server(
 
     Raises ValidationError, having written nothing, on bad input.
     """
-    hostname = hostname.strip()
+    hostname = normalised(rules.hostname, hostname.strip())
+    human_name = human_name.strip()
     services = services or {}
     errors: dict[str, list[str]] = {}
     problem = check_hostname(hostname)
@@ -105,6 +137,9 @@ def create_server(
         errors["hostname"] = [problem]
     elif db.session.scalar(select(Server.id).where(Server.hostname == hostname)) is not None:
         errors["hostname"] = [f"A server called {hostname} already exists."]
+    problem = check_text(human_name, "human-readable name", 255)
+    if problem:
+        errors["human_name"] = [problem]
     bad_ips = [p for p in (check_ip_address(ip) for ip in ip_addresses) if p]
     if bad_ips:
         errors["ip_addresses"] = bad_ips
@@ -117,27 +152,30 @@ def create_server(
     if errors:
         raise ValidationError(errors)
 
-    server = Server(hostname=hostname, human_name=human_name.strip(), status=ServerStatus.QUEUED,
-                    plugin_fields=plugin_fields or {}, ssh_user=ssh.user.strip(),
-                    ssh_port=ssh.port, ssh_key_file=ssh.key_file.strip())
-    server.ip_addresses = [ServerIP(address=ip) for ip in dict.fromkeys(ip_addresses)]
-    server.services = [
-        service_row(name, spec) for name, spec in services.items() if spec.type != "null"
-    ]
-    db.session.add(server)
-    try:
+    addresses = dict.fromkeys(rules.ip_address(ip) for ip in ip_addresses)
+    with transaction(f"A server called {hostname} was added by another request a moment ago.",
+                     field="hostname"):
+        server = Server(hostname=hostname, human_name=human_name, status=ServerStatus.QUEUED,
+                        plugin_fields=plugin_fields or {}, ssh_user=ssh.user.strip(),
+                        ssh_port=ssh.port, ssh_key_file=ssh.key_file.strip())
+        server.ip_addresses = [ServerIP(address=ip) for ip in addresses]
+        server.services = [
+            service_row(name, spec) for name, spec in services.items() if spec.type != "null"
+        ]
+        db.session.add(server)
         db.session.flush()
         contexts.register(server, contexts.suggested_name(server, master=master))
         tasks.queue(server, "verify", user=user, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return server
 
 
 def service_row(name: str, spec: ServiceSpec) -> ServerService:
-    """The stored row for a service spec."""
+    """The stored row for a checked service spec, its options as provision stores them (a
+    host name in lower case, a folder without its trailing slash)."""
+    options = {key: value for key, value in spec.options.items() if value not in (None, "")}
+    for key, value in options.items():
+        rule, _what = OPTION_RULES.get(key, (rules.text, key))
+        options[key] = normalised(rule, value)
     return ServerService(
         service=name,
         type=spec.type,
@@ -145,7 +183,7 @@ def service_row(name: str, spec: ServiceSpec) -> ServerService:
         restart_cmd=spec.restart_cmd.strip(),
         db_user=spec.db_user.strip(),
         db_password=spec.db_password,
-        options={k: v for k, v in spec.options.items() if v not in (None, "")},
+        options=options,
     )
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Client, ClientUser, MailStatus, Platform, Server, Site, User
 from . import accounts, clients, outbox, rate_limits, settings, sites, users
 from .errors import ValidationError
 from .site_domains import check_site_domain, normalise
+from .transaction import Collision, transaction
+from .validation import check_text
 
 BUCKET = "signup"
 WINDOW_SECONDS = 3600
@@ -82,8 +83,8 @@ def _check(request: SignupRequest) -> tuple[dict[str, list[str]], Offer | None]:
     request.uri = normalise(request.uri)
     if not request.name:
         errors["name"] = ["Enter your name (or your organisation's)."]
-    elif len(request.name) > 255:
-        errors["name"] = ["A name has at most 255 characters."]
+    elif problem := check_text(request.name, "name", 255):
+        errors["name"] = [problem]
     problem = users.check_email(request.email)
     if problem:
         errors["email"] = [problem]
@@ -105,36 +106,46 @@ def sign_up(request: SignupRequest) -> Signup:
     """Create the client, its user (role "client", no password yet) and the site with its
     install queued, in one transaction; then mail the user a link to set a password.
 
-    Raises ValidationError, having written nothing, on bad input.
+    Raises ValidationError, having written nothing, on bad input. When another request takes
+    the short name or user name chosen here at the same moment, the next free ones are
+    chosen; when it takes the domain, the form says so.
     """
-    errors, offer = _check(request)
-    if errors or offer is None:
-        raise ValidationError(errors)
-    client = Client(name=request.name, email=request.email, uname=clients.free_uname(request.name))
-    user = users.create_user(
-        users.free_username(request.email), request.email, None,
-        roles=[clients.CLIENT_ROLE], commit=False,
-    )
-    client.users = [ClientUser(user=user)]
-    db.session.add(client)
-    spec = sites.SiteSpec(uri=request.uri, platform=offer.platform, client=client,
-                          profile=request.profile, db_server=_db_server(offer.platform))
-    try:
+    for attempt in range(1, clients.COLLISION_ATTEMPTS + 1):
+        errors, offer = _check(request)
+        if errors or offer is None:
+            raise ValidationError(errors)
+        try:
+            client, user, site = _create(request, offer, clients.first_suffix(attempt))
+        except Collision as collision:
+            current_app.logger.info("Sign-up of %s collided: %s", request.uri, collision)
+            if attempt == clients.COLLISION_ATTEMPTS:
+                raise ValidationError("Your sign-up met others at the same moment; nothing "
+                                      "was saved. Please send the form again.") from collision
+            continue
+        sent = accounts.send_password_mail(
+            user, str(settings.get("signup_subject")), str(settings.get("signup_body")),
+            "sign-up", name=client.name, site=site.uri,
+        )
+        problem = outbox.failure(sent) if sent.status != MailStatus.SENT else None
+        if problem:
+            current_app.logger.warning("Sign-up of %s: %s", site.uri, problem)
+        return Signup(client, user, site, problem)
+    raise AssertionError("unreachable")
+
+
+def _create(request: SignupRequest, offer: Offer, first: int) -> tuple[Client, User, Site]:
+    """The client, its user and the site (its install queued), committed together; their
+    names are the free ones from suffix ``first`` on (clients.first_suffix)."""
+    with transaction():
+        client = Client(name=request.name, email=request.email,
+                        uname=clients.free_uname(request.name, first=first))
+        user = users.create_user(
+            users.free_username(request.email, first=first), request.email, None,
+            roles=[clients.CLIENT_ROLE], commit=False,
+        )
+        client.users = [ClientUser(user=user)]
+        db.session.add(client)
+        spec = sites.SiteSpec(uri=request.uri, platform=offer.platform, client=client,
+                              profile=request.profile, db_server=_db_server(offer.platform))
         site = sites.create_site(spec, user=user)  # commits client, user and site together
-    except ValidationError:
-        db.session.rollback()
-        raise
-    except IntegrityError as exc:
-        # Another sign-up took the same short name or user name a moment before this one.
-        db.session.rollback()
-        current_app.logger.info("Sign-up of %s collided: %s", request.uri, exc)
-        raise ValidationError("Your sign-up met another one at the same moment; nothing was "
-                              "saved. Please send the form again.") from exc
-    sent = accounts.send_password_mail(
-        user, str(settings.get("signup_subject")), str(settings.get("signup_body")), "sign-up",
-        name=client.name, site=site.uri,
-    )
-    problem = outbox.failure(sent) if sent.status != MailStatus.SENT else None
-    if problem:
-        current_app.logger.warning("Sign-up of %s: %s", site.uri, problem)
-    return Signup(client, user, site, problem)
+    return client, user, site

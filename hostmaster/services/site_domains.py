@@ -8,14 +8,18 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ContextName, Site, SiteAlias, SiteStatus
-from .validation import check_domain
+from .validation import check_domain, normalised, rules
 
-MAX_DOMAIN = 235
+#: The longest domain a site may have (every file named after it must fit).
+MAX_DOMAIN = rules.SITE_DOMAIN_MAX
 
 
 def normalise(value: str) -> str:
-    """A domain as typed, without surrounding blanks and in lower case."""
-    return value.strip().lower()
+    """A domain as provision stores it: lower case, in IDNA form, without a final dot; a value
+    that is no domain stays as typed (trimmed, lower case) for the check to refuse."""
+    typed = value.strip().lower()
+    result: str = normalised(rules.domain, typed, typed)
+    return result
 
 
 def domain_owner(domain: str, *, ignore_site_id: int | None = None) -> str | None:
@@ -50,7 +54,7 @@ def check_site_domain(domain: str, *, ignore_site_id: int | None = None) -> str 
     """None when ``domain`` may name a site; else a sentence saying why not and what to do."""
     if not domain:
         return "Enter the site's domain, e.g. www.example.com."
-    problem = check_domain(domain, MAX_DOMAIN)
+    problem = check_domain(domain)
     if problem:
         return problem
     owner = domain_owner(domain, ignore_site_id=ignore_site_id)
@@ -73,7 +77,7 @@ def check_aliases(
         if alias == uri:
             problems.append(f"{alias} is the site's own domain; it needs no alias.")
             continue
-        problem = check_domain(alias, MAX_DOMAIN)
+        problem = check_domain(alias)
         if problem is None:
             owner = domain_owner(alias, ignore_site_id=ignore_site_id)
             if owner is not None:

@@ -29,6 +29,7 @@ from . import contexts, tasks
 from .clients import default_client
 from .errors import ValidationError
 from .site_domains import check_aliases, check_site_domain, normalise
+from .transaction import transaction
 from .validation import check_language
 
 
@@ -129,12 +130,14 @@ def create_site(spec: SiteSpec, *, user: User | None = None) -> Site:
     Raises ValidationError, having written nothing, on bad input.
     """
     spec.uri = normalise(spec.uri)
+    spec.aliases = list(dict.fromkeys(normalise(alias) for alias in spec.aliases))
     spec.language = spec.language.strip().lower() or "en"
     errors = _check_new_site(spec)
     if errors:
         raise ValidationError(errors)
     assert spec.platform is not None and spec.db_server is not None
-    try:
+    taken = f"{spec.uri} was taken by another request a moment ago; choose another domain."
+    with transaction(taken, field="uri"):
         site = Site(
             uri=spec.uri,
             platform=spec.platform,
@@ -150,10 +153,6 @@ def create_site(spec: SiteSpec, *, user: User | None = None) -> Site:
         db.session.flush()
         contexts.register(site, contexts.suggested_name(site))
         tasks.queue(site, "install", user=user, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return site
 
 
@@ -173,7 +172,7 @@ def update_site(
     """Change a site's client, aliases and plugin fields (all that may change after creation);
     queues verify when the site's state allows it. Raises ValidationError, having written
     nothing."""
-    aliases = [normalise(a) for a in aliases]
+    aliases = list(dict.fromkeys(normalise(a) for a in aliases))
     errors: dict[str, list[str]] = plugins.check_field_values("site", plugin_fields or {})
     if client is None:
         errors["client"] = ["Choose the client that owns the site."]
@@ -184,7 +183,7 @@ def update_site(
         errors[""] = [f"{site.uri} is deleted; its client and aliases can no longer change."]
     if errors:
         raise ValidationError(errors)
-    try:
+    with transaction():
         site.client = client
         if plugin_fields:
             site.plugin_fields = {**(site.plugin_fields or {}), **plugin_fields}
@@ -196,10 +195,6 @@ def update_site(
         # verify will send the new values anyway.
         if tasks.why_unavailable(site, "verify") is None:
             tasks.queue(site, "verify", user=user, commit=False)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return site
 
 

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import Task, TaskLog, TaskStatus, User, utcnow
 from .errors import TaskNotAvailable
 from .tasks import add_log
+from .transaction import transaction
 
 
 def dispatcher_is_gone(task: Task) -> bool:
@@ -73,21 +74,21 @@ def update_status(task: Task, user: User | None = None) -> TaskStatus:
     if before == TaskStatus.PROCESSING:
         values.update(finished_at=utcnow(), running_key=None, lease_expires_at=None)
         conditions.append(Task.dispatcher == task.dispatcher)
-    done = db.session.execute(
-        update(Task)
-        .where(*conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        raise TaskNotAvailable("The task changed meanwhile; reload the page and look again.")
-    who = user.username if user is not None else "Hostmaster"
-    add_log(
-        task,
-        "info",
-        f"Status updated from the log by {who}: {before.name.title()} → {status.name.title()}.",
-    )
-    db.session.commit()
+    with transaction():
+        done = db.session.execute(
+            update(Task)
+            .where(*conditions)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise TaskNotAvailable("The task changed meanwhile; reload the page and look again.")
+        who = user.username if user is not None else "Hostmaster"
+        add_log(
+            task,
+            "info",
+            f"Status updated from the log by {who}: {before.name.title()} → "
+            f"{status.name.title()}.",
+        )
     db.session.refresh(task)
     return status

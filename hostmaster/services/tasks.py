@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import (
@@ -20,7 +22,9 @@ from ..models import (
 )
 from ..tasks import registry
 from . import features
-from .errors import TaskNotAvailable
+from .errors import TaskNotAvailable, ValidationError
+from .transaction import transaction
+from .validation import rules
 
 PENDING = (TaskStatus.QUEUED, TaskStatus.PROCESSING)
 
@@ -61,30 +65,72 @@ def why_unavailable(entity: Entity, type_name: str) -> str | None:
     return task_type.refusal(entity)
 
 
+def checked_arguments(
+    entity: Entity, task_type: registry.TaskType, arguments: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The task's arguments as its form reads them (a form's ``arguments()``), or a
+    ValidationError with the form's messages by field. A task type without a form takes no
+    arguments. The values may be what a person typed (strings), JSON values from the API, or
+    arguments a form made before (a retry): the form reads all three the same way."""
+    given = dict(arguments or {})
+    if task_type.form is None:
+        if given:
+            raise ValidationError.field(
+                "arguments", f"The {task_type.title.lower()} task takes no arguments.")
+        return {}
+    form = task_type.form(formdata=form_data(given), meta={"csrf": False}, entity=entity)
+    unknown = sorted(set(given) - set(form._fields) - {"csrf_token", "submit"})
+    if unknown:
+        raise ValidationError.field("arguments", f"The {task_type.title.lower()} task takes no "
+                                    f"argument called {rules.shown(unknown[0])}.")
+    if not form.validate():
+        raise ValidationError({key or "": [str(m) for m in messages]
+                               for key, messages in form.errors.items()})
+    checked: dict[str, Any] = form.arguments()
+    return checked
+
+
+def form_data(arguments: Mapping[str, Any]) -> MultiDict[str, str]:
+    """Form data from arguments (a list gives the field several values; None is empty)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in arguments.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((str(key), "" if item is None else str(item)))
+    return MultiDict(pairs)
+
+
 def queue(
     entity: Entity,
     type_name: str,
-    arguments: dict[str, Any] | None = None,
+    arguments: Mapping[str, Any] | None = None,
     user: User | None = None,
     *,
     commit: bool = True,
 ) -> Task:
-    """Queue a task on ``entity``; raises TaskNotAvailable (and queues nothing) when it may not."""
+    """Queue a task on ``entity``: the one way any task is queued (the Run button, its dialog,
+    the API, Run again and Hostmaster itself all come here).
+
+    Raises TaskNotAvailable when the task may not run on the entity now, and ValidationError
+    when its arguments break its form's rules; either way nothing is queued.
+    """
     problem = why_unavailable(entity, type_name)
     if problem:
         raise TaskNotAvailable(problem)
+    checked = checked_arguments(entity, registry.get(entity.entity_kind, type_name), arguments)
     task = Task(
         type=type_name,
         entity_kind=entity.entity_kind,
         entity_id=entity.id,
-        arguments=arguments or {},
+        arguments=checked,
         user_id=user.id if user is not None else None,
         status=TaskStatus.QUEUED,
         created_at=utcnow(),
     )
-    db.session.add(task)
-    if commit:
-        db.session.commit()
+    if not commit:
+        db.session.add(task)
+        return task
+    with transaction():
+        db.session.add(task)
     return task
 
 
@@ -121,17 +167,16 @@ def cancel(task: Task) -> None:
     One conditional UPDATE (``WHERE status = QUEUED``), like a claim: a task that a dispatcher
     claimed a moment ago is refused, never marked cancelled while provision runs it.
     """
-    done = db.session.execute(
-        update(Task)
-        .where(Task.id == task.id, Task.status == TaskStatus.QUEUED)
-        .values(status=TaskStatus.WARNING, finished_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        raise TaskNotAvailable("Only a queued task can be cancelled.")
-    add_log(task, "warning", "Task was cancelled.")
-    db.session.commit()
+    with transaction():
+        done = db.session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.status == TaskStatus.QUEUED)
+            .values(status=TaskStatus.WARNING, finished_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise TaskNotAvailable("Only a queued task can be cancelled.")
+        add_log(task, "warning", "Task was cancelled.")
     db.session.refresh(task)
 
 

@@ -13,20 +13,19 @@ from ..extensions import db
 from ..models import Role, User, utcnow
 from . import login_throttle
 from .errors import ValidationError
+from .transaction import transaction
+from .validation import rules
 
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 
 
 def check_email(email: str) -> str | None:
-    """None when ``email`` looks like an e-mail address, else a sentence saying so."""
+    """None when ``email`` is an e-mail address (provision's rule), else a sentence saying so."""
     if not email:
         return "Enter an e-mail address, e.g. jane@example.com."
-    if len(email) > 254 or not _EMAIL.match(email):
-        return f"'{email[:80]}' is not an e-mail address; enter one like jane@example.com."
-    return None
+    return rules.problem(rules.email, email)
 
 
 def check_password(password: str, confirm: str | None = None) -> str | None:
@@ -54,7 +53,7 @@ def create_user(
     a mailed link.
     """
     errors: dict[str, list[str]] = {}
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         errors["username"] = ["A user name has 1 to 64 letters, digits, '.', '_', '@' or '-'."]
     elif username_taken(username):
         errors["username"] = [f"The user name {username} is taken."]
@@ -70,9 +69,12 @@ def create_user(
     # No password yet: a random one that is never shown, so no login works until one is set.
     user.set_password(password if password is not None else secrets.token_urlsafe(32))
     user.roles = [_role(name) for name in roles or []]
-    db.session.add(user)
-    if commit:
-        db.session.commit()
+    if not commit:
+        db.session.add(user)
+        return user
+    with transaction(f"The user name {username} was taken a moment ago; choose another.",
+                     field="username"):
+        db.session.add(user)
     return user
 
 
@@ -81,12 +83,13 @@ def username_taken(username: str) -> bool:
     return db.session.scalar(select(User.id).where(User.username == username)) is not None
 
 
-def free_username(email: str) -> str:
+def free_username(email: str, *, first: int = 1) -> str:
     """A user name made from the part of ``email`` before the @ that no account has yet
-    (jane, then jane2, jane3 ...)."""
+    (jane, then jane2, jane3 ...; from jane<first + 1> when ``first`` is given)."""
     local = email.split("@", 1)[0].lower()
     base = re.sub(r"[^a-z0-9_.-]", "", local).lstrip("._-")[:56] or "user"
-    name, number = base, 1
+    number = first
+    name = base if number == 1 else f"{base}{number}"
     while username_taken(name):
         number += 1
         name = f"{base}{number}"

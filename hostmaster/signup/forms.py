@@ -8,12 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
+from ..models import store_id
 from ..services.signup import Offer, SignupRequest
-
-
-def _chosen_id(value: object) -> int | None:
-    text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() else None
+from ..services.site_domains import MAX_DOMAIN
 
 
 class SignupForm(FlaskForm):
@@ -33,11 +30,11 @@ class SignupForm(FlaskForm):
     uri = StringField(
         "Your site's domain",
         validators=[InputRequired("Enter your site's domain, e.g. www.example.com."),
-                    Length(max=235)],
+                    Length(max=MAX_DOMAIN)],
         description="e.g. www.example.com",
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    platform = SelectField("Platform", coerce=_chosen_id, validate_choice=False)
+    platform = SelectField("Platform", coerce=store_id, validate_choice=False)
     profile = SelectField("Install profile", validate_choice=False)
     submit = SubmitField("Sign up")
 

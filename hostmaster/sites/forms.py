@@ -12,16 +12,10 @@ from wtforms.validators import ValidationError
 
 from .. import access
 from ..extensions import db
-from ..models import Client, Platform, Server, Site
+from ..models import Client, Platform, Server, Site, store_id
 from ..plugin_forms import plugin_values
 from ..services import clients, features, settings, sites
-from ..services.site_domains import parse_aliases
-
-
-def _chosen_id(value: object) -> int | None:
-    """The chosen row's id; None when nothing (or nothing numeric) was chosen."""
-    text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() else None
+from ..services.site_domains import MAX_DOMAIN, parse_aliases
 
 
 def _client_choices() -> list[SelectChoice]:
@@ -34,7 +28,7 @@ def _client_choices() -> list[SelectChoice]:
 class _SiteClientAliases(FlaskForm):
     """The fields a site keeps editable: client and aliases."""
 
-    client = SelectField("Client", coerce=_chosen_id, validate_choice=False)
+    client = SelectField("Client", coerce=store_id, validate_choice=False)
     aliases = TextAreaField(
         "Aliases",
         description="Other domains of the site, one per line, e.g. example.com for "
@@ -65,13 +59,13 @@ class SiteAddForm(_SiteClientAliases):
     uri = StringField(
         "Domain",
         description="The site's address in lower case, e.g. www.example.com "
-        "(at most 235 characters).",
+        f"(at most {MAX_DOMAIN} characters).",
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     profile = SelectField("Install profile", validate_choice=False)
-    platform = SelectField("Platform", coerce=_chosen_id, validate_choice=False)
+    platform = SelectField("Platform", coerce=store_id, validate_choice=False)
     language = StringField("Language", description="A language code, e.g. en.")
-    db_server = SelectField("Database server", coerce=_chosen_id, validate_choice=False)
+    db_server = SelectField("Database server", coerce=store_id, validate_choice=False)
     submit = SubmitField("Create site")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

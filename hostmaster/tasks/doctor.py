@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Server, Task
-from .registry import TaskType, register
+from .forms import OrphanRemoveForm
+from .registry import TaskType
 
 
 def _known(task: Task, _server: Server) -> dict[str, Any]:
@@ -16,7 +17,7 @@ def _known(task: Task, _server: Server) -> dict[str, Any]:
     return {"known": known_records(task)}
 
 
-register(
+TASK_TYPES = [
     TaskType(
         entity_kind="server",
         name="orphans",
@@ -27,10 +28,7 @@ register(
         hidden=True,
         administrators_only=True,
         options=_known,
-    )
-)
-
-register(
+    ),
     TaskType(
         entity_kind="server",
         name="orphan-remove",
@@ -41,6 +39,7 @@ register(
         hidden=True,
         administrators_only=True,
         allow_duplicates=True,
+        form=OrphanRemoveForm,
         options=_known,
-    )
-)
+    ),
+]

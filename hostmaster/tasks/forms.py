@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    FloatField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -13,9 +15,17 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from ..models import TaskStatus
+from ..form_validators import OneLine
+from ..models import TaskStatus, store_id
 
 
 class TaskFilterForm(FlaskForm):
@@ -40,20 +50,55 @@ class TaskFilterForm(FlaskForm):
 
     def selected_entity(self) -> tuple[str, int] | tuple[None, None]:
         """The (kind, id) whose tasks are wanted, or (None, None) for every entity."""
-        entity_id = self.entity.data or ""
-        if self.kind.data and entity_id.isdigit():
-            return self.kind.data, int(entity_id)
+        entity_id = store_id(self.entity.data)
+        if self.kind.data and entity_id is not None:
+            return self.kind.data, entity_id
         return None, None
 
 
-class TaskConfirmForm(FlaskForm):
+class TaskForm(FlaskForm):
+    """The base of a task's form: its fields are the task's arguments.
+
+    The form is built with the ``entity`` the task runs on, so its choices (a site's backups,
+    the platforms it may move to) are that entity's. It is the one set of rules for the
+    task's arguments: the confirm dialog shows it, and hostmaster.services.tasks.queue checks
+    every task's arguments with it, whoever queues the task (the Run button, the dialog, the
+    API, Run again, Hostmaster itself).
+    """
+
+    def __init__(self, *args: Any, entity: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The server, platform or site the task runs on (None on a form only shown).
+        self.entity = entity
+
+    def arguments(self) -> dict[str, Any]:
+        """The task's arguments from the validated form."""
+        return {}
+
+
+class TaskConfirmForm(TaskForm):
     """The confirm dialog of a task that asks nothing but "are you sure?"."""
 
     submit = SubmitField("Run")
 
+
+class TaskNoopForm(TaskForm):
+    """The no-op's only argument: how long provision waits (hidden; tests and benchmarks)."""
+
+    seconds = FloatField(
+        "Seconds",
+        validators=[Optional(), NumberRange(min=0, max=86400,
+                                            message="Wait from 0 to 86400 seconds.")],
+    )
+
+    def validate_seconds(self, field: FloatField) -> None:
+        """A finite number (NaN would pass the range)."""
+        if field.data is not None and not math.isfinite(field.data):
+            raise ValidationError("Wait from 0 to 86400 seconds.")
+
     def arguments(self) -> dict[str, Any]:
-        """The task's arguments from the dialog (none here)."""
-        return {}
+        """``seconds`` when a wait was asked for."""
+        return {"seconds": self.seconds.data} if self.seconds.data else {}
 
 
 class TaskBackupForm(TaskConfirmForm):
@@ -61,7 +106,8 @@ class TaskBackupForm(TaskConfirmForm):
 
     description = StringField(
         "Description",
-        validators=[Length(max=255, message="A description has at most 255 characters.")],
+        validators=[Length(max=255, message="A description has at most 255 characters."),
+                    OneLine()],
         description='Optional; without one the backup is listed as "Generated on request".',
     )
 
@@ -115,3 +161,20 @@ class DispatchSettingsForm(FlaskForm):
         "entity's newest task of each type; tasks of deleted sites go in any case.",
     )
     submit = SubmitField("Save")
+
+
+class OrphanRemoveForm(TaskForm):
+    """The one argument of an orphan's removal: the orphan's id in a listing
+    (``kind:name``, hostmaster/services/doctor.py); provision finds it again before it acts."""
+
+    orphan = StringField("Orphan", validators=[InputRequired(), Length(max=4096), OneLine()])
+
+    def validate_orphan(self, field: StringField) -> None:
+        """``kind:name`` with a name."""
+        kind, _, name = str(field.data or "").partition(":")
+        if not kind or not name:
+            raise ValidationError("Name the orphan as a listing shows it: kind:name.")
+
+    def arguments(self) -> dict[str, Any]:
+        """``orphan``."""
+        return {"orphan": self.orphan.data}

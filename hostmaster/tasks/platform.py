@@ -18,15 +18,14 @@ from ..models import (
     platform_clients,
     utcnow,
 )
+from ..services import contexts, packages, settings, sites
 from .forms import TaskConfirmForm
-from .registry import TaskType, register
+from .registry import TaskType
 
 
 def _verified(task: Task, platform: Platform, result: dict[str, Any]) -> None:
     """Store what the verify found; a first verify makes the platform ENABLED (or LOCKED).
     Sites found on the platform that the store does not know are imported."""
-    from ..services import packages, settings, sites
-
     if platform.status == PlatformStatus.QUEUED:
         locked = bool(settings.get("lock_platforms_by_default"))
         platform.status = PlatformStatus.LOCKED if locked else PlatformStatus.ENABLED
@@ -70,8 +69,6 @@ def _unlocked(task: Task, platform: Platform, result: dict[str, Any]) -> None:
 
 def _deleted(task: Task, platform: Platform, result: dict[str, Any]) -> None:
     """DELETED: its context name, packages and client access go; its tasks stay as history."""
-    from ..services import contexts
-
     platform.status = PlatformStatus.DELETED
     contexts.unregister(platform)
     db.session.execute(
@@ -84,7 +81,10 @@ def _deleted(task: Task, platform: Platform, result: dict[str, Any]) -> None:
     )
 
 
-register(
+# Lock and unlock change only the store (the original's provision-lock does nothing), so they
+# run provision's no-op: the task still gets its log and its place in the queue. "Migrate
+# sites" lives in its own module (a dialog of two steps that queues site tasks).
+TASK_TYPES = [
     TaskType(
         entity_kind="platform",
         name="verify",
@@ -92,12 +92,7 @@ register(
         command="verify",
         description="Detect the application and its packages and publish the platform.",
         on_success=_verified,
-    )
-)
-
-# Lock and unlock change only the store (the original's provision-lock does nothing), so they
-# run provision's no-op: the task still gets its log and its place in the queue.
-register(
+    ),
     TaskType(
         entity_kind="platform",
         name="lock",
@@ -110,9 +105,7 @@ register(
             else None
         ),
         on_success=_locked,
-    )
-)
-register(
+    ),
     TaskType(
         entity_kind="platform",
         name="unlock",
@@ -123,9 +116,7 @@ register(
             None if platform.status == PlatformStatus.LOCKED else f"{platform.name} is not locked."
         ),
         on_success=_unlocked,
-    )
-)
-register(
+    ),
     TaskType(
         entity_kind="platform",
         name="delete",
@@ -135,8 +126,5 @@ register(
         form=TaskConfirmForm,
         refusal=_delete_refusal,
         on_success=_deleted,
-    )
-)
-
-# "Migrate sites" lives in its own module (a dialog of two steps that queues site tasks).
-from . import platform_migrate  # noqa: E402,F401  (registration happens on import)
+    ),
+]

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SubmitField
 from wtforms.validators import InputRequired
 
+from ..extensions import db
 from ..models import Platform, Task, TaskStatus
-from .registry import TaskType, register
+from ..services import platform_migration, tasks
+from ..services.errors import TaskNotAvailable
+from .forms import TaskForm
+from .registry import TaskType
 
 
-class PlatformMigrateForm(FlaskForm):
+class PlatformMigrateForm(TaskForm):
     """Step one chooses the target platform; step two (``reviewed``) confirms the site list."""
 
     target_platform = RadioField(
@@ -33,6 +36,8 @@ class PlatformMigrateForm(FlaskForm):
 
     def __init__(self, targets: list[Platform] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if targets is None and isinstance(self.entity, Platform):
+            targets = platform_migration.targets_for(self.entity)
         self.target_platform.choices = [
             (p.id, f"{p.name} ({p.application} {p.version})") for p in targets or []
         ]
@@ -43,20 +48,13 @@ class PlatformMigrateForm(FlaskForm):
 
 
 def _refusal(platform: Platform) -> str | None:
-    from ..services.platform_migration import migratable_sites
-
-    if not migratable_sites(platform):
+    if not platform_migration.migratable_sites(platform):
         return f"{platform.name} has no enabled, verified sites to migrate."
     return None
 
 
 def _queue_sites(task: Task, platform: Platform, result: dict[str, Any]) -> None:
     """Run again: queue the sites' migrate tasks now, logging each on the platform's task."""
-    from ..extensions import db
-    from ..services import platform_migration
-    from ..services.errors import TaskNotAvailable
-    from ..services.tasks import add_log
-
     target_id = (task.arguments or {}).get("target_platform")
     target = db.session.get(Platform, target_id) if isinstance(target_id, int) else None
     try:
@@ -64,15 +62,16 @@ def _queue_sites(task: Task, platform: Platform, result: dict[str, Any]) -> None
             raise TaskNotAvailable("The target platform of this task no longer exists.")
         queued = platform_migration.queue_site_migrations(task, platform, target, task.user)
     except TaskNotAvailable as refusal:
-        add_log(task, "error", str(refusal))
+        tasks.add_log(task, "error", str(refusal))
         task.status = TaskStatus.ERROR
         return
     if not queued:
-        add_log(task, "error", f"None of the sites of {platform.name} can move to {target.name}.")
+        tasks.add_log(task, "error",
+                      f"None of the sites of {platform.name} can move to {target.name}.")
         task.status = TaskStatus.ERROR
 
 
-register(
+TASK_TYPES = [
     TaskType(
         entity_kind="platform",
         name="migrate",
@@ -84,5 +83,5 @@ register(
         feature="migrate",
         refusal=_refusal,
         on_success=_queue_sites,
-    )
-)
+    ),
+]

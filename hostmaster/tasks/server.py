@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Platform, PlatformStatus, Server, ServerStatus, Task, utcnow
-from .forms import ServerTrustKeyForm
-from .registry import TaskType, register
+from ..services import tasks
+from .forms import ServerTrustKeyForm, TaskNoopForm
+from .registry import TaskType
 
 
 def _verified(task: Task, server: Server, result: dict[str, Any]) -> None:
     """A verified server is ENABLED, and its platforms are verified again."""
-    from ..services import tasks
-
     server.status = ServerStatus.ENABLED
     server.verified_at = utcnow()
     platforms = db.session.scalars(
@@ -27,30 +26,6 @@ def _verified(task: Task, server: Server, result: dict[str, Any]) -> None:
     for platform in platforms:
         if tasks.why_unavailable(platform, "verify") is None:
             tasks.queue(platform, "verify", commit=False)
-
-
-register(
-    TaskType(
-        entity_kind="server",
-        name="verify",
-        title="Verify",
-        command="verify",
-        description="Check the server's services and write their configuration again.",
-        on_success=_verified,
-    )
-)
-
-register(
-    TaskType(
-        entity_kind="server",
-        name="noop",
-        title="No-op",
-        command="noop",
-        description="Runs provision without doing anything; measures the dispatcher.",
-        hidden=True,
-        allow_duplicates=True,
-    )
-)
 
 
 def _local_refusal(server: Server) -> str | None:
@@ -65,13 +40,29 @@ def _local_refusal(server: Server) -> str | None:
 
 def _trusted(task: Task, server: Server, result: dict[str, Any]) -> None:
     """With the new key recorded, the server is verified again."""
-    from ..services import tasks
-
     if tasks.why_unavailable(server, "verify") is None:
         tasks.queue(server, "verify", commit=False)
 
 
-register(
+TASK_TYPES = [
+    TaskType(
+        entity_kind="server",
+        name="verify",
+        title="Verify",
+        command="verify",
+        description="Check the server's services and write their configuration again.",
+        on_success=_verified,
+    ),
+    TaskType(
+        entity_kind="server",
+        name="noop",
+        title="No-op",
+        command="noop",
+        description="Runs provision without doing anything; measures the dispatcher.",
+        hidden=True,
+        allow_duplicates=True,
+        form=TaskNoopForm,
+    ),
     TaskType(
         entity_kind="server",
         name="trust-key",
@@ -82,5 +73,5 @@ register(
         form=ServerTrustKeyForm,
         refusal=_local_refusal,
         on_success=_trusted,
-    )
-)
+    ),
+]

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..models import Site, SiteStatus, Task, TaskStatus
+from ..models import MailStatus, Site, SiteStatus, Task, TaskStatus
+from ..services import mail, outbox, settings, site_results, tasks
 from .forms import TaskBackupForm, TaskConfirmForm
-from .registry import TaskType, register
+from .registry import TaskType
 
 
 def _pending(site: Site, type_name: str) -> bool:
-    from ..services import tasks
-
     return tasks.pending_task(site, type_name) is not None
 
 
@@ -28,8 +27,6 @@ def rule(name: str) -> Callable[[Site], str | None]:
     saying why the task may not run on the site now, or None."""
 
     def refusal(site: Site) -> str | None:
-        from ..services import settings
-
         if site.status != SiteStatus.DELETED and _pending(site, "delete"):
             return f"{site.uri} is being deleted."
         if name in ("install", "import"):
@@ -57,10 +54,6 @@ def rule(name: str) -> Callable[[Site], str | None]:
 def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
     """ENABLED and verified; the login link is cached and mailed to the client (through the
     outbox: a mail that fails waits there, and the task ends as a warning saying so)."""
-    from ..models import MailStatus
-    from ..services import mail, outbox, site_results
-    from ..services.tasks import add_log
-
     site.status = SiteStatus.ENABLED
     site_results.store_verified(site, result)
     link = str(result.get("login_link") or "")
@@ -75,7 +68,7 @@ def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
     subject, body = mail.welcome_text(site, link)
     sent = outbox.send(to, subject, body, "site welcome", commit=False)
     if sent.status == MailStatus.SENT:
-        add_log(task, "info", f"The welcome mail with the login link went to {to}.")
+        tasks.add_log(task, "info", f"The welcome mail with the login link went to {to}.")
     else:
         _mail_warning(task, f"The welcome mail to {to} could not be sent: {sent.last_error}. "
                             "It waits in the outbox (Administration › Outbox): check the mail "
@@ -84,9 +77,7 @@ def _installed(task: Task, site: Site, result: dict[str, Any]) -> None:
 
 def _mail_warning(task: Task, sentence: str) -> None:
     """The site works; only its mail failed, so the task ends as a warning, not an error."""
-    from ..services.tasks import add_log
-
-    add_log(task, "warning", sentence)
+    tasks.add_log(task, "warning", sentence)
     if task.status == TaskStatus.SUCCESS:
         task.status = TaskStatus.WARNING
 
@@ -97,8 +88,6 @@ def _disabled(task: Task, site: Site, result: dict[str, Any]) -> None:
 
 
 def _verified(task: Task, site: Site, result: dict[str, Any]) -> None:
-    from ..services import site_results
-
     site_results.store_verified(site, result)
 
 
@@ -107,8 +96,6 @@ def _verify_failed(task: Task, site: Site, result: dict[str, Any]) -> None:
 
 
 def _imported(task: Task, site: Site, result: dict[str, Any]) -> None:
-    from ..services import site_results
-
     site.status = SiteStatus.ENABLED
     site_results.store_verified(site, result)
 
@@ -117,8 +104,6 @@ def _backed_up(description: str | None) -> Callable[[Task, Site, dict[str, Any]]
     """A handler recording the backup in the result; ``None``: the user's description."""
 
     def handler(task: Task, site: Site, result: dict[str, Any]) -> None:
-        from ..services import site_results
-
         text = description or str((task.arguments or {}).get("description") or "")
         site_results.record_backup(site, result, text or "Generated on request")
         if task.type == "disable":
@@ -134,73 +119,69 @@ def _enabled(task: Task, site: Site, result: dict[str, Any]) -> None:
 
 
 def _login_reset(task: Task, site: Site, result: dict[str, Any]) -> None:
-    from ..services import site_results
-
     site_results.remember_login_link(site, str(result.get("login_link") or ""))
 
 
-def _site_task(name: str, title: str, description: str, **kwargs: Any) -> None:
-    register(
-        TaskType(
-            entity_kind="site",
-            name=name,
-            title=title,
-            command=name,
-            description=description,
-            refusal=rule(name),
-            **kwargs,
-        )
-    )
+def site_task(name: str, title: str, description: str, **kwargs: Any) -> TaskType:
+    """A site task type whose provision command is its name, with the site tasks' rule unless
+    ``refusal`` is given."""
+    kwargs.setdefault("refusal", rule(name))
+    return TaskType(entity_kind="site", name=name, title=title, command=name,
+                    description=description, **kwargs)
 
 
-_site_task(
-    "install",
-    "Install",
-    "Create the database, folders, settings and vhost, then install the application.",
-    hidden=True,
-    on_success=_installed,
-    on_failure=_disabled,
-)
-_site_task(
-    "verify",
-    "Verify",
-    "Rewrite the settings and vhost, fix permissions and read the site's packages.",
-    on_success=_verified,
-    on_failure=_verify_failed,
-)
-_site_task(
-    "backup",
-    "Backup",
-    "Archive the site's files and database.",
-    form=TaskBackupForm,
-    on_success=_backed_up(None),
-)
-_site_task(
-    "disable",
-    "Disable",
-    'Back up the site, then show visitors a "site disabled" page.',
-    form=TaskConfirmForm,
-    on_success=_backed_up("Pre-disable"),
-)
-_site_task("enable", "Enable", "Serve the site again.", on_success=_enabled)
-_site_task(
-    "delete",
-    "Delete",
-    "Back up the site, then remove its database, files and vhost.",
-    form=TaskConfirmForm,
-    on_success=_backed_up("Pre-delete"),
-)
-_site_task(
-    "login-reset",
-    "Reset password",
-    "Make a new one-time login link for the site's administrator.",
-    on_success=_login_reset,
-)
-_site_task(
-    "import",
-    "Import",
-    "Read a site found on a platform into the store.",
-    hidden=True,
-    on_success=_imported,
-    on_failure=_disabled,
-)
+TASK_TYPES = [
+
+
+    site_task(
+        "install",
+        "Install",
+        "Create the database, folders, settings and vhost, then install the application.",
+        hidden=True,
+        on_success=_installed,
+        on_failure=_disabled,
+    ),
+    site_task(
+        "verify",
+        "Verify",
+        "Rewrite the settings and vhost, fix permissions and read the site's packages.",
+        on_success=_verified,
+        on_failure=_verify_failed,
+    ),
+    site_task(
+        "backup",
+        "Backup",
+        "Archive the site's files and database.",
+        form=TaskBackupForm,
+        on_success=_backed_up(None),
+    ),
+    site_task(
+        "disable",
+        "Disable",
+        'Back up the site, then show visitors a "site disabled" page.',
+        form=TaskConfirmForm,
+        on_success=_backed_up("Pre-disable"),
+    ),
+    site_task("enable", "Enable", "Serve the site again.", on_success=_enabled),
+    site_task(
+        "delete",
+        "Delete",
+        "Back up the site, then remove its database, files and vhost.",
+        form=TaskConfirmForm,
+        on_success=_backed_up("Pre-delete"),
+    ),
+    site_task(
+        "login-reset",
+        "Reset password",
+        "Make a new one-time login link for the site's administrator.",
+        on_success=_login_reset,
+    ),
+    site_task(
+        "import",
+        "Import",
+        "Read a site found on a platform into the store.",
+        hidden=True,
+        on_success=_imported,
+        on_failure=_disabled,
+    ),
+]

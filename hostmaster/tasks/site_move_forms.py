@@ -1,16 +1,15 @@
 """Confirm dialogs of restore, backup-delete, migrate and clone: which backup, which target.
 
-The confirm view builds a task's form without arguments, so these forms find their site from
-the request's ``entity_id``; their choices are the site's backups, or the platforms the site
-may move to (targets whose package comparison has an error are not offered).
+Each form is built with the site it works on (``entity``); its choices are the site's
+backups, or the platforms the site may move to (targets whose package comparison has an error
+are not offered).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
-from flask_wtf import FlaskForm
+from flask import has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
@@ -18,13 +17,17 @@ from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
-from ..models import Platform, PlatformStatus, Site, SiteBackup
+from ..models import Platform, Site, SiteBackup, store_id
+from ..services.package_comparison import migration_targets
+from ..services.site_domains import MAX_DOMAIN as SITE_DOMAIN_MAX
+from ..services.site_domains import check_site_domain, normalise
+from ..services.sites import db_servers
+from .forms import TaskForm
 
 
-def _site() -> Site | None:
-    """The site of the confirm page being shown or submitted."""
-    entity_id = (request.view_args or {}).get("entity_id")
-    return db.session.get(Site, entity_id) if entity_id is not None else None
+def _site(form: TaskForm) -> Site | None:
+    """The site the form's task works on."""
+    return form.entity if isinstance(form.entity, Site) else None
 
 
 def site_backups(site: Site | None) -> list[SiteBackup]:
@@ -50,7 +53,7 @@ def backup_label(backup: SiteBackup) -> str:
     return f"{backup.created_at:%Y-%m-%d %H:%M:%S} — {size} — {backup.description}"
 
 
-class SiteRestoreForm(FlaskForm):
+class SiteRestoreForm(TaskForm):
     """Restore: one of the site's backups."""
 
     backup_id = RadioField(
@@ -60,7 +63,7 @@ class SiteRestoreForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        backups = site_backups(_site())
+        backups = site_backups(_site(self))
         self.backup_id.choices = [(b.id, backup_label(b)) for b in backups]
         self.backup_id.description = (
             "The site is backed up first, then put back as the chosen backup holds it."
@@ -80,7 +83,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SiteBackupDeleteForm(FlaskForm):
+class SiteBackupDeleteForm(TaskForm):
     """Backup delete: any of the site's backups."""
 
     backup_ids = MultiCheckboxField(
@@ -92,7 +95,7 @@ class SiteBackupDeleteForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.backup_ids.choices = [(b.id, backup_label(b)) for b in site_backups(_site())]
+        self.backup_ids.choices = [(b.id, backup_label(b)) for b in site_backups(_site(self))]
 
     def arguments(self) -> dict[str, Any]:
         """``backup_ids``."""
@@ -100,8 +103,9 @@ class SiteBackupDeleteForm(FlaskForm):
 
 
 def _target_label(site: Site, platform: Platform, counts: dict[str, int] | None) -> Markup:
-    """The platform's name, and for another platform its comparison figures and link."""
-    if counts is None:
+    """The platform's name, and for another platform its comparison figures and link (a form
+    only checked, outside a request, has no link)."""
+    if counts is None or not has_request_context():
         return Markup(escape(platform.name))
     link = url_for("sites.compare", site_id=site.id, platform_id=platform.id)
     figures = (
@@ -116,15 +120,6 @@ def target_choices(site: Site | None) -> list[tuple[int, Markup]]:
     """Platforms the site may move to, with their comparison (blocked ones left out)."""
     if site is None:
         return []
-    try:
-        from ..services.package_comparison import migration_targets
-    except ImportError:  # the comparison is not installed: every enabled platform is offered
-        platforms = db.session.scalars(
-            select(Platform)
-            .where(Platform.status == PlatformStatus.ENABLED)
-            .order_by(Platform.name)
-        )
-        return [(p.id, _target_label(site, p, None)) for p in platforms]
     return [
         (c.platform.id, _target_label(site, c.platform, c.counts))
         for c in migration_targets(site)
@@ -132,7 +127,7 @@ def target_choices(site: Site | None) -> list[tuple[int, Markup]]:
     ]
 
 
-class SiteMigrateForm(FlaskForm):
+class SiteMigrateForm(TaskForm):
     """Migrate: another platform, database server and/or domain."""
 
     target_platform = RadioField(
@@ -140,31 +135,38 @@ class SiteMigrateForm(FlaskForm):
         coerce=int,
         validators=[InputRequired(message="Choose the platform the site moves to.")],
     )
-    target_db_server = SelectField("Database server", coerce=int)
+    target_db_server = SelectField("Database server", coerce=store_id, validate_choice=False)
     new_uri = StringField(
         "Domain",
-        validators=[Length(max=235)],
+        validators=[Length(max=SITE_DOMAIN_MAX)],
         description="Leave it as it is to keep the site's domain.",
     )
     submit = SubmitField("Migrate")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from ..services.sites import db_servers
-
         super().__init__(*args, **kwargs)
-        self.site = _site()
+        self.site = _site(self)
         self.target_platform.choices = target_choices(self.site)
         self.target_db_server.choices = [(s.id, s.title) for s in db_servers()]
-        if self.site is not None and not self.is_submitted():
+        if self.site is not None and self.target_platform.raw_data is None:  # shown, not sent
             self.target_platform.data = self.site.platform_id
             self.target_db_server.data = self.site.db_server_id or 0
             self.new_uri.data = self.site.uri
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """The usual checks, then: the domain is free, and something changes."""
-        from ..services.site_domains import check_site_domain, normalise
-
-        if not super().validate(extra_validators) or self.site is None:
+        """The usual checks, then: the database server is one offered, the domain is free,
+        and something changes."""
+        valid = super().validate(extra_validators)
+        if self.site is None:
+            return False
+        offered = {value for value, _label in self.target_db_server.choices or []}
+        if self.target_db_server.data is None:
+            self.target_db_server.data = self.site.db_server_id
+        elif self.target_db_server.data not in offered:
+            self.target_db_server.errors = [*self.target_db_server.errors,
+                                            "Choose one of the database servers offered."]
+            valid = False
+        if not valid:
             return False
         uri = normalise(self.new_uri.data or "") or self.site.uri
         if uri != self.site.uri:
@@ -184,8 +186,6 @@ class SiteMigrateForm(FlaskForm):
 
     def arguments(self) -> dict[str, Any]:
         """``target_platform``, ``target_db_server`` and ``new_uri`` (None when unchanged)."""
-        from ..services.site_domains import normalise
-
         assert self.site is not None
         uri = normalise(self.new_uri.data or "")
         db_server = self.target_db_server.data
@@ -204,13 +204,11 @@ class SiteCloneForm(SiteMigrateForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.new_uri.description = "The domain of the copy."
-        if not self.is_submitted():
+        if self.new_uri.raw_data is None:  # shown, not sent
             self.new_uri.data = ""
 
     def validate(self, extra_validators: Any = None) -> bool:
         """A new, free domain is required."""
-        from ..services.site_domains import normalise
-
         uri = normalise(self.new_uri.data or "")
         if self.site is not None and (not uri or uri == self.site.uri):
             super().validate(extra_validators)

@@ -9,60 +9,20 @@ Hostmaster (a platform migrate) needs nothing else. Availability is the site tas
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from ..models import Entity, Site, Task
-from .registry import TaskType, register
-from .site import rule
+from ..models import Site, Task
+from ..services import site_moves
+from .site import rule, site_task
 from .site_move_forms import SiteBackupDeleteForm, SiteCloneForm, SiteMigrateForm, SiteRestoreForm
 
-
-def _restore_options(task: Task, site: Site) -> dict[str, Any]:
-    from ..services import site_moves
-
-    return site_moves.restore_options(site, task.arguments or {})
+Result = TypeVar("Result")
 
 
-def _backup_delete_options(task: Task, site: Site) -> dict[str, Any]:
-    from ..services import site_moves
-
-    return site_moves.backup_delete_options(site, task.arguments or {})
-
-
-def _move_options(task: Task, site: Site) -> dict[str, Any]:
-    from ..services import site_moves
-
-    return site_moves.move_options(site, task.arguments or {})
-
-
-def _move_targets(task: Task, site: Site) -> list[Entity]:
-    from ..services import site_moves
-
-    return site_moves.move_targets(site, task.arguments or {})
-
-
-def _restored(task: Task, site: Site, result: dict[str, Any]) -> None:
-    from ..services import site_moves
-
-    site_moves.restored(site, result)
-
-
-def _backups_deleted(task: Task, site: Site, result: dict[str, Any]) -> None:
-    from ..services import site_moves
-
-    site_moves.backups_deleted(site, task.arguments or {})
-
-
-def _migrated(task: Task, site: Site, result: dict[str, Any]) -> None:
-    from ..services import site_moves
-
-    site_moves.migrated(site, task.arguments or {}, result)
-
-
-def _cloned(task: Task, site: Site, result: dict[str, Any]) -> None:
-    from ..services import site_moves
-
-    site_moves.cloned(task, site, result)
+def _with_arguments(work: Callable[[Site, dict[str, Any]], Result]) -> Callable[[Task, Site],
+                                                                                 Result]:
+    """A task type's hook ``(task, site)`` made from a service taking the task's arguments."""
+    return lambda task, site: work(site, task.arguments or {})
 
 
 def _needs_backups(name: str) -> Callable[[Site], str | None]:
@@ -70,8 +30,6 @@ def _needs_backups(name: str) -> Callable[[Site], str | None]:
     site_rule = rule(name)
 
     def refusal(site: Site) -> str | None:
-        from ..services import site_moves
-
         reason = site_rule(site)
         if reason is None and not site_moves.backups_of(site):
             return f"{site.uri} has no backups; back it up first."
@@ -80,56 +38,46 @@ def _needs_backups(name: str) -> Callable[[Site], str | None]:
     return refusal
 
 
-def _site_task(name: str, title: str, description: str, **kwargs: Any) -> None:
-    kwargs.setdefault("refusal", rule(name))
-    register(
-        TaskType(
-            entity_kind="site",
-            name=name,
-            title=title,
-            command=name,
-            description=description,
-            **kwargs,
-        )
-    )
-
-
-_site_task(
-    "restore",
-    "Restore",
-    "Back the site up, then put it back as the chosen backup holds it.",
-    form=SiteRestoreForm,
-    refusal=_needs_backups("restore"),
-    options=_restore_options,
-    on_success=_restored,
-)
-_site_task(
-    "backup-delete",
-    "Delete backups",
-    "Remove the chosen backups' files and records.",
-    form=SiteBackupDeleteForm,
-    refusal=_needs_backups("backup-delete"),
-    options=_backup_delete_options,
-    on_success=_backups_deleted,
-)
-_site_task(
-    "migrate",
-    "Migrate",
-    "Move the site to another platform, database server or domain; on any failure it stays "
-    "where it is.",
-    form=SiteMigrateForm,
-    feature="migrate",
-    options=_move_options,
-    related=_move_targets,
-    on_success=_migrated,
-)
-_site_task(
-    "clone",
-    "Clone",
-    "Copy the site to a new domain, on this or another platform.",
-    form=SiteCloneForm,
-    feature="clone",
-    options=_move_options,
-    related=_move_targets,
-    on_success=_cloned,
-)
+TASK_TYPES = [
+    site_task(
+        "restore",
+        "Restore",
+        "Back the site up, then put it back as the chosen backup holds it.",
+        form=SiteRestoreForm,
+        refusal=_needs_backups("restore"),
+        options=_with_arguments(site_moves.restore_options),
+        on_success=lambda task, site, result: site_moves.restored(site, result),
+    ),
+    site_task(
+        "backup-delete",
+        "Delete backups",
+        "Remove the chosen backups' files and records.",
+        form=SiteBackupDeleteForm,
+        refusal=_needs_backups("backup-delete"),
+        options=_with_arguments(site_moves.backup_delete_options),
+        on_success=lambda task, site, result: site_moves.backups_deleted(
+            site, task.arguments or {}),
+    ),
+    site_task(
+        "migrate",
+        "Migrate",
+        "Move the site to another platform, database server or domain; on any failure it "
+        "stays where it is.",
+        form=SiteMigrateForm,
+        feature="migrate",
+        options=_with_arguments(site_moves.move_options),
+        related=_with_arguments(site_moves.move_targets),
+        on_success=lambda task, site, result: site_moves.migrated(
+            site, task.arguments or {}, result),
+    ),
+    site_task(
+        "clone",
+        "Clone",
+        "Copy the site to a new domain, on this or another platform.",
+        form=SiteCloneForm,
+        feature="clone",
+        options=_with_arguments(site_moves.move_options),
+        related=_with_arguments(site_moves.move_targets),
+        on_success=site_moves.cloned,
+    ),
+]

@@ -24,9 +24,10 @@ from .. import access
 from ..extensions import db
 from ..listing import page_of, search_term
 from ..models import ENTITY_MODELS, Entity, Task
+from ..models.task import MAX_LOG_ID
 from ..services import dispatch_control, task_queries, task_status, tasks
-from ..services.errors import TaskNotAvailable
-from ..ui import entity_url
+from ..services.errors import TaskNotAvailable, ValidationError
+from ..ui import apply_errors, entity_url
 from . import events, registry
 from .forms import DispatchSettingsForm, TaskFilterForm
 
@@ -73,12 +74,13 @@ def index() -> str:
 
 @bp.route("/run/<kind>/<int:entity_id>/<type_name>", methods=["POST"])
 def run(kind: str, entity_id: int, type_name: str) -> Response:
-    """Queue a task on an entity, or say why it cannot be queued now."""
+    """Queue a task on an entity (with no arguments: a task that needs some says so), or say
+    why it cannot be queued now."""
     entity = _entity_or_404(kind, entity_id)
     task_type = _task_type_or_404(entity, kind, type_name)
     try:
         task = tasks.queue(entity, type_name, user=current_user._get_current_object())
-    except TaskNotAvailable as refusal:
+    except (TaskNotAvailable, ValidationError) as refusal:
         flash(str(refusal), "error")
         return redirect(entity_url(kind, entity_id))
     flash(f"{task_type.title} of {entity.title} is queued.", "success")
@@ -95,15 +97,17 @@ def confirm(kind: str, entity_id: int, type_name: str) -> Response | str:
         abort(404)
     if task_type.dialog:
         return redirect(url_for(task_type.dialog, entity_id=entity_id))
-    form = task_type.form()
+    form = task_type.form(entity=entity)
     reason = tasks.why_unavailable(entity, type_name)
     if reason is None and form.validate_on_submit():
         try:
-            task = tasks.queue(
-                entity, type_name, form.arguments(), user=current_user._get_current_object()
-            )
+            # The arguments as sent: the one queue function checks them with this form's rules.
+            task = tasks.queue(entity, type_name, _sent_arguments(form),
+                               user=current_user._get_current_object())
         except TaskNotAvailable as refusal:
             reason = str(refusal)
+        except ValidationError as refused:
+            apply_errors(form, refused)
         else:
             flash(f"{task_type.title} of {entity.title} is queued.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
@@ -137,7 +141,7 @@ def show(task_id: int) -> str:
 def log_json(task_id: int) -> dict[str, Any]:
     """The log lines after ``?after=<id>`` and the task's status, for the page's live log."""
     task = access.get_or_404(Task, task_id, action="log")
-    lines = tasks.log_of(task, request.args.get("after", 0, type=int))
+    lines = tasks.log_of(task, _line_id(request.args.get("after")))
     return {
         "lines": [events.line_data(line) for line in lines],
         "status": task.status.name.lower(),
@@ -150,9 +154,7 @@ def log_events(task_id: int) -> Response:
     """The task's new log lines, status changes and end as server-sent events, from the line
     after ``Last-Event-ID`` (a reconnecting browser) or ``?after=<id>`` (the page's last)."""
     access.get_or_404(Task, task_id, action="log")
-    after = request.headers.get("Last-Event-ID", type=int)
-    if after is None:
-        after = request.args.get("after", 0, type=int)
+    after = _line_id(request.headers.get("Last-Event-ID") or request.args.get("after"))
     return _event_stream(lambda timing: events.log_stream(task_id, after, **timing))
 
 
@@ -207,7 +209,7 @@ def retry(task_id: int) -> Response:
         abort(404)
     try:
         again = tasks.retry(task, current_user._get_current_object())
-    except TaskNotAvailable as refusal:
+    except (TaskNotAvailable, ValidationError) as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("tasks.show", task_id=task.id))
     flash(f"{task_queries.type_title(again)} is queued again as task {again.id}.", "success")
@@ -264,6 +266,23 @@ def dispatch_switch(action: str) -> Response:
     else:
         abort(404)
     return redirect(url_for("tasks.dispatch"))
+
+
+def _line_id(value: str | None) -> int:
+    """A log line id from the query string or a reconnecting browser: 0 (every line) unless
+    it is a whole number the store's ids can reach."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_LOG_ID)):
+        return 0
+    return int(text) if int(text) <= MAX_LOG_ID else 0
+
+
+def _sent_arguments(form: Any) -> dict[str, Any]:
+    """What the dialog sent for each of its fields (lists for fields sent several times)."""
+    sent = request.form
+    return {name: (values if len(values) > 1 else values[0])
+            for name in form._fields if name not in ("csrf_token", "submit")
+            for values in [sent.getlist(name)] if values}
 
 
 def shown_arguments(arguments: dict[str, Any]) -> dict[str, str]:

@@ -15,10 +15,12 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import validation
 from ..contexts import Context, Contexts
 from ..errors import ProvisionError
 from ..journal import Journal, recover
 from ..log import Logger
+from .options import check_options
 
 #: Verb → module. ``save`` and ``show`` take the context name after the verb, the others
 #: before it (``provision @server_master verify``).
@@ -92,6 +94,11 @@ def run_command(invocation: Invocation) -> Outcome:
             f"{', '.join(sorted(COMMANDS))}."
         )
     module = importlib.import_module(module_name)
+    invocation.options = check_options(invocation.options)
+    try:
+        invocation.args = [validation.text(arg, "argument") for arg in invocation.args]
+    except validation.InvalidValue as refusal:
+        raise ProvisionError(str(refusal)) from None
     contexts = invocation.contexts
     logger = invocation.logger
     if invocation.command != "recover" and invocation.name:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ProvisionError
 from ..sites.moves import backup_in_root
 from . import Invocation, finish
 
@@ -21,6 +22,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
     given = invocation.options.get("backup_files") or invocation.args
     if isinstance(given, str):
         given = [part for part in given.split(",") if part.strip()]
+    if not given:
+        raise ProvisionError("Name the backups to delete: --backup_files=FILE,FILE.")
     files = [backup_in_root(invocation.contexts, name) for name in given]
     journal = invocation.journal
     assert journal is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ProvisionError
 from ..sites.backup import backup_site
 from ..sites.deploy import deploy_archive
 from ..sites.moves import backup_in_root, old_uri_of, serve, take_offline
@@ -29,7 +30,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
     chosen = invocation.options.get("backup_file") or next(iter(invocation.args), None)
     archive = backup_in_root(contexts, chosen)
     if not archive.is_file():
-        raise FileNotFoundError(f"The backup {archive} does not exist any more")
+        raise ProvisionError(f"The backup {archive} does not exist any more; choose another "
+                             "backup of the site.")
     steps = Steps("restore", logger)
     with steps.step("maintenance", source):
         credentials = take_offline(source, logger)

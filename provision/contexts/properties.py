@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import validation
 from ..errors import ContextError
+from ..validation import InvalidValue
 from .names import validate_name
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -33,7 +35,10 @@ class Property:
     ``ref_type`` and resolves to that context's object when read. ``default`` is used when the
     property is unset; ``default_from`` computes a default from the context's other stored
     properties instead (``db_host`` defaults to the server's ``remote_host``). A ``secret``
-    is never shown or logged, and a context holding one is stored with mode 0600.
+    is never shown or logged, and a context holding one is stored with mode 0600. ``check``
+    is the property's own rule from :mod:`provision.validation` (``uri`` is a site domain),
+    applied to the converted value; it returns the value normalised. Every string, whatever
+    its kind, is one line of at most 1024 characters without control characters.
     """
 
     name: str
@@ -44,6 +49,7 @@ class Property:
     secret: bool = False
     ref_type: str | None = None
     required: bool = False
+    check: Callable[[Any], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -58,19 +64,28 @@ class Property:
         return self.default
 
     def convert(self, value: Any) -> Any:
-        """The stored form of ``value`` (a command-line string or a JSON value)."""
+        """The stored form of ``value`` (a command-line string or a JSON value); a
+        ContextError naming the property when the value breaks its rules."""
         converter = getattr(self, f"_convert_{self.kind}")
-        result: Any = converter(value)
-        return result
+        try:
+            result: Any = converter(value)
+            return self.check(result) if self.check is not None else result
+        except InvalidValue as refusal:
+            if self.secret:
+                raise ContextError(
+                    f"The property {self.name} must be one line of at most "
+                    f"{validation.TEXT_MAX} printable characters (its value is not shown)."
+                ) from None
+            raise ContextError(f"The property {self.name} is refused: {refusal}") from None
 
     def _refuse(self, value: Any, wanted: str) -> ContextError:
-        shown = "********" if self.secret else repr(value)
+        shown = "********" if self.secret else validation.shown(value)
         return ContextError(f"The property {self.name} must be {wanted}, not {shown}.")
 
     def _convert_str(self, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise self._refuse(value, "a string")
-        return str(value)
+        return validation.text(value, self.name)
 
     def _convert_int(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -118,13 +133,11 @@ class Property:
             items = [str(item) for item in value]
         else:
             raise self._refuse(value, "a comma-separated list")
-        return [item.strip() for item in items if item.strip()]
+        texts = [validation.text(item, self.name).strip() for item in items]
+        return [item for item in texts if item]
 
     def _convert_path(self, value: Any) -> str:
-        text = self._convert_str(value)
-        if not text.startswith("/"):
-            raise self._refuse(value, "an absolute path (starting with /)")
-        return text.rstrip("/") or "/"
+        return validation.absolute_path(self._convert_str(value), self.name)
 
     def _convert_ref(self, value: Any) -> str:
         text = self._convert_str(value)
@@ -152,24 +165,36 @@ def service_type_property(service: str) -> Property:
     )
 
 
+def _each(check: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    """A check of every item of a list property."""
+    return lambda items: [check(item) for item in items]
+
+
 SERVER_PROPERTIES = (
-    Property("remote_host", "FQDN or address of the server (localhost for @server_master)"),
-    Property("ip_addresses", "the server's IP addresses", kind="list", default=[]),
+    Property("remote_host", "FQDN or address of the server (localhost for @server_master)",
+             check=validation.host),
+    Property("ip_addresses", "the server's IP addresses", kind="list", default=[],
+             check=_each(validation.ip_address)),
     Property(
         "script_user",
         "the user that owns the aegir root",
         default_from=_current_user,
+        check=validation.system_user,
     ),
-    Property("master_url", "the front end's base URL (disabled sites redirect to its page)"),
+    Property("master_url", "the front end's base URL (disabled sites redirect to its page)",
+             check=validation.url),
     Property("ssh_user", "the user provision logs in as on a remote server (default: "
-             "script_user)"),
+             "script_user)", check=validation.system_user),
     Property("ssh_port", "the port of a remote server's sshd", kind="port", default=22),
     Property("ssh_key_file", "the private key provision logs in to a remote server with "
              "(default: the usual keys of the user running provision)", kind="path"),
+    Property("platform_base_path", "the folder every platform of this server lies in "
+             "(default: <aegir root>/platforms); never a system folder", kind="path"),
 )
 
 PLATFORM_PROPERTIES = (
-    Property("root", "absolute path of the codebase", kind="path", required=True),
+    Property("root", "absolute path of the codebase, inside the platform base path of its "
+             "server", kind="path", required=True),
     Property(
         "web_server",
         "the server whose web service serves the platform",
@@ -188,23 +213,28 @@ PLATFORM_PROPERTIES = (
 )
 
 SITE_PROPERTIES = (
-    Property("uri", "the site's address (default: the context name without @)"),
+    Property("uri", "the site's address (default: the context name without @)",
+             check=validation.site_domain),
     Property("platform", "the platform the site runs on", kind="ref", ref_type="platform",
              required=True),
     Property("db_server", "the server holding the site's database", kind="ref",
              ref_type="server", default="@server_master"),
-    Property("client_name", "the client that owns the site"),
-    Property("client_email", "where the site's administrator mail goes"),
-    Property("profile", "the install profile", default="standard"),
-    Property("language", "the site's default language", default="en"),
-    Property("aliases", "other addresses of the site", kind="list", default=[]),
+    Property("client_name", "the client that owns the site", check=validation.key),
+    Property("client_email", "where the site's administrator mail goes",
+             check=validation.email),
+    Property("profile", "the install profile", default="standard",
+             check=validation.machine_name),
+    Property("language", "the site's default language", default="en",
+             check=validation.language),
+    Property("aliases", "other addresses of the site", kind="list", default=[],
+             check=validation.alias_list),
     Property("redirection", "whether the aliases answer with a redirect to the uri",
              kind="bool", default=False),
     Property("install_method", "how the site is installed (profile or manual)",
-             default="profile"),
-    Property("cron_key", "the key of the site's cron address"),
-    Property("db_name", "the site's database"),
-    Property("db_user", "the site's database user"),
+             default="profile", check=validation.machine_name),
+    Property("cron_key", "the key of the site's cron address", check=validation.key),
+    Property("db_name", "the site's database", check=validation.key),
+    Property("db_user", "the site's database user", check=validation.database_user),
     Property("db_passwd", "the site's database password", secret=True),
     Property("site_enabled", "whether the site is served", kind="bool", default=True),
 )

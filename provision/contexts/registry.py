@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .. import validation
 from ..errors import ContextError
 from ..log import Logger
+from ..validation import InvalidValue
 from .model import CONTEXT_CLASSES, Context
 from .names import validate_name
 from .properties import Property
@@ -24,7 +26,7 @@ class Contexts:
     """The contexts of one aegir root, loaded at most once each."""
 
     def __init__(self, root: Path, logger: Logger | None = None) -> None:
-        self.root = Path(root)
+        self.root = Path(root).absolute()
         self.store = ContextStore(self.root)
         self.logger = logger
         self._loaded: dict[str, Context] = {}
@@ -47,7 +49,7 @@ class Contexts:
         """
         validate_name(name)
         if name not in self._loaded:
-            stored = self.store.read(name)
+            stored = self.read(name)
             if stored is None:
                 via = f" (named by {referrer[0].name} as {referrer[1]})" if referrer else ""
                 raise ContextError(
@@ -60,9 +62,8 @@ class Contexts:
                     f"The context file of {name} has the unknown type "
                     f"{stored.context_type!r}; delete it and save {name} again."
                 )
-            context = context_class(
-                self, stored, definitions(stored.context_type, stored.properties)
-            )
+            known = definitions(stored.context_type, stored.properties)
+            context = context_class(self, stored, known)
             self._remember_secrets(context.secret_values())
             self._loaded[name] = context
         context = self._loaded[name]
@@ -72,6 +73,26 @@ class Contexts:
                 f"{via} {name}, which is a {context.context_type}, not a {expected_type}."
             )
         return context
+
+    def read(self, name: str) -> StoredContext | None:
+        """Context ``name`` as stored (None when it is not), its values checked again as
+        ``save`` checks them: a file written by hand or by an older provision holding a value
+        provision would not have saved is refused with a ContextError."""
+        stored = self.store.read(validate_name(name))
+        if stored is None or stored.context_type not in CONTEXT_CLASSES:
+            return stored
+        known = definitions(stored.context_type, stored.properties)
+        try:
+            for key, value in stored.properties.items():
+                if key in known:
+                    stored.properties[key] = known[key].convert(value)
+            self._check_paths_and_domains(stored.name, stored.context_type, stored.properties)
+        except (ContextError, InvalidValue) as refusal:
+            raise ContextError(
+                f"The context file of {stored.name} holds a value provision refuses ({refusal}) "
+                f"Save {stored.name} again with a valid value."
+            ) from None
+        return stored
 
     def save(self, name: str, given: Mapping[str, Any]) -> Context:
         """Create or update context ``name`` with the ``given`` properties and store it.
@@ -184,6 +205,33 @@ class Contexts:
                         f"The property {key} of {name} names {stored[key]}, which is a "
                         f"{target.context_type}, not a {prop.ref_type}."
                     )
+        try:
+            self._check_paths_and_domains(name, context_type, stored)
+        except InvalidValue as refusal:
+            raise ContextError(f"{name}: {refusal}") from None
+
+    def _check_paths_and_domains(
+        self, name: str, context_type: str, stored: dict[str, Any]
+    ) -> None:
+        """The rules that need more than one property: a site's domain (its uri, else its
+        name; stored normalised) and aliases, a platform's root inside its server's platform
+        base path."""
+        if context_type == "site":
+            uri = validation.site_domain(stored.get("uri") or name.removeprefix("@"))
+            if uri != name.removeprefix("@"):
+                stored["uri"] = uri  # @Example.COM serves example.com, in every file it names
+            validation.alias_list(stored.get("aliases") or [], uri)
+        elif context_type == "server" and stored.get("platform_base_path"):
+            validation.platform_base(stored["platform_base_path"], self.root)
+        elif context_type == "platform" and "root" in stored:
+            validation.platform_root(stored["root"], self.platform_base(stored), self.root)
+
+    def platform_base(self, platform: dict[str, Any]) -> str:
+        """The folder a platform with these properties must lie in: ``platform_base_path`` of
+        its ``server`` (default @server_master), else ``<aegir root>/platforms``."""
+        server = self.store.read(str(platform.get("server") or "@server_master"))
+        base = server.properties.get("platform_base_path") if server is not None else None
+        return str(base or self.root / "platforms")
 
     def _remember_secrets(self, values: Any) -> None:
         if self.logger is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from hostmaster.extensions import db
@@ -56,6 +57,12 @@ def log_text(task_id: int) -> str:
         select(TaskLog).where(TaskLog.task_id == task_id).order_by(TaskLog.id)
     )
     return "\n".join(f"{line.level}: {line.message}" for line in lines)
+
+
+def platform_path(name: str) -> str:
+    """Where a test platform called ``name`` lives: in the app's platform base path (the
+    aegir root's platforms folder); call it inside an app context."""
+    return str(Path(current_app.config["AEGIR_ROOT"]) / "platforms" / name)
 
 
 def project_root() -> Path:

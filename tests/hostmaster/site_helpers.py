@@ -21,6 +21,7 @@ from hostmaster.services import packages, settings, sites, tasks
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.stack_process import free_port
+from tests.hostmaster.helpers import platform_path
 
 DISPATCHER = "test-dispatcher"
 
@@ -42,7 +43,7 @@ def ready_platform(
     status: PlatformStatus = PlatformStatus.ENABLED,
 ) -> Platform:
     """A verified platform with the given install profiles in its package registry."""
-    platform = create_platform(name, f"/var/aegir/platforms/{name}", server)
+    platform = create_platform(name, platform_path(name), server)
     platform.status = status
     platform.application = "drupal" if profiles else "wordpress"
     packages.sync(

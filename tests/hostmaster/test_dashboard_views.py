@@ -15,6 +15,7 @@ from hostmaster.services import tasks
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import AuthActions
+from tests.hostmaster.helpers import platform_path
 from tests.hostmaster.pages import part, text
 
 
@@ -49,7 +50,7 @@ def test_the_dashboard_counts_servers_platforms_sites_and_tasks_by_status(
     _tasks_in_every_status(app)
     with app.app_context():
         web = create_server("web2.example.com", services={"http": ServiceSpec("apache")})
-        create_platform("drupal7", "/var/aegir/platforms/drupal7", web)
+        create_platform("drupal7", platform_path("drupal7"), web)
     main = part(client.get("/").get_data(as_text=True), "content", "</main>")
     seen = text(main)
     assert "Servers 2 in all Enabled 1 Queued 1" in seen

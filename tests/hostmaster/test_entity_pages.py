@@ -141,8 +141,10 @@ def test_a_refused_task_form_comes_back_with_its_errors_beside_the_fields(
 ) -> None:
     confirm = f"/tasks/confirm/site/{world.site}/migrate"
     token = auth.csrf_token(confirm)
-    page = client.post(confirm, data={"csrf_token": token}).get_data(as_text=True)
+    sent = {"csrf_token": token, "target_db_server": "4242"}
+    page = client.post(confirm, data=sent).get_data(as_text=True)
     assert "Choose the platform the site moves to." in page
+    assert "Choose one of the database servers offered." in page
     field = re.search(r"<select[^>]*>", page)
     assert field
     tag = field.group(0)

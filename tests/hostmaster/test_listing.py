@@ -16,7 +16,7 @@ from hostmaster.services import users
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import ADMIN_PASSWORD, AuthActions
-from tests.hostmaster.helpers import LOCAL
+from tests.hostmaster.helpers import LOCAL, platform_path
 from tests.hostmaster.pages import text
 
 SITES = 120  # page size 50: pages 50, 50, 20
@@ -28,8 +28,8 @@ def world(app: Flask) -> dict[str, int]:
     with app.app_context():
         server = create_server("web1.example.com", services={"http": ServiceSpec("apache")},
                                ip_addresses=LOCAL)
-        alpha = create_platform("alpha", "/var/aegir/platforms/alpha", server)
-        beta = create_platform("beta", "/var/aegir/platforms/beta", server)
+        alpha = create_platform("alpha", platform_path("alpha"), server)
+        beta = create_platform("beta", platform_path("beta"), server)
         client_a = Client(name="Client A", email="a@example.com", uname="clienta")
         client_b = Client(name="Client B", email="b@example.com", uname="clientb")
         db.session.add_all([client_a, client_b])
@@ -127,7 +127,7 @@ def test_platforms_are_searched_sorted_and_counted(
     with app.app_context():
         other = create_server("web9.example.com", services={"http": ServiceSpec("nginx")},
                               ip_addresses=LOCAL)
-        create_platform("gamma", "/var/aegir/platforms/gamma", other)
+        create_platform("gamma", platform_path("gamma"), other)
         other_id = other.id
     assert re.findall(r'href="/platforms/\d+">(\w+)</a>', client.get(
         f"/platforms?server={other_id}").get_data(as_text=True)) == ["gamma"]

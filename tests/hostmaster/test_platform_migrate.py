@@ -105,9 +105,11 @@ def test_migrating_a_platform_queues_a_migrate_for_each_site_that_passes(
         {"target_platform": str(ids["target"]), "reviewed": "1"},
     )
     with app.app_context():
+        # The arguments as the site's migrate dialog makes them (the same form checked them).
+        moved = {"target_platform": ids["target"], "target_db_server": None, "new_uri": None}
         assert site_migrations() == [
-            ("a.example.com", {"target_platform": ids["target"]}, TaskStatus.QUEUED),
-            ("b.example.com", {"target_platform": ids["target"]}, TaskStatus.QUEUED),
+            ("a.example.com", moved, TaskStatus.QUEUED),
+            ("b.example.com", moved, TaskStatus.QUEUED),
         ]
         record = db.session.scalars(
             select(Task).where(Task.entity_kind == "platform", Task.type == "migrate")

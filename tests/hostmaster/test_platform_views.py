@@ -3,6 +3,8 @@ Packages tab."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,6 +16,7 @@ from hostmaster.services import packages
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import AuthActions
+from tests.hostmaster.helpers import platform_path
 from tests.hostmaster.pages import field_error, part, rows, text
 
 D7_PACKAGES = [
@@ -50,11 +53,17 @@ def logged_in(client: FlaskClient, auth: AuthActions) -> AuthActions:
     return auth
 
 
-def platform_form(web_server_id: int, **changes: str) -> dict[str, str]:
+@pytest.fixture
+def base(aegir_root: Path) -> str:
+    """The folder platforms must lie in: the aegir root's platforms folder."""
+    return f"{aegir_root}/platforms"
+
+
+def platform_form(web_server_id: int, base: str, **changes: str) -> dict[str, str]:
     """What a user types into the platform form."""
     return {
         "name": "drupal7",
-        "root": "/var/aegir/platforms/drupal-7.103",
+        "root": f"{base}/drupal-7.103",
         "web_server": str(web_server_id),
         "makefile": "",
         **changes,
@@ -62,14 +71,14 @@ def platform_form(web_server_id: int, **changes: str) -> dict[str, str]:
 
 
 def test_adding_a_platform_stores_it_and_queues_its_verify(
-    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int
+    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int, base: str
 ) -> None:
-    response = logged_in.submit("/platforms/add", platform_form(web_server_id))
+    response = logged_in.submit("/platforms/add", platform_form(web_server_id, base))
     with app.app_context():
         platform = db.session.scalars(select(Platform)).one()
         assert response.location == f"/platforms/{platform.id}"
         assert (platform.root, platform.web_server_id) == (
-            "/var/aegir/platforms/drupal-7.103", web_server_id
+            f"{base}/drupal-7.103", web_server_id
         )
         task = db.session.scalars(select(Task).where(Task.entity_kind == "platform")).one()
         assert (task.type, task.status) == ("verify", TaskStatus.QUEUED)
@@ -93,32 +102,39 @@ def test_the_platform_form_offers_only_servers_with_a_web_service(
     ("root", "message"),
     [
         ("platforms/drupal7", "'platforms/drupal7' is not an absolute path: start it with /."),
-        ("/var/aegir/../etc", "A path may not contain '..'."),
+        ("/var/aegir/../etc", "contains '..'; write the folder itself."),
         ("/var/aegir/platforms/my site", "no spaces or quotes"),
+        ("/etc/apache2", "is in the system folder /etc"),
+        ("{base}", "is not inside the platform base path"),
+        ("{base}/../..", "contains '..'"),
+        ("/srv/drupal7", "is not inside the platform base path"),
     ],
-    ids=["relative", "dot-dot", "space"],
+    ids=["relative", "dot-dot", "space", "system-folder", "the-base-itself", "above-the-base",
+         "outside-the-base"],
 )
 def test_a_bad_root_is_refused_beside_its_field_and_nothing_is_written(
     app: Flask,
     client: FlaskClient,
     logged_in: AuthActions,
     web_server_id: int,
+    base: str,
     root: str,
     message: str,
 ) -> None:
     before = rows(app, Platform, ContextName, Task)
-    response = logged_in.submit("/platforms/add", platform_form(web_server_id, root=root))
+    form = platform_form(web_server_id, base, root=root.format(base=base))
+    response = logged_in.submit("/platforms/add", form)
     assert response.status_code == 200
     assert message in field_error(response.get_data(as_text=True), "root")
     assert rows(app, Platform, ContextName, Task) == before
 
 
 def test_a_duplicate_platform_name_is_refused_beside_its_field(
-    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int
+    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int, base: str
 ) -> None:
-    logged_in.submit("/platforms/add", platform_form(web_server_id))
+    logged_in.submit("/platforms/add", platform_form(web_server_id, base))
     before = rows(app, Platform, ContextName, Task)
-    again = platform_form(web_server_id, root="/var/aegir/platforms/other")
+    again = platform_form(web_server_id, base, root=f"{base}/other")
     response = logged_in.submit("/platforms/add", again)
     page = response.get_data(as_text=True)
     assert field_error(page, "name") == "A platform called drupal7 already exists."
@@ -127,25 +143,26 @@ def test_a_duplicate_platform_name_is_refused_beside_its_field(
 
 
 def test_a_platform_without_a_web_server_is_refused_beside_that_field(
-    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int
+    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int, base: str
 ) -> None:
     before = rows(app, Platform, Task)
-    response = logged_in.submit("/platforms/add", platform_form(web_server_id, web_server=""))
+    response = logged_in.submit("/platforms/add", platform_form(web_server_id, base,
+                                                                 web_server=""))
     page = response.get_data(as_text=True)
     assert field_error(page, "web_server") == "Choose the web server that publishes this platform."
     assert rows(app, Platform, Task) == before
 
 
 def test_the_platform_list_shows_application_web_server_and_site_count(
-    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int
+    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int, base: str
 ) -> None:
     with app.app_context():
         web = db.session.get_one(Server, web_server_id)
-        platform = create_platform("wordpress61", "/var/aegir/platforms/wordpress", web)
+        platform = create_platform("wordpress61", f"{base}/wordpress", web)
         platform.application, platform.version = "wordpress", "6.1.9"
         db.session.commit()
     seen = text(client.get("/platforms").get_data(as_text=True))
-    assert "wordpress61 /var/aegir/platforms/wordpress WordPress 6.1.9 Web one 0 Queued" in seen
+    assert f"wordpress61 {base}/wordpress WordPress 6.1.9 Web one 0 Queued" in seen
 
 
 def test_the_packages_tab_lists_the_packages_a_verify_stored(
@@ -184,7 +201,7 @@ def _platform_with_packages(app: Flask, web_server_id: int) -> int:
     """A platform whose packages were stored the way a verify stores them."""
     with app.app_context():
         web = db.session.get_one(Server, web_server_id)
-        platform = create_platform("drupal7", "/var/aegir/platforms/drupal-7.103", web)
+        platform = create_platform("drupal7", platform_path("drupal-7.103"), web)
         packages.sync("platform", platform.id, D7_PACKAGES)
         db.session.commit()
         return platform.id

@@ -154,7 +154,8 @@ def test_plugin_fields_on_the_server_and_platform_forms_are_checked_and_stored(
         server_id = server.id
     assert 'name="plugin_team"' in client.get("/platforms/add").get_data(as_text=True)
     assert auth.submit("/platforms/add", {
-        "name": "shop", "root": "/var/aegir/platforms/shop", "web_server": str(server_id),
+        "name": "shop", "root": f"{app.config['AEGIR_ROOT']}/platforms/shop",
+        "web_server": str(server_id),
         "makefile": "", "plugin_team": "shop"}).status_code == 302
     with app.app_context():
         assert db.session.scalars(db.select(Platform)).one().plugin_fields == {"team": "shop"}

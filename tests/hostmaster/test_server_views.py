@@ -151,7 +151,7 @@ def test_a_database_service_without_an_admin_user_is_refused_and_the_password_no
 ) -> None:
     response = logged_in.submit("/servers/add", {**WEB_AND_DB, "db_user": ""})
     page = response.get_data(as_text=True)
-    assert "Enter the database server's admin user" in field_error(page, "db_type")
+    assert "Enter the database server's admin user" in field_error(page, "db_user")
     assert DB_PASSWORD not in page
     assert rows(app, Server, Task) == (0, 0)
 

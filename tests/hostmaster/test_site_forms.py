@@ -24,6 +24,7 @@ from hostmaster.models import (
     TaskStatus,
 )
 from hostmaster.services import site_results, tasks
+from hostmaster.services.site_domains import MAX_DOMAIN
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.pages import field_error, part, rows, text
 from tests.hostmaster.site_helpers import enabled_site, finish, master_server, ready_platform
@@ -104,7 +105,7 @@ def test_creating_a_site_queues_its_install_under_the_default_client(
         ("www..example.com", "is not a valid domain"),
         ("www.example.com;reboot", "is not a valid domain"),
         ("$(id).example.com", "is not a valid domain"),
-        ("a" * 290 + ".com", "A domain has at most 235 characters."),
+        ("a" * 290 + ".com", f"A domain has at most {MAX_DOMAIN} characters"),
         ("localhost", "is not a fully qualified domain name"),
         ("", "Enter the site's domain"),
     ],

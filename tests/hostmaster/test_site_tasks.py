@@ -25,7 +25,7 @@ from hostmaster.models import (
 from hostmaster.services import contexts, settings, site_results, tasks
 from hostmaster.services.errors import TaskNotAvailable
 from tests.fixtures.app import PUBLIC_URL
-from tests.hostmaster.helpers import log_text
+from tests.hostmaster.helpers import log_text, platform_path
 from tests.hostmaster.site_helpers import (
     Mailbox,
     enabled_site,
@@ -254,6 +254,8 @@ def test_site_tasks_send_the_servers_platform_and_site_contexts(app: Flask) -> N
         assert [c["name"] for c in sent] == ["@server_master", "@platform_drupal7",
                                              "@www.example.com"]
         assert sent[0]["properties"]["master_url"] == PUBLIC_URL
+        # The master carries the folder platforms lie in, which provision checks them against.
+        assert sent[0]["properties"]["platform_base_path"] == platform_path("")
         props = sent[-1]["properties"]
         assert props["aliases"] == ["example.com"] and props["redirection"] is True
         assert (props["platform"], props["db_server"], props["profile"]) == (

@@ -11,6 +11,7 @@ from hostmaster.models import Client, Site, SiteStatus
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import AuthActions
+from tests.hostmaster.helpers import platform_path
 from tests.hostmaster.pages import part, text
 
 
@@ -25,7 +26,7 @@ def _site(app: Flask, uri: str, status: SiteStatus = SiteStatus.ENABLED) -> int:
     """A site row on a platform, written directly: no service creates sites yet."""
     with app.app_context():
         web = create_server("web1.example.com", services={"http": ServiceSpec("apache")})
-        platform = create_platform("drupal7", "/var/aegir/platforms/drupal7", web)
+        platform = create_platform("drupal7", platform_path("drupal7"), web)
         client = Client(name="Example Ltd", email="ops@example.com", uname="example")
         site = Site(uri=uri, platform=platform, client=client, status=status, profile="standard")
         db.session.add(site)

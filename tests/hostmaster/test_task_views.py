@@ -158,7 +158,9 @@ def test_the_task_page_shows_what_who_when_its_arguments_and_its_log(
 ) -> None:
     with app.app_context():
         server = db.session.get_one(Server, server_id)
-        task = tasks.queue(server, "noop", {"seconds": 2, "db_password": "hunter2hunter2"})
+        task = tasks.queue(server, "noop", {"seconds": 2})
+        # An argument named like a secret, as a plugin's task might take one.
+        task.arguments = {**task.arguments, "db_password": "hunter2hunter2"}
         task.status, task.started_at = TaskStatus.PROCESSING, utcnow()
         tasks.add_log(task, "info", "Saving context @server_web1examplecom")
         tasks.add_log(task, "warning", "The load is high")

@@ -132,11 +132,12 @@ def test_a_new_context_needs_a_known_type(tmp_path: Path) -> None:
 
 def test_a_reference_must_name_an_existing_context_of_the_right_type(tmp_path: Path) -> None:
     save_server(tmp_path)
-    base = ["save", "@platform_x", "--context_type=platform", f"--root={tmp_path}"]
+    base = ["save", "@platform_x", "--context_type=platform", f"--root={tmp_path}/platforms/x"]
 
     missing = provision(tmp_path, *base, "--web_server=@server_gone")
     wrong_type = provision(tmp_path, *base, "--web_server=@platform_y")
-    provision(tmp_path, "save", "@platform_y", "--context_type=platform", f"--root={tmp_path}")
+    provision(tmp_path, "save", "@platform_y", "--context_type=platform",
+              f"--root={tmp_path}/platforms/y")
     wrong_type = provision(tmp_path, *base, "--web_server=@platform_y")
     good = provision(tmp_path, *base, "--web_server=@server_master")
 
@@ -156,7 +157,7 @@ def test_a_platform_needs_an_absolute_root(tmp_path: Path) -> None:
     assert without.returncode == 1
     assert "A platform context needs the property root" in without.errors
     assert relative.returncode == 1
-    assert "must be an absolute path" in relative.errors
+    assert "is not an absolute path: start it with /" in relative.errors
 
 
 def test_a_context_cannot_change_its_type(tmp_path: Path) -> None:
@@ -208,12 +209,12 @@ def test_the_root_comes_from_the_option_then_aegir_root_then_the_default(
 
 def test_a_root_option_after_the_verb_is_the_platform_property(tmp_path: Path) -> None:
     save_server(tmp_path)
-    run = provision(
-        tmp_path, "save", "@platform_x", "--context_type=platform", "--root=/srv/codebase"
-    )
+    codebase = f"{tmp_path}/platforms/codebase"
+    run = provision(tmp_path, "save", "@platform_x", "--context_type=platform",
+                    f"--root={codebase}")
 
     assert run.returncode == 0, run.stderr
-    assert stored(tmp_path, "@platform_x")["properties"]["root"] == "/srv/codebase"
+    assert stored(tmp_path, "@platform_x")["properties"]["root"] == codebase
 
 
 def test_a_command_line_without_a_command_says_what_to_write(tmp_path: Path) -> None:
@@ -225,3 +226,59 @@ def test_a_command_line_without_a_command_says_what_to_write(tmp_path: Path) -> 
     assert name_only.returncode == 1
     assert "Say which command to run on @server_master" in name_only.errors
     assert unknown.returncode == 1 and "provision has no command 'dance'" in unknown.errors
+
+
+def test_a_site_uri_that_is_no_domain_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "aegir"
+    save_server(root)
+    provision(root, "save", "@platform_x", "--context_type=platform",
+              f"--root={root}/platforms/x")
+    before = sorted(tmp_path.rglob("*"))
+
+    traversal = provision(root, "save", "@x.example", "--context_type=site",
+                          "--platform=@platform_x", "--uri=../../../../outside/x.conf")
+    newline = provision(root, "save", "@x.example", "--context_type=site",
+                        "--platform=@platform_x", "--aliases=a.example\nInclude /some/file")
+    verify = provision(root, "@x.example", "verify")
+
+    assert traversal.returncode == newline.returncode == verify.returncode == 1
+    assert "The property uri is refused: '../../../../outside/x.conf' is not a valid domain" in (
+        traversal.errors)
+    assert "holds a line break or another control character" in newline.errors
+    assert "The context @x.example does not exist" in verify.errors
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_name_too_long_for_its_file_is_refused_with_a_sentence_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    run = provision(tmp_path, "save", "@" + "a" * 255, "--context_type=server")
+
+    assert run.returncode == 1
+    assert "is not a valid context name" in run.errors and "at most 232" in run.errors
+    assert "bug" not in run.errors
+
+
+def test_a_platform_outside_the_base_path_or_in_a_system_folder_is_refused(
+    tmp_path: Path,
+) -> None:
+    save_server(tmp_path, platform_base_path="/srv/platforms")
+    refused = {
+        root: provision(tmp_path, "save", "@platform_x", "--context_type=platform",
+                        f"--root={root}").errors
+        for root in ("/etc", "/proc/self/environ", "/dev/null", str(tmp_path),
+                     f"{tmp_path}/platforms/x", "/srv/platforms")
+    }
+    accepted = provision(tmp_path, "save", "@platform_x", "--context_type=platform",
+                         "--root=/srv/platforms/x")
+
+    assert "is in the system folder /etc" in refused["/etc"]
+    assert "is in the system folder /proc" in refused["/proc/self/environ"]
+    assert "is in the system folder /dev" in refused["/dev/null"]
+    assert "is the aegir root or holds it" in refused[str(tmp_path)]
+    assert "not inside the platform base path /srv/platforms" in refused[
+        f"{tmp_path}/platforms/x"]
+    assert "not inside the platform base path" in refused["/srv/platforms"]
+    assert accepted.returncode == 0, accepted.stderr

@@ -15,7 +15,8 @@ from tests.provision.helpers import provision, save_server
 
 def test_a_platform_resolves_its_web_server_and_the_servers_services(tmp_path: Path) -> None:
     save_server(tmp_path, http_service_type="apache", db_service_type="mysql", db_user="admin")
-    provision(tmp_path, "save", "@platform_x", "--context_type=platform", "--root=/srv/x")
+    provision(tmp_path, "save", "@platform_x", "--context_type=platform",
+              f"--root={tmp_path}/platforms/x")
     provision(tmp_path, "save", "@example.com", "--context_type=site", "--platform=@platform_x")
 
     contexts = Contexts(tmp_path)
@@ -26,7 +27,7 @@ def test_a_platform_resolves_its_web_server_and_the_servers_services(tmp_path: P
     assert isinstance(platform, PlatformContext) and isinstance(server, ServerContext)
     assert site.uri == "example.com"
     assert site.profile == "standard"  # a default, not stored
-    assert platform.root == Path("/srv/x")
+    assert platform.root == tmp_path / "platforms" / "x"
     assert server is contexts.load("@server_master")
     http = server.service("http")
     assert isinstance(http, ApacheService)
@@ -54,7 +55,8 @@ def test_a_server_without_a_service_gets_the_null_one_and_verify_says_so(
 
 def test_verifying_a_site_that_was_never_installed_says_to_install_it(tmp_path: Path) -> None:
     save_server(tmp_path)
-    provision(tmp_path, "save", "@platform_x", "--context_type=platform", "--root=/srv/x")
+    provision(tmp_path, "save", "@platform_x", "--context_type=platform",
+              f"--root={tmp_path}/platforms/x")
     provision(tmp_path, "save", "@example.com", "--context_type=site", "--platform=@platform_x")
 
     run = provision(tmp_path, "@example.com", "verify")

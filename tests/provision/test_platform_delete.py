@@ -52,7 +52,8 @@ def test_a_platform_is_deleted_only_once_no_site_uses_it(
 
 def test_a_codebase_outside_the_aegir_root_is_kept(aegir_root: Path, tmp_path: Path) -> None:
     codebase = make_drupal7_platform(tmp_path / "elsewhere")
-    save_server(aegir_root, http_service_type="null")
+    # Platforms may live outside the aegir root when the platform base path says so.
+    save_server(aegir_root, http_service_type="null", platform_base_path=str(tmp_path))
     provision(aegir_root, "save", "@platform_x", "--context_type=platform", f"--root={codebase}")
     deleted = provision(aegir_root, "@platform_x", "delete")
     assert deleted.returncode == 0, deleted.stderr

@@ -107,27 +107,28 @@ def test_a_wordpress_platform_on_nginx_is_described(
 
 def test_a_missing_platform_root_fails_with_a_sentence(tmp_path: Path) -> None:
     save_server(tmp_path, http_service_type="null")
-    save_platform(tmp_path, "@platform_gone", tmp_path / "nowhere")
+    save_platform(tmp_path, "@platform_gone", tmp_path / "platforms" / "nowhere")
 
     run = provision(tmp_path, "@platform_gone", "verify")
 
     assert run.returncode == 1
-    assert run.errors == f"The platform root {tmp_path / 'nowhere'} does not exist."
+    assert run.errors == f"The platform root {tmp_path / 'platforms' / 'nowhere'} does not exist."
 
 
 def test_a_folder_without_an_application_fails_with_a_sentence(tmp_path: Path) -> None:
-    (tmp_path / "empty").mkdir()
+    (tmp_path / "platforms" / "empty").mkdir(parents=True)
     save_server(tmp_path)
-    save_platform(tmp_path, "@platform_empty", tmp_path / "empty")
+    save_platform(tmp_path, "@platform_empty", tmp_path / "platforms" / "empty")
 
     run = provision(tmp_path, "@platform_empty", "verify")
 
     assert run.returncode == 1
-    assert f"No Drupal or WordPress codebase was found in {tmp_path / 'empty'}" in run.errors
+    empty = tmp_path / "platforms" / "empty"
+    assert f"No Drupal or WordPress codebase was found in {empty}" in run.errors
 
 
 def test_a_missing_sites_folder_is_created(tmp_path: Path) -> None:
-    codebase = make_drupal7_platform(tmp_path / "drupal7")
+    codebase = make_drupal7_platform(tmp_path / "platforms" / "drupal7")
     shutil.rmtree(codebase / "sites")
     save_server(tmp_path)
     save_platform(tmp_path, "@platform_drupal7", codebase)
@@ -140,7 +141,7 @@ def test_a_missing_sites_folder_is_created(tmp_path: Path) -> None:
 
 
 def test_a_sites_path_that_is_not_a_folder_fails_with_a_sentence(tmp_path: Path) -> None:
-    codebase = make_drupal7_platform(tmp_path / "drupal7")
+    codebase = make_drupal7_platform(tmp_path / "platforms" / "drupal7")
     shutil.rmtree(codebase / "sites")
     (codebase / "sites").write_text("a file where the sites folder belongs\n")
     save_server(tmp_path)
@@ -153,7 +154,7 @@ def test_a_sites_path_that_is_not_a_folder_fails_with_a_sentence(tmp_path: Path)
 
 
 def test_a_platform_on_a_server_without_web_service_is_still_described(tmp_path: Path) -> None:
-    codebase = make_drupal7_platform(tmp_path / "drupal7")
+    codebase = make_drupal7_platform(tmp_path / "platforms" / "drupal7")
     save_server(tmp_path)
     save_platform(tmp_path, "@platform_drupal7", codebase)
 

@@ -84,7 +84,8 @@ def test_command_hooks_run_before_and_after_and_can_add_to_the_result(
 
 def test_a_failed_command_runs_the_rollback_hooks(tmp_path: Path, register: Any) -> None:
     save_server(tmp_path)
-    run_here(tmp_path, "save", "@platform_x", "--context_type=platform", f"--root={tmp_path}")
+    run_here(tmp_path, "save", "@platform_x", "--context_type=platform",
+             f"--root={tmp_path}/platforms/x")
     run_here(tmp_path, "save", "@example.com", "--context_type=site", "--platform=@platform_x")
     recorder = register(Recorder())
 
@@ -166,3 +167,28 @@ def test_a_broken_change_puts_the_previous_configuration_back(
     apache_instance.configtest()
     body = apache_instance.wait_for_body("No site is configured", host="unknown.example")
     assert "No site is configured for this address." in body
+
+
+class Breaker:
+    """A plugin with a bug: its pre-command hook fails in a way provision cannot foresee."""
+
+    @hookimpl
+    def provision_pre_command(self, command: str) -> None:
+        raise KeyError("a plugin's own bug")
+
+
+def test_an_unexpected_failure_is_one_error_line_with_the_traceback_at_debug(
+    tmp_path: Path, register: Any
+) -> None:
+    save_server(tmp_path)
+    register(Breaker())
+
+    status, lines = run_here(tmp_path, "@server_master", "noop")
+
+    assert status == 1
+    assert lines[-1]["type"] == "result" and lines[-1]["error_status"] == 1
+    error_lines = [line for line in lines if line.get("level") == "error"]
+    assert len(error_lines) == 1
+    assert errors(lines).startswith("provision stopped on an unexpected KeyError")
+    assert "Traceback" not in errors(lines)
+    assert any("Traceback" in line["message"] for line in lines if line.get("level") == "debug")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ... import validation
 from ...contexts.properties import Property
 from ...errors import ServiceError
 from ..base import Service
@@ -29,8 +30,10 @@ class MysqlService(SiteDatabases, Service):
                 "db_host",
                 "the database server's address (default: the server's remote_host)",
                 default_from=lambda stored: stored.get("remote_host") or "localhost",
+                check=validation.host,
             ),
-            Property("db_user", "an admin account with GRANT OPTION"),
+            Property("db_user", "an admin account with GRANT OPTION",
+                     check=validation.database_user),
             Property("db_passwd", "the admin account's password", secret=True),
             Property("db_socket", "a unix socket to connect through instead of TCP", kind="path"),
         ]

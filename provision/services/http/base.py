@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ... import validation
 from ...checkpoint import Checkpoint
 from ...contexts.properties import Property
 from ...errors import CommandFailed, ServiceError
@@ -44,13 +45,14 @@ class HttpService(SiteVhosts, Service):
         return [
             Property("http_port", "the port the web server listens on", kind="port", default=80),
             Property("http_restart_cmd", "the command that reloads the web server",
-                     default=cls.default_restart_cmd),
+                     default=cls.default_restart_cmd, check=validation.command),
             Property("http_configtest_cmd", "the command that tests its configuration",
-                     default=cls.default_configtest_cmd),
+                     default=cls.default_configtest_cmd, check=validation.command),
             Property("http_include_dir", "the folder of the web server's configuration that "
                      "provision adds its one include file to", kind="path",
                      default=cls.default_include_dir),
-            Property("web_group", "the group the web server runs as", default="www-data"),
+            Property("web_group", "the group the web server runs as", default="www-data",
+                     check=validation.system_user),
             Property("http_reload_settle", "seconds a configuration change waits after the "
                      "previous reload, so that the web server has re-read its configuration; "
                      "0 only where the restart command returns once the reload is complete",

@@ -1,0 +1,117 @@
+"""Every value provision writes into Apache or nginx configuration is quoted: a hostile but
+valid value changes what is inside the quotes, never a line of the template; a value that
+cannot be quoted (a line break, NUL) stops the render (the second guard, after validation)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from provision.errors import ContextError
+from provision.render import quote, render
+from tests.fixtures.hostile import config_skeleton
+
+LONG_LABEL = "l" * 63
+
+
+def vhost_values(**changes: Any) -> dict[str, Any]:
+    """What a site's vhost is rendered with: a plain site, changed by ``changes``."""
+    values: dict[str, Any] = {
+        "uri": "www.example.com",
+        "aliases": ["example.com", "shop.example.com"],
+        "redirection": False,
+        "enabled": True,
+        "port": 80,
+        "docroot": "/var/aegir/platforms/d7",
+        "sites_dir": "/var/aegir/platforms/d7/sites",
+        "denied_files": ["wp-site.php"],
+        "variables": {"db_name": "example", "db_user": "example", "db_passwd": "secret"},
+        "disabled_url": "http://hostmaster.example.com/hosting/disabled/www.example.com",
+        "php_fpm_socket": "/run/php/php8.2-fpm.sock",
+        "extra": [],
+    }
+    return {**values, **changes}
+
+
+#: Values that pass every rule of provision.validation and still try to break out.
+HOSTILE = {
+    "uri": f"xn--bcher-kva.{LONG_LABEL}.example",
+    "aliases": [f"{LONG_LABEL}.example", "xn--mnchen-3ya.example"],
+    "docroot": "/var/aegir/platforms/d+7@~x/web",
+    "sites_dir": "/var/aegir/platforms/d+7@~x/web/sites",
+    "variables": {"db_name": "example", "db_user": "example",
+                  "db_passwd": 'p"; Include /etc/passwd #\\ ${HOME} $uri \'x\' {}<>'},
+    "disabled_url": f"https://hostmaster.example.com:8443/hosting/disabled/{LONG_LABEL}.example",
+    "php_fpm_socket": "/run/php/php8.2-fpm~pool+a.sock",
+}
+
+
+def render_both(template: str, **common: Any) -> tuple[str, str]:
+    benign = render(template, **vhost_values(**common))
+    hostile = render(template, **vhost_values(**{**HOSTILE, **common}))
+    return benign, hostile
+
+
+@pytest.mark.parametrize("server_type", ["apache", "nginx"])
+@pytest.mark.parametrize(
+    "mode",
+    [{"enabled": True}, {"enabled": False}, {"enabled": True, "redirection": True}],
+    ids=["enabled", "disabled", "redirecting"],
+)
+def test_a_vhost_with_hostile_values_has_exactly_the_templates_lines(
+    server_type: str, mode: dict[str, Any]
+) -> None:
+    benign, hostile = render_both(f"{server_type}/vhost.conf.j2", **mode)
+
+    assert len(hostile.splitlines()) == len(benign.splitlines())
+    assert config_skeleton(hostile) == config_skeleton(benign)
+    assert HOSTILE["uri"] in hostile  # the values are there, inside their quotes
+
+
+@pytest.mark.parametrize("server_type", ["apache", "nginx"])
+def test_server_and_platform_files_with_hostile_values_have_the_templates_lines(
+    server_type: str,
+) -> None:
+    def server_files(root: str, name: str) -> str:
+        server = SimpleNamespace(name=name)
+        folders = {kind: f"{root}/config/{name[1:]}/{kind}"
+                   for kind in ("pre.d", "platform.d", "vhost.d", "post.d")}
+        platform = SimpleNamespace(name="@platform_" + name[8:], root=f"{root}/platforms/x")
+        return "\n".join([
+            render(f"{server_type}/server.conf.j2", server=server, port=80, folders=folders,
+                   default_page="No site is configured for this address.",
+                   include_file=f"/etc/{server_type}/conf.d/aegir-{name[1:]}.conf", extra=[]),
+            render(f"{server_type}/include.conf.j2", config_file=f"{root}/config/x.conf"),
+            render(f"{server_type}/platform.conf.j2", platform=platform, docroot=platform.root,
+                   htaccess=f"{platform.root}/.htaccess", extra=[]),
+        ])
+
+    benign = server_files("/var/aegir", "@server_master")
+    hostile = server_files("/var/aegir/a+b@c~d", f"@server_{LONG_LABEL}.x-y_z")
+
+    assert config_skeleton(hostile) == config_skeleton(benign)
+
+
+@pytest.mark.parametrize("server_type", ["apache", "nginx"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"uri": "www.example.com\nInclude /etc/passwd"},
+        {"aliases": ["a.example\r\nServerAlias evil.example"]},
+        {"docroot": "/var/aegir/platforms/x\x00"},
+        {"variables": {"db_passwd": "line\nbreak"}},
+    ],
+    ids=["uri", "alias", "docroot", "password"],
+)
+def test_a_value_with_a_line_break_or_nul_stops_the_render(
+    server_type: str, changes: dict[str, Any]
+) -> None:
+    with pytest.raises(ContextError, match="cannot be written into web server configuration"):
+        render(f"{server_type}/vhost.conf.j2", **vhost_values(**changes))
+
+
+def test_quote_escapes_quotes_and_backslashes_the_way_apache_and_nginx_read_them() -> None:
+    assert quote('a"b\\c') == '"a\\"b\\\\c"'
+    assert config_skeleton(quote('"; Include /x; "')) == ['""']
