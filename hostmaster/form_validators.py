@@ -22,3 +22,13 @@ class OneLine:
                                      str(field.label.text).lower(), max_length=self.max_length)
         if problem:
             raise StopValidation(problem)
+
+
+class MailAddress:
+    """The field is an e-mail address as provision reads one (no header-breaking
+    characters, a real domain)."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        problem = validation.problem(validation.email, (field.data or "").strip())
+        if problem:
+            raise StopValidation(problem)

@@ -60,7 +60,8 @@ class JournalError(ProvisionError):
 
 def current() -> Journal | None:
     """The journal of the command being run, while it still records undos (else None)."""
-    return _current if _current is not None and _current.state == "open" else None
+    journal = _current
+    return journal if journal is not None and journal.writable else None
 
 
 def folder_of(root: Path) -> Path:
@@ -108,6 +109,11 @@ class Journal:
                          "task_id": task_id, "pid": os.getpid(), "started": time.time()})
         _current = journal
         return journal
+
+    @property
+    def writable(self) -> bool:
+        """Open, and its file still held: actions may be noted in it."""
+        return self.state == "open" and self._fd is not None
 
     # What the record says --------------------------------------------------------------
 
@@ -291,10 +297,14 @@ class Journal:
         return found
 
     def release(self) -> None:
-        """Let go of a journal resumed but not recovered (its lock is released)."""
+        """Let go of a journal resumed but not recovered (its lock is released); it is no
+        longer anyone's current journal."""
+        global _current
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        if _current is self:
+            _current = None
 
     # The file -----------------------------------------------------------------------------
 

@@ -190,10 +190,13 @@ def test_a_wordpress_site_made_in_the_ui_is_served_and_its_welcome_mail_logs_in(
 
 
 @pytest.fixture
-def real_drupal7(drupal_cores: UnpackedCores, request: pytest.FixtureRequest) -> Iterator[Path]:
-    """The session's platform of real Drupal 7 core; its sites are put back afterwards."""
+def real_drupal7(app: Flask, drupal_cores: UnpackedCores,
+                 request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The session's platform of real Drupal 7 core (the panel's platform base path is the
+    folder it lies in); its sites are put back afterwards."""
     request.node.user_properties.append(("drupal_core", CORES["drupal7"].version))
     root, _second = drupal_cores.platforms("drupal7")
+    app.config["PLATFORM_BASE_PATH"] = str(drupal_cores.platform_base)
     try:
         yield root
     finally:

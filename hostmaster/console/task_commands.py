@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
-from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectMultipleField
 from wtforms.fields.core import UnboundField
 
 from ..api.serialize import as_dict
 from ..models import Entity, Task
 from ..services import tasks
+from ..services.errors import TaskNotAvailable, ValidationError
 from ..tasks import registry
 from . import lookup
 from .base import NounCommand, NounGroup
@@ -97,9 +96,9 @@ def _option_for(name: str, field: UnboundField) -> click.Option:
 
 
 def _form_data(entity: Entity, task_type: registry.TaskType,
-               given: dict[str, Any]) -> MultiDict[str, str]:
+               given: dict[str, Any]) -> dict[str, list[str]]:
     """The dialog's form data from the options given (names resolved, defaults filled in)."""
-    pairs: list[tuple[str, str]] = []
+    data: dict[str, list[str]] = {}
     for name, field in form_fields(task_type):
         known = ARGUMENT_OPTIONS.get(name)
         value = given.get(name)
@@ -112,43 +111,37 @@ def _form_data(entity: Entity, task_type: registry.TaskType,
             values = [] if current is None else [current]
         if issubclass(field.field_class, BooleanField):
             values = ["y"] if values else []
-        pairs.extend((name, str(item)) for item in values)
-    return MultiDict(pairs)
+        if values:
+            data[name] = [str(item) for item in values]
+    return data
 
 
-def checked_arguments(entity: Entity, task_type: registry.TaskType,
-                      given: dict[str, Any]) -> dict[str, Any]:
-    """The task's arguments, checked by its dialog form as the panel checks them; Refused
-    with the form's sentences (by option) when they are not valid."""
-    if task_type.form is None:
-        return {}
-    data = _form_data(entity, task_type, given)
-    path = f"/tasks/confirm/{entity.entity_kind}/{entity.id}/{task_type.name}"
-    with current_app.test_request_context(path, method="POST"):
-        form = task_type.form(formdata=data, meta={"csrf": False})
-        if not form.validate():
-            flags = {name: ARGUMENT_OPTIONS[name].flag if name in ARGUMENT_OPTIONS
-                     else "--" + name.replace("_", "-") for name, _ in form_fields(task_type)}
-            sentences = [f"{flags[name]}: {message}" if name in flags else message
-                         for name, messages in form.errors.items() for message in messages]
-            raise Refused(" ".join(sentences) or "The task's arguments are not valid.",
-                          {key: list(value) for key, value in form.errors.items()})
-        arguments: dict[str, Any] = form.arguments()
-        return arguments
+def _flag(name: str) -> str:
+    """The command-line option of a form field."""
+    known = ARGUMENT_OPTIONS.get(name)
+    return known.flag if known is not None else "--" + name.replace("_", "-")
 
 
 def queue_task(entity: Entity, type_name: str, given: dict[str, Any]) -> Task:
-    """Queue ``type_name`` on ``entity`` with the options given; Refused with the panel's
-    sentence when the task may not run now or its arguments are not valid."""
+    """Queue ``type_name`` on ``entity`` with the options given, through the one queue the
+    panel uses; Refused with the panel's sentences (by option) when the task may not run now
+    or its arguments are not valid."""
     try:
         task_type = registry.get(entity.entity_kind, type_name)
     except KeyError:
         raise Refused(f"There is no {type_name!r} task for a {entity.entity_kind}.") from None
-    problem = tasks.why_unavailable(entity, type_name)
+    problem = tasks.why_unavailable(entity, type_name)  # before the options name anything
     if problem:
         raise Refused(problem)
-    arguments = checked_arguments(entity, task_type, given)
-    return tasks.queue(entity, type_name, arguments)
+    try:
+        return tasks.queue(entity, type_name, _form_data(entity, task_type, given))
+    except TaskNotAvailable as refusal:
+        raise Refused(str(refusal)) from None
+    except ValidationError as error:
+        sentences = [f"{_flag(name)}: {message}" if name else message
+                     for name, messages in error.errors.items() for message in messages]
+        raise Refused(" ".join(sentences) or "The task's arguments are not valid.",
+                      {key: list(value) for key, value in error.errors.items()}) from None
 
 
 def answer_queued(task: Task, *, wait: bool, dispatch: bool) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, IntEnumType, Timestamp, utcnow
+from .encrypted import Encrypted
 
 
 class MailStatus(enum.IntEnum):
@@ -34,7 +35,10 @@ class OutgoingMail(Base):
     purpose: Mapped[str] = mapped_column(String(64))
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
+    # A mail may carry a site's one-time login link or a client's first words: the store
+    # keeps the body encrypted (hostmaster/store_secrets.py).
+    body_encrypted: Mapped[str] = mapped_column("body", Text)
+    body = Encrypted("body_encrypted")
     link_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     status: Mapped[MailStatus] = mapped_column(IntEnumType(MailStatus), default=MailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 
 from .. import store_secrets
 from ..extensions import db
-from ..models import Platform, Server, ServerService, Site
+from ..models import OutgoingMail, Platform, Server, ServerService, Site
 from ..models.encrypted import ENCRYPTED_KEY, is_encrypted_value
 from ..store_secrets import SecretsUnreadable
 
@@ -20,6 +20,7 @@ ENCRYPTED_ATTRIBUTES: tuple[tuple[type[Any], str], ...] = (
     (ServerService, "db_password_encrypted"),
     (Site, "cron_key_encrypted"),
     (Site, "login_link_encrypted"),
+    (OutgoingMail, "body_encrypted"),
 )
 # The models whose ``plugin_fields`` may hold secret values.
 PLUGIN_FIELD_MODELS: tuple[type[Any], ...] = (Server, Platform, Site)

@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
+from ..form_validators import MailAddress
 from ..services import settings
 from ..services.errors import ValidationError
 from ..services.setting_checks import parse
@@ -112,5 +113,5 @@ class SettingsTestMailForm(FlaskForm):
 
     to = EmailField("Send a test mail to",
                     validators=[InputRequired("Enter the address to send the test mail to."),
-                                Length(max=254)])
+                                Length(max=254), MailAddress()])
     submit = SubmitField("Send a test mail")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Platform, PlatformStatus, Server, ServerStatus, Task, utcnow
 from ..services import tasks
+from ..services.servers import ssh_login
 from .forms import ServerTrustKeyForm, TaskNoopForm
 from .registry import TaskType
 
@@ -30,8 +31,6 @@ def _verified(task: Task, server: Server, result: dict[str, Any]) -> None:
 
 def _local_refusal(server: Server) -> str | None:
     """trust-key is for servers reached over SSH."""
-    from ..services.servers import ssh_login
-
     if ssh_login(server) is None:
         return (f"{server.title} is this machine: it is reached without SSH, so it has no host "
                 "key to trust.")

@@ -12,13 +12,14 @@ command on the same context is recovered.
 from __future__ import annotations
 
 import importlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import validation
 from ..contexts import Context, Contexts
 from ..errors import ProvisionError
-from ..journal import Journal, recover
+from ..journal import Journal, recover, suspended
 from ..log import Logger
 from .options import check_options
 
@@ -114,17 +115,21 @@ def run_command(invocation: Invocation) -> Outcome:
     if invocation.command not in UNJOURNALED:
         journal = invocation.journal = Journal.begin(
             contexts, logger, invocation.command, invocation.name, invocation.task_id)
-    try:
-        hook.provision_pre_command(context=invocation.context, **hook_args)
-        result: dict[str, Any] = module.run(invocation)
-        hook.provision_post_command(context=invocation.context, result=result, **hook_args)
-        finish(invocation, result)
-    except BaseException as error:
-        if journal is not None and journal.state != "ended" and not journal.committed:
-            journal.roll_back()
-            journal.record_outcome("rolled back", "the command itself")
-        hook.provision_rollback_command(context=invocation.context, error=error, **hook_args)
-        raise
+    # An unjournaled command notes nothing, whatever an earlier command of this process
+    # left as the current journal.
+    with nullcontext() if journal is not None else suspended():
+        try:
+            hook.provision_pre_command(context=invocation.context, **hook_args)
+            result: dict[str, Any] = module.run(invocation)
+            hook.provision_post_command(context=invocation.context, result=result, **hook_args)
+            finish(invocation, result)
+        except BaseException as error:
+            if journal is not None and journal.state != "ended" and not journal.committed:
+                journal.roll_back()
+                journal.record_outcome("rolled back", "the command itself")
+            hook.provision_rollback_command(context=invocation.context, error=error,
+                                            **hook_args)
+            raise
     context = invocation.context
     return Outcome(result, context.public_properties() if context is not None else {})
 

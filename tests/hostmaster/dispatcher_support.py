@@ -49,6 +49,7 @@ class Daemon:
             **os.environ,
             "HOSTMASTER_DATABASE_URL": url,
             "HOSTMASTER_SECRET_KEY": "test-secret",
+            "HOSTMASTER_SECRET_KEY_FILE": app.config["SECRETS_KEY_FILE"],
             "AEGIR_ROOT": app.config["AEGIR_ROOT"],
             "HOSTMASTER_POLL_SECONDS": "0.1",
             "HOSTMASTER_LEASE_SECONDS": str(app.config["DISPATCH_LEASE_SECONDS"]),

@@ -13,6 +13,7 @@ from sqlalchemy import String, select
 
 from hostmaster.extensions import db
 from hostmaster.models import (
+    OutgoingMail,
     Platform,
     PlatformStatus,
     Server,
@@ -27,9 +28,11 @@ from provision.contexts import Contexts
 from provision.errors import ProvisionError
 from tests.fixtures.hostile import control_character
 
-#: Text that is many lines by design: task logs, and the mail bodies typed in a text area
-#: (settings whose name ends in _body).
-MULTI_LINE = {(TaskLog.__tablename__, "message")}
+#: Text that is many lines by design: task logs, the outbox's mails (their bodies, and the
+#: SMTP server's last answer), and the mail bodies typed in a text area (settings whose name
+#: ends in _body). A mail's recipient and subject are headers: one line.
+MULTI_LINE = {(TaskLog.__tablename__, "message"), (OutgoingMail.__tablename__, "body"),
+              (OutgoingMail.__tablename__, "last_error")}
 
 
 def stored_harm() -> list[str]:

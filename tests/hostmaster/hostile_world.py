@@ -1,6 +1,7 @@
 """A store with one of everything the panel's forms work on, for the hostile corpus: servers,
 platforms, a client with a user, an enabled site with backups, finished and queued tasks, an
-API token, and the sign-up form open. Nothing runs provision."""
+API token, a failed mail, a doctor listing with an orphan, and the sign-up form open. Nothing
+runs provision."""
 
 from __future__ import annotations
 
@@ -12,13 +13,26 @@ from typing import Any
 from sqlalchemy import select
 
 from hostmaster.extensions import db
-from hostmaster.models import Client, ClientUser, ServerStatus, SiteBackup, User, utcnow
+from hostmaster.models import (
+    Client,
+    ClientUser,
+    MailStatus,
+    OutgoingMail,
+    ServerStatus,
+    SiteBackup,
+    User,
+    utcnow,
+)
 from hostmaster.queues import all_queues
-from hostmaster.services import accounts, api_tokens, features, settings, tasks, users
+from hostmaster.services import accounts, api_tokens, doctor, features, settings, tasks, users
 from hostmaster.services.servers import ServiceSpec, create_server
 from hostmaster.tasks import registry
 from tests.fixtures.app import ADMIN_PASSWORD
 from tests.hostmaster.site_helpers import enabled_site, finish, master_server, ready_platform
+
+#: The orphan the doctor's last listing of the master found (a row only: nothing is removed).
+ORPHAN = {"id": "database:oldshop", "kind": "database", "title": "database",
+          "name": "oldshop", "detail": "with a user of the same name, 3 tables, 0.1 MB"}
 
 
 @dataclass
@@ -31,6 +45,8 @@ class World:
     route_values: dict[str, list[Any]] = field(default_factory=dict)
     #: (kind, entity id) pairs task routes are built for.
     entities: list[tuple[str, int]] = field(default_factory=list)
+    #: Pages reached only with a query string (the crawl fetches them beside the routes).
+    pages: list[str] = field(default_factory=list)
 
 
 def make_world(aegir_root: Path) -> World:
@@ -56,6 +72,11 @@ def make_world(aegir_root: Path) -> World:
     done = tasks.queue(site, "backup")
     finish(done, {"backup_file": f"{aegir_root}/backups/3.tar.gz", "backup_file_size": 9})
     waiting = tasks.queue(master, "noop")
+    mail = OutgoingMail(purpose="test", recipient="acme@example.com", subject="Hello",
+                        body="Hello.", status=MailStatus.FAILED, attempts=1, last_error="refused")
+    db.session.add(mail)
+    for listing in doctor.queue_listings():
+        finish(listing, {"orphans": [ORPHAN], "skipped": []})
     settings.put("signup_platforms", [platform.id])
     settings.put("signup_profiles", ["standard"])
     settings.put("signup_rate_limit", 1_000_000)
@@ -64,7 +85,7 @@ def make_world(aegir_root: Path) -> World:
     record, token = api_tokens.create(admin, "corpus")
     ids = {"master": master.id, "db2": other.id, "platform": platform.id, "target": target.id,
            "site": site.id, "client": client.id, "done": done.id, "waiting": waiting.id,
-           "token": record.id, "alice": alice.id}
+           "token": record.id, "alice": alice.id, "mail": mail.id}
     world = World(ids, token, aegir_root)
     world.entities = [("server", master.id), ("platform", platform.id), ("site", site.id)]
     world.route_values = {
@@ -72,7 +93,9 @@ def make_world(aegir_root: Path) -> World:
         "task_id": [done.id, waiting.id], "token_id": [record.id],
         "name": [queue.name for queue in all_queues()], "action": ["pause", "resume"],
         "token": [accounts.password_token(alice)], "uri": ["www.example.com"],
+        "user_id": [alice.id], "mail_id": [mail.id],
     }
+    world.pages = [f"/admin/doctor/remove?server_id={master.id}&orphan={ORPHAN['id']}"]
     return world
 
 

@@ -153,11 +153,11 @@ def test_a_production_app_hashes_passwords_with_scrypt_and_only_a_test_app_with_
     with production.app_context():
         user = users.create_user("owner", "owner@example.com", ADMIN_PASSWORD)
         assert user.password_hash.startswith("scrypt:32768:8:1$")
-        assert users.authenticate("owner", ADMIN_PASSWORD) is not None
+        assert users.authenticate("owner", ADMIN_PASSWORD, "127.0.0.1") is not None
         db.session.remove()
         db.engine.dispose()
     with app.app_context():
         user = users.create_user("tester", "tester@example.com", ADMIN_PASSWORD)
         assert user.password_hash.startswith("pbkdf2:sha256:1$")
         # The test app checks the production hash as well: the method is stored in the hash.
-        assert users.authenticate("owner", ADMIN_PASSWORD) is not None
+        assert users.authenticate("owner", ADMIN_PASSWORD, "127.0.0.1") is not None

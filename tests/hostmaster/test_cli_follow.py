@@ -53,12 +53,18 @@ def test_task_follow_with_dispatch_prints_the_log_and_ends_with_the_status(
 
 @CONSOLE_STORE
 def test_a_failed_task_exits_2_with_its_first_error_and_its_json(console: Console) -> None:
-    task_id = queued_noop(console, -5)  # provision refuses a negative wait
+    task_id = queued_noop(console, 1)
+    app = console.app()
+    with app.app_context():  # a wait the panel's form refuses, stored by hand: provision
+        db.session.get_one(Task, task_id).arguments = {"seconds": -5}  # refuses it too
+        db.session.commit()
+        db.engine.dispose()
     done = console.hostmaster("task", "follow", str(task_id), "--dispatch", "--json")
     assert done.returncode == 2
     answer = json.loads(done.stdout)
     assert (answer["id"], answer["type"], answer["status"]) == (task_id, "noop", "error")
-    assert f"Task #{task_id} No-op of one.example.com failed: --seconds must be" in done.stderr
+    assert (f"Task #{task_id} No-op of one.example.com failed: The option --seconds is refused: "
+            "--seconds must be") in done.stderr
     assert "Traceback" not in done.stderr
 
 

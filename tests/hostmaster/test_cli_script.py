@@ -65,6 +65,9 @@ def test_a_script_of_hostmaster_commands_runs_a_site_through_its_whole_life(
     console.start_dispatcher()
     apache, admin = apache_instance, mariadb_admin
     hm: Any = console.json
+    # Where a disabled site sends its visitors: set first, as `make run` would have.
+    assert console.hostmaster("settings", "set", "public_url",
+                              "https://panel.example.org").returncode == 0
 
     added = hm("server", "add", "localhost", "--master", "--ip", "127.0.0.1",
                "--http", "apache", "--http-port", str(apache.port),

@@ -90,6 +90,8 @@ def crawl(app: Flask, clients: dict[str, FlaskClient], world: World,
             else:
                 variables = {**world.route_values, "entity_id": entity_ids(world, rule.endpoint)}
                 paths = build_paths(app, rule, variables)
+            if rule.endpoint == "doctor.remove":
+                paths = world.pages
             for path in paths:
                 response = client.get(path)
                 if response.status_code >= 500:

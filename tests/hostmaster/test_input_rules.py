@@ -25,7 +25,8 @@ HUGE = "99999999999999999999"
 
 @pytest.fixture
 def ids(app: Flask) -> dict[str, int]:
-    """A master server, an enabled platform, and the site b2.example of the client Bee."""
+    """A master server, an enabled platform, and the site b2.example of the client Bee (new
+    sites in these tests are Bee's too)."""
     with app.app_context():
         server = master_server()
         platform = ready_platform(server)
@@ -34,7 +35,7 @@ def ids(app: Flask) -> dict[str, int]:
                                                               "bee@example.com"))
         site.client = bee
         db.session.commit()
-        return {"server": server.id, "platform": platform.id, "site": site.id}
+        return {"server": server.id, "platform": platform.id, "site": site.id, "client": bee.id}
 
 
 @pytest.fixture
@@ -45,7 +46,8 @@ def logged_in(client: FlaskClient, auth: AuthActions) -> AuthActions:
 
 def site_form(ids: dict[str, int], **changes: str) -> dict[str, str]:
     return {"uri": "new.example", "platform": str(ids["platform"]),
-            "db_server": str(ids["server"]), "language": "en", "aliases": "", **changes}
+            "db_server": str(ids["server"]), "client": str(ids["client"]), "language": "en",
+            "aliases": "", **changes}
 
 
 @pytest.mark.parametrize("uri", ["b2.example.", "B2.Example", " b2.EXAMPLE. "])
@@ -186,11 +188,12 @@ def test_an_id_too_large_for_the_store_is_not_found(
 def test_a_select_holding_an_id_too_large_for_the_store_is_a_form_message(
     app: Flask, logged_in: AuthActions, ids: dict[str, int]
 ) -> None:
-    response = logged_in.submit("/sites/add", site_form(ids, platform=HUGE, db_server=HUGE,
-                                                         client=HUGE))
+    response = logged_in.submit("/sites/add", site_form(ids, platform=HUGE, db_server=HUGE))
     page = response.get_data(as_text=True)
+    no_client = logged_in.submit("/sites/add", site_form(ids, client=HUGE))
 
-    assert response.status_code == 200
+    assert response.status_code == no_client.status_code == 200
     assert "Choose an enabled platform" in field_error(page, "platform")
     assert "Choose the database server" in field_error(page, "db_server")
+    assert "Choose the client" in field_error(no_client.get_data(as_text=True), "client")
     assert rows(app, Site) == (1,)

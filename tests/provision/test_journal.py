@@ -11,6 +11,7 @@ import pytest
 from provision.contexts import Contexts
 from provision.errors import ServiceError
 from provision.journal import Journal, pending, recover, reserve_name, reserved_by
+from provision.journal import current as journal_current
 from provision.log import Logger
 from provision.services.db.mysql import MysqlService
 from provision.spoke import MASTER
@@ -122,3 +123,23 @@ def test_a_journal_left_by_a_dead_process_is_recovered_and_a_live_one_is_not(
     outcomes = recover(contexts, logger)
     assert [o["outcome"] for o in outcomes] == ["rolled back"]
     assert target.read_text() == "original"
+
+
+def test_a_journal_let_go_is_no_longer_current(site_stack: SiteStack) -> None:
+    journal = journal_of(site_stack)
+    assert journal_current() is journal
+    journal.release()  # as when its process is gone
+    assert journal_current() is None
+    journal_of(site_stack).roll_back()
+
+
+def test_an_unjournaled_command_notes_nothing_in_a_journal_another_command_left_open(
+        site_stack: SiteStack) -> None:
+    left = journal_of(site_stack)  # an earlier command of this process that never ended
+    before = len(left.records)
+    site_stack.must("save", "@unjournaled.example.com", "--context_type=site",
+                    "--uri=unjournaled.example.com", "--platform=@platform_standin",
+                    "--db_server=@server_master")
+    assert len(left.records) == before
+    left.roll_back()
+    assert site_stack.context("unjournaled.example.com")["uri"] == "unjournaled.example.com"

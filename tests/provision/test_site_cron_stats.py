@@ -33,7 +33,8 @@ def drupal_stack(request: pytest.FixtureRequest, aegir_root: Path, mariadb_admin
     instance = request.getfixturevalue(f"{request.param}_instance")
     stack = SiteStack(aegir_root, request.param, instance, mariadb_admin, platform_root)
     words = [f"--{key}={value}" for key, value in stack.server_properties().items()]
-    stack.must("save", "@server_master", "--context_type=server", *words)
+    stack.must("save", "@server_master", "--context_type=server", *words,
+               f"--platform_base_path={drupal_cores.platform_base}")
     with instance.expect_reload():
         stack.must("@server_master", "verify")
     stack.must("save", "@platform_standin", "--context_type=platform",

@@ -73,6 +73,8 @@ def platforms(application: str, site_stack: SiteStack, drupal_cores: UnpackedCor
     if application in CORES:
         request.node.user_properties.append(("drupal_core", CORES[application].version))
         pair = drupal_cores.platforms(application)  # skipped or failed here when missing
+        site_stack.must("save", "@server_master",
+                        f"--platform_base_path={drupal_cores.platform_base}")
         try:
             yield pair
         finally:

@@ -55,6 +55,25 @@ def test_a_disabled_site_redirects_to_the_front_ends_page_and_enable_serves_it_a
     assert site_stack.context(uri)["site_enabled"] is True
 
 
+def test_a_disabled_site_answers_503_when_no_front_end_is_named(site_stack: SiteStack) -> None:
+    """Migrate and disable need no master_url: without one the disabled vhost answers 503
+    itself (and still lets certificate challenges through)."""
+    uri = unique_uri()
+    site_stack.install(uri)
+    site_stack.must("save", "@server_master", "--master_url=null")
+
+    with site_stack.instance.expect_reload():
+        site_stack.must(f"@{uri}", "disable")
+    status, _body, headers = site_stack.instance_get("/any/page", uri)
+    challenge, _body, _headers = site_stack.instance_get("/.well-known/acme-challenge/x", uri)
+
+    assert status == 503 and "location" not in headers
+    assert challenge == 404
+    with site_stack.instance.expect_reload():
+        site_stack.must(f"@{uri}", "enable")
+    assert site_stack.instance.wait_for_body(title_of(uri), host=uri)
+
+
 class BrokenVhost:
     """A test plugin that writes a line the web server rejects into one site's vhost."""
 

@@ -59,15 +59,13 @@ class SiteVhosts:
         return self.folder("vhost.d") / site.uri
 
     def disabled_url(self, site: SiteContext) -> str:
-        """The front end's "site disabled" page for ``site``."""
+        """The front end's "site disabled" page for ``site``; "" when no server names the
+        front end (``master_url``): the disabled vhost then answers 503 itself."""
         master_url = self.server.raw("master_url")
         if not master_url and self.server.contexts.exists("@server_master"):
             master_url = self.server.contexts.load("@server_master").raw("master_url")
         if not master_url:
-            raise ContextError(
-                f"The server {self.server.name} has no master_url, so a disabled site cannot be "
-                "sent to the front end's page; save it with --master_url=http://your-hostmaster."
-            )
+            return ""
         return f"{str(master_url).rstrip('/')}/hosting/disabled/{site.uri}"
 
     def render_vhost(
