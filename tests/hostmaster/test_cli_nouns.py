@@ -120,14 +120,14 @@ def test_task_arguments_are_checked_by_the_tasks_own_dialog_form(
             in said
         said = invoke(runner, "site", "restore", "www.example.com", "--backup", "1", code=1)
         assert "www.example.com has no backups; back it up first." in said
-        site_results.record_backup(site, {"backup_file": "/var/aegir/backups/w.tar.gz",
-                                          "backup_file_size": 10}, "Generated on request")
+        backup = site_results.record_backup(site, {"backup_file": "/var/aegir/backups/w.tar.gz",
+                                                   "backup_file_size": 10}, "Generated on request")
         db.session.commit()
         said = invoke(runner, "backup", "restore", "www.example.com", "nope.tar.gz", code=1)
         assert "www.example.com has no backup 'nope.tar.gz'" in said
         queued = invoke(runner, "backup", "restore", "www.example.com", "w.tar.gz", "--json")
         assert (queued["type"], queued["status"]) == ("restore", "queued")
-        assert queued["arguments"] == {"backup_id": 1}
+        assert backup is not None and queued["arguments"] == {"backup_id": backup.id}
         moved = invoke(runner, "site", "migrate", "other.example.com", "--platform",
                        "drupal7", "--json")
         target = db.session.scalar(select(Platform.id).where(Platform.name == "drupal7"))

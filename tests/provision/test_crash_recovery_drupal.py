@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.drupal_core import CORES
 from tests.provision.crash_matrix import (
     clone_restore_delete_matrix,
     counted,
@@ -20,6 +21,12 @@ from tests.provision.crash_support import CrashStack
 __all__ = ["counted", "crash"]  # the fixtures, imported for pytest
 APPS = ("drupal7",)
 pytestmark = [pytest.mark.real_drupal]
+
+
+@pytest.fixture(autouse=True)
+def _on_drupal7(request: pytest.FixtureRequest) -> None:
+    """Name the core these tests run on, for the run's summary line."""
+    request.node.user_properties.append(("drupal_core", CORES["drupal7"].version))
 
 
 def test_install_killed_at_each_step_leaves_nothing_or_a_served_site(crash: CrashStack) -> None:
