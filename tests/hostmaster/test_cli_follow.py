@@ -24,6 +24,13 @@ from tests.hostmaster.helpers import log_text, null_server, queue_noop
 from tests.hostmaster.site_helpers import finish
 
 
+def as_from_a_terminal() -> None:
+    """Ctrl-C works in the follower even when pytest itself was started in the background
+    (a shell without job control starts background commands with SIGINT ignored, and a
+    child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def queued_noop(console: Console, seconds: float) -> int:
     """A no-op task queued on a server of no services (whose own verify is cancelled)."""
     app = console.app()
@@ -75,7 +82,8 @@ def test_ctrl_c_stops_following_but_the_task_goes_on_to_its_end(console: Console
     # foreground process group, which is the follower's here.
     follower = subprocess.Popen([str(BIN / "hostmaster"), "task", "follow", str(task_id),
                                  "--dispatch"], env=console.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                preexec_fn=as_from_a_terminal)
     app = console.app()
 
     def started() -> bool:
@@ -139,7 +147,8 @@ def test_following_while_dispatch_is_paused_says_so_and_starts_no_pass(
     assert console.hostmaster("pause", "--timeout", "0").returncode == 0
     follower = subprocess.Popen([str(BIN / "hostmaster"), "task", "follow", str(task_id),
                                  "--dispatch"], env=console.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                preexec_fn=as_from_a_terminal)
     try:
         assert follower.stderr is not None
         said = follower.stderr.readline()  # the first sentence, as soon as it is known

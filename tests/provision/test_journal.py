@@ -14,6 +14,7 @@ from provision.journal import Journal, pending, recover, reserve_name, reserved_
 from provision.journal import current as journal_current
 from provision.log import Logger
 from provision.services.db.mysql import MysqlService
+from provision.services.db.sites import candidate_names
 from provision.spoke import MASTER
 from tests.provision.sites_support import SiteStack, unique_uri
 
@@ -143,3 +144,36 @@ def test_an_unjournaled_command_notes_nothing_in_a_journal_another_command_left_
     assert len(left.records) == before
     left.roll_back()
     assert site_stack.context("unjournaled.example.com")["uri"] == "unjournaled.example.com"
+
+
+def test_a_name_taken_between_the_check_and_the_create_is_skipped_and_never_dropped(
+        site_stack: SiteStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    uri = unique_uri()
+    taken = candidate_names(uri)[0]
+    connection = site_stack.admin.connect()
+    with connection.cursor() as cursor:  # another program's, made right after provision looked
+        cursor.execute(f"CREATE DATABASE `{taken}`")
+        cursor.execute(f"CREATE TABLE `{taken}`.t (id INT)")
+    really_exists = MysqlService.database_exists
+    looked: list[str] = []
+
+    def exists_but_not_yet(self: MysqlService, name: str) -> bool:
+        """The first look at the taken name comes before the other program made it."""
+        looked.append(name)
+        return False if looked.count(taken) == 1 and name == taken else really_exists(self, name)
+
+    monkeypatch.setattr(MysqlService, "database_exists", exists_but_not_yet)
+    try:
+        journal = journal_of(site_stack)
+        db = mysql_of(site_stack)
+        web_server = Contexts(site_stack.root).load("@server_master")
+        made = db.create_site_database(uri, web_server, journal.logger)
+        assert made.name not in ("", taken)
+        journal.roll_back()
+        monkeypatch.undo()
+        assert db.database_exists(taken), "the other program's database is kept"
+        assert not db.database_exists(made.name), "ours is dropped by the rollback"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{taken}`")
+        connection.close()

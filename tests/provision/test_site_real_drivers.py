@@ -11,6 +11,7 @@ the same test on a copy of another core as well.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import tarfile
 from collections.abc import Iterator
@@ -87,6 +88,22 @@ def platforms(application: str, site_stack: SiteStack, drupal_cores: UnpackedCor
     for name in ("app", "app2"):
         shutil.copytree(application, folder / name, symlinks=True)
     yield folder / "app", folder / "app2"
+
+
+def request_after_settings(stack: SiteStack, uri: str) -> str:
+    """What PHP still holds of the request (``$_SERVER``, ``getenv()``) once WordPress's
+    settings have read the database account: the page a plugin's phpinfo() or an error
+    dump would show."""
+    probe = stack.platform_root / f"probe-{secrets.token_hex(4)}.php"
+    probe.write_text("<?php\nrequire __DIR__ . '/wp-config.php';\n"
+                     "header('Content-Type: text/plain');\n"
+                     "echo json_encode(array('server' => $_SERVER, 'env' => getenv()));\n")
+    try:
+        status, body, _headers = stack.instance_get(f"/{probe.name}", uri)
+    finally:
+        probe.unlink()
+    assert status == 200 and '"server"' in body, (status, body[:500])
+    return body
 
 
 def title(application: str, uri: str) -> str:
@@ -210,6 +227,8 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     settings_holding_it = [path for path in site_stack.platform_root.rglob("*")
                            if path.is_file() and password.encode() in path.read_bytes()]
     assert settings_holding_it == []
+    if application == "wordpress":
+        assert password not in request_after_settings(site_stack, uri)
     backup_file = backup.result["object"]["backup_file"]
     with tarfile.open(backup_file) as tar:
         assert "database.sql" in tar.getnames()
