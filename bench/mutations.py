@@ -137,6 +137,14 @@ MUTATIONS = [
         '    """Whether resolving ``host`` stays on this machine."""\n',
         '    """Whether resolving ``host`` stays on this machine."""\n    return True\n',
         ("tests/test_resolver_guard.py",)),
+    Mutation(
+        "a backup's members may lead out of the site folder", "provision/sites/deploy.py",
+        "        if leaves:\n", "        if False:\n",
+        ("tests/provision/test_site_restore.py",), "lead_out"),
+    Mutation(
+        "provision runs as root", "provision/cli.py",
+        "        if refused_as_root():\n", "        if False:\n",
+        ("tests/provision/test_aegir_user.py",)),
 ]
 
 

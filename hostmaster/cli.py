@@ -26,6 +26,8 @@ from click.core import ParameterSource
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
+from .aegir_user import become_aegir, hand_over
+from .config import VAR_DIR
 from .console.base import NounCommand, OwnStoreCommand
 from .console.errors import fault_sentence, refusal
 from .console.output import MODE, ExitCode, reset_mode
@@ -68,9 +70,11 @@ def bootstrap(public_url: str | None) -> None:
     """Create the store, the admin account and @server_master (with its verify queued)."""
     from flask_migrate import upgrade
 
+    from .extensions import db
     from .services import bootstrap as setup
     from .services import permissions
 
+    setup.require_aegir_user()
     upgrade()
     for role in permissions.seed_roles():
         click.echo(f"Role '{role}' created with its default permissions.")
@@ -89,6 +93,8 @@ def bootstrap(public_url: str | None) -> None:
     for sentence in detected.missing:
         click.echo(f"Missing: {sentence}")
     click.echo(f"Aegir root: {current_app.config['AEGIR_ROOT']}")
+    db.engine.dispose()
+    hand_over(VAR_DIR)  # run as root: the store and its keys become the aegir user's
 
 
 def gunicorn_argv(host: str, port: int, workers: int, threads: int,
@@ -196,11 +202,25 @@ class HostmasterGroup(FlaskGroup):
         """Run the command; every error becomes a sentence and an exit code."""
         reset_mode()
         MODE.debug = os.environ.get("HOSTMASTER_DEBUG") == "1"
-        code = run_guarded(lambda: super(HostmasterGroup, self).main(
-            args, prog_name, complete_var, standalone_mode=False, **extra))
+        words = list(sys.argv[1:] if args is None else args)
+
+        def run() -> Any:
+            # Help reads nothing; bootstrap hands the store over when it is done.
+            asks_help = not words or "--help" in words or "-h" in words
+            if not asks_help and _command_word(words) != "bootstrap":
+                become_aegir(VAR_DIR)
+            return super(HostmasterGroup, self).main(
+                words, prog_name, complete_var, standalone_mode=False, **extra)
+
+        code = run_guarded(run)
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _command_word(words: list[str]) -> str:
+    """The command the words name (the first that is not an option)."""
+    return next((word for word in words if not word.startswith("-")), "")
 
 
 def run_guarded(run: Any) -> int:

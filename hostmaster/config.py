@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pwd
 import secrets
 from pathlib import Path
 from typing import Any
+
+from provision.aegir_user import AEGIR_USER
 
 from .private_files import make_private_folder
 
@@ -27,8 +30,19 @@ def _secret_key() -> str:
 
 
 def default_aegir_root() -> str:
-    """/var/aegir for root (the original's home of the aegir user); var/aegir for anyone else."""
+    """The aegir user's home when the panel runs as that user (contrib/stack/install.sh makes
+    it /var/aegir, as the original); /var/aegir for root; var/aegir for anyone else."""
+    account = _account()
+    if account is not None and account.pw_name == AEGIR_USER:
+        return account.pw_dir
     return "/var/aegir" if os.geteuid() == 0 else str(VAR_DIR / "aegir")
+
+
+def _account() -> pwd.struct_passwd | None:
+    try:
+        return pwd.getpwuid(os.geteuid())
+    except KeyError:
+        return None
 
 
 def default_config() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import click
 
+from .aegir_user import provision_root_refusal, refused_as_root
 from .commands import COMMANDS, Invocation, Outcome, run_command
 from .commands.options import SECRET_OPTION_WORDS
 from .contexts import Contexts
@@ -132,6 +133,8 @@ def execute(words: list[str], *, root: Path, backend: bool, logger: Logger) -> i
     name = ""
     outcome = Outcome({}, {})
     try:
+        if refused_as_root():
+            raise ProvisionError(provision_root_refusal())
         verb, name, args, options = parse_words(words)
         task_id = None
         if not backend and verb != "save" and not root.is_dir():

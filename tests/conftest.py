@@ -5,10 +5,12 @@ process and in every Python process the tests start: a test that makes anything 
 name that would leave the machine fails, naming it.
 """
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from provision.aegir_user import ALLOW_ROOT_VARIABLE
 from tests.fixtures import resolver_guard
 from tests.fixtures.app import *  # noqa: F403
 from tests.fixtures.console import console  # noqa: F401
@@ -35,6 +37,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "test_site_real_drivers.py, beside the cores of ../shared/data/drupal",
     )
 
+
+# The suite's private web servers, aegir roots and stores belong to root, so provision and
+# hostmaster may run as root here; tests/test_make_run.py runs them as the aegir user.
+os.environ[ALLOW_ROOT_VARIABLE] = "1"
 
 GUARD = pytest.StashKey[resolver_guard.Guard]()
 

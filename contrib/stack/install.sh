@@ -22,11 +22,14 @@ esac
 
 run_packages=(
     mariadb-server mariadb-client apache2 libapache2-mod-php php-cli php-mysql php-gd php-xml
-    php-mbstring php-curl rsync ca-certificates
+    php-mbstring php-curl rsync ca-certificates sudo
 )
 test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium)
 
 say() { echo "install.sh: $*"; }
+
+project="$(cd "$(dirname "$0")/../.." && pwd)"
+aegir_root="${AEGIR_ROOT:-/var/aegir}"
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
@@ -34,8 +37,13 @@ package_installed() {
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
 }
 
-# The venv module of the python3 in PATH comes with it (e.g. pyenv) or from Debian's python3-venv.
+# As root venv.sh uses Debian's python3 (the aegir user must be able to run it). Otherwise the
+# venv module of the python3 in PATH comes with it (e.g. pyenv) or from Debian's python3-venv.
 venv_package() {
+    if is_root; then
+        echo "python3 python3-venv"
+        return
+    fi
     if ! command -v python3 >/dev/null 2>&1; then
         echo "python3 python3-venv"
     elif ! python3 -m venv --help >/dev/null 2>&1; then
@@ -247,12 +255,52 @@ start_system_apache() {
     say "started Apache"
 }
 
+# The aegir user runs the panel, the dispatcher and provision (provision/aegir_user.py): its home
+# is the aegir root, it is in the web server's group (site files are group www-data, as the
+# original has them), it may test and reload the web servers through sudo (contrib/sudoers), and
+# Apache includes its own folder of includes, since it may not write in /etc.
+setup_aegir_user() {
+    if ! is_root; then
+        say "not root: the aegir user is not checked (the panel runs as $(id -un))"
+        return
+    fi
+    if ! id aegir >/dev/null 2>&1; then
+        useradd --system --user-group --home-dir "$aegir_root" --shell /bin/bash aegir
+        say "created the system user aegir (home $aegir_root)"
+    fi
+    if ! id -nG aegir | tr ' ' '\n' | grep -qx www-data; then
+        usermod -a -G www-data aegir
+        say "added aegir to the group www-data"
+    fi
+    install -d -o aegir -g aegir -m 0755 "$aegir_root" "$aegir_root/config" \
+        "$aegir_root/config/includes"
+    local rules=/etc/sudoers.d/hostmaster
+    if ! cmp -s "$project/contrib/sudoers" "$rules"; then
+        visudo -cqf "$project/contrib/sudoers"
+        install -m 0440 "$project/contrib/sudoers" "$rules"
+        say "installed the aegir user's sudo rules ($rules)"
+    fi
+    local include=/etc/apache2/conf-enabled/aegir.conf
+    local line="IncludeOptional $aegir_root/config/includes/*.conf"
+    if [ -d /etc/apache2/conf-enabled ] && [ "$(cat "$include" 2>/dev/null)" != "$line" ]; then
+        printf '%s\n' "$line" >"$include"
+        apache_changed=1
+        say "Apache includes $aegir_root/config/includes ($include)"
+    fi
+    if ! runuser -u aegir -- test -r "$project/hostmaster/__init__.py"; then
+        say "the aegir user cannot read $project (one of its folders is private, as /root is):" \
+            "put the project where every user may read it, e.g. under /opt or /srv" >&2
+        exit 1
+    fi
+}
+
 install_missing_packages
 start_mariadb
 if [ "$mode" = test ]; then
     listen_for_test_hosts
 fi
 if [ "$mode" = run ]; then
+    setup_aegir_user
     start_system_apache
 fi
 say "ready for 'make $mode'"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with the python3 in PATH and install Hostmaster into it (editable, with the test
+# Create .venv (with Debian's python3 as root, else the python3 in PATH) and install Hostmaster into it (editable, with the test
 # tools). pip runs only when setup.cfg or pyproject.toml changed since the last install: a stamp
 # file in .venv remembers their checksum.
 set -euo pipefail
@@ -11,14 +11,20 @@ stamp="$venv/.hostmaster-install-stamp"
 
 say() { echo "venv.sh: $*"; }
 
+# As root, Debian's own python3: the panel runs as the aegir user, who may not reach a Python
+# under /root (pyenv's, say). Anyone else: the python3 in PATH.
+python=python3
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/bin/python3 ]; then
+    python=/usr/bin/python3
+fi
 if [ ! -x "$venv/bin/python" ]; then
-    if ! python3 -m venv --help >/dev/null 2>&1; then
-        say "$(command -v python3 || echo python3) cannot create a virtual environment;" \
+    if ! "$python" -m venv --help >/dev/null 2>&1; then
+        say "$(command -v "$python" || echo "$python") cannot create a virtual environment;" \
             "as root run 'apt-get install -y python3-venv' (or 'make run' as root), then try again." >&2
         exit 1
     fi
-    say "creating $venv with $(python3 --version 2>&1)"
-    python3 -m venv "$venv"
+    say "creating $venv with $("$python" --version 2>&1)"
+    "$python" -m venv "$venv"
 fi
 
 # provision starts once per task: compiled bytecode saves it a recompile each time, even where

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymysql
+from flask import current_app
 from sqlalchemy import func, select
 
+from provision.aegir_user import refused_as_root
+
+from ..aegir_user import aegir_account
 from ..extensions import db
 from ..models import Server, User
 from . import contexts, settings, tasks, users
@@ -20,6 +24,11 @@ from .servers import ServiceSpec, create_server
 from .validation import check_hostname
 
 MARIADB_SOCKETS = ("/run/mysqld/mysqld.sock", "/var/run/mysqld/mysqld.sock")
+#: How the aegir user reloads and tests each web server: the commands contrib/sudoers allows.
+SUDO_COMMANDS = {
+    "apache": ("sudo -n /usr/sbin/apache2ctl graceful", "sudo -n /usr/sbin/apache2ctl configtest"),
+    "nginx": ("sudo -n /usr/sbin/nginx -s reload", "sudo -n /usr/sbin/nginx -t"),
+}
 
 def db_admin_name() -> str:
     """The MariaDB admin account bootstrap creates (HOSTMASTER_DB_ADMIN, else aegir_root)."""
@@ -49,6 +58,30 @@ def master_hostname() -> str:
     return name if check_hostname(name) is None else "localhost"
 
 
+def require_aegir_user() -> None:
+    """Refused when bootstrap runs as root with no aegir user to hand the panel to."""
+    if refused_as_root():
+        aegir_account()
+
+
+def includes_folder() -> str:
+    """The aegir user's own folder of web server includes, ``<aegir root>/config/includes``:
+    contrib/stack/install.sh makes Apache include it, since the aegir user may not write in
+    /etc (an nginx master needs ``include <that folder>/*.conf;`` in /etc/nginx/conf.d)."""
+    return str(Path(current_app.config["AEGIR_ROOT"]) / "config" / "includes")
+
+
+def web_service(kind: str) -> ServiceSpec:
+    """The master's web service of ``kind``; when the panel runs as the aegir user (bootstrap
+    run as root), tested and reloaded through sudo (contrib/sudoers) and included from the
+    aegir user's own folder."""
+    if not refused_as_root():
+        return ServiceSpec(type=kind)
+    reload, test = SUDO_COMMANDS[kind]
+    return ServiceSpec(type=kind, restart_cmd=reload, options={
+        "http_configtest_cmd": test, "http_include_dir": includes_folder()})
+
+
 def detect_services() -> Detected:
     """Apache or nginx, and MariaDB with an admin account made over its socket (as root)."""
     found = Detected()
@@ -59,9 +92,9 @@ def detect_services() -> Detected:
         )
         return found
     if shutil.which("apache2ctl"):
-        found.services["http"] = ServiceSpec(type="apache")
+        found.services["http"] = web_service("apache")
     elif shutil.which("nginx"):
-        found.services["http"] = ServiceSpec(type="nginx")
+        found.services["http"] = web_service("nginx")
     else:
         found.missing.append("No web server (Apache or nginx) is installed.")
     sock = next((s for s in MARIADB_SOCKETS if Path(s).exists()), None)

@@ -139,10 +139,16 @@ def _create(request: SignupRequest, offer: Offer, first: int) -> tuple[Client, U
     with transaction():
         client = Client(name=request.name, email=request.email,
                         uname=clients.free_uname(request.name, first=first))
-        user = users.create_user(
-            users.free_username(request.email, first=first), request.email, None,
-            roles=[clients.CLIENT_ROLE], commit=False,
-        )
+        username = users.free_username(request.email, first=first)
+        try:
+            user = users.create_user(username, request.email, None,
+                                     roles=[clients.CLIENT_ROLE], commit=False)
+        except ValidationError as refused:
+            if set(refused.errors) != {"username"}:
+                raise
+            # Another sign-up took the free name since free_username looked: a collision,
+            # so the next attempt looks further on.
+            raise Collision.field("username", str(refused)) from refused
         client.users = [ClientUser(user=user)]
         db.session.add(client)
         spec = sites.SiteSpec(uri=request.uri, platform=offer.platform, client=client,

@@ -105,6 +105,8 @@ def test_the_crontab_line_runs_a_real_dispatch_pass(app: Flask, tmp_path: Path) 
         f"HOSTMASTER_DATABASE_URL={app.config['SQLALCHEMY_DATABASE_URI']}\n"
         f"AEGIR_ROOT={app.config['AEGIR_ROOT']}\nHOSTMASTER_SECRET_KEY=test-secret\n"
         f"HOSTMASTER_SECRET_KEY_FILE={app.config['SECRETS_KEY_FILE']}\n"
+        # This store and root are root's (in production the line is the aegir user's).
+        "HOSTMASTER_ALLOW_ROOT=1\n"
     )
     log_file = tmp_path / "dispatch.log"
     line = crontab.dispatch_line(env_file, log_file)

@@ -3,6 +3,8 @@ first); backup-delete: archives removed, and nothing outside the backups folder.
 
 from __future__ import annotations
 
+import io
+import tarfile
 from pathlib import Path
 
 from tests.provision.moves_support import (
@@ -87,3 +89,37 @@ def test_backup_delete_removes_the_chosen_archives_and_refuses_other_paths(
     assert not Path(first).exists() and Path(second).is_file()
     again = stack.must(f"@{uri}", "backup-delete", f"--backup_files={first}")
     assert again.result["missing"] == [first] and again.messages("warning")
+
+
+def test_restore_refuses_an_archive_whose_members_lead_out_of_the_site_folder(
+    moves_stack: SiteStack,
+) -> None:
+    """A backup edited to carry ``../`` names or a link out of the folder: refused before
+    anything is unpacked (Debian 12's Python has no tar extraction filter of its own)."""
+    uri = install_on_a(moves_stack)
+    backup = Path(moves_stack.must(f"@{uri}", "backup").result["backup_file"])
+    before = moves_stack.context(uri)
+    outside = moves_stack.root / "platforms" / "escaped"
+    for name, hostile in [
+        ("../../escaped", tarfile.TarInfo("../../escaped")),
+        ("a link out", _link("files/out", "../../../../escaped")),
+        ("an absolute link", _link("files/abs", str(outside))),
+        ("a hard link out", _link("files/hard", "../../escaped", hard=True)),
+    ]:
+        edited = backup.with_name(f"edited-{len(name)}.tar.gz")
+        with tarfile.open(backup, "r:gz") as source, tarfile.open(edited, "w:gz") as target:
+            for member in source.getmembers():
+                target.addfile(member, source.extractfile(member) if member.isfile() else None)
+            target.addfile(hostile, io.BytesIO(b"") if hostile.isfile() else None)
+        ran = moves_stack.run(f"@{uri}", "restore", f"--backup_file={edited}")
+        assert ran.status == 1 and "leads out of the site's folder" in ran.text, name
+        assert not outside.exists(), name
+        assert moves_stack.context(uri) == before, name
+        moves_stack.instance.wait_for_body("<title>", host=uri)
+
+
+def _link(name: str, target: str, hard: bool = False) -> tarfile.TarInfo:
+    member = tarfile.TarInfo(name)
+    member.type = tarfile.LNKTYPE if hard else tarfile.SYMTYPE
+    member.linkname = target
+    return member
