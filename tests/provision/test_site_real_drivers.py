@@ -128,8 +128,8 @@ def assert_password_nowhere_in_php(stack: SiteStack, application: str, uri: str,
     after = request_after_settings(stack, application, uri)
     assert after["server"]["db_credentials"] == str(stack.credentials(uri))
     assert "db_credentials" in after["info"]  # the page lists the request's variables
-    for part in ("server", "env", "info"):
-        assert password not in json.dumps(after[part]), part
+    showing = [part for part in ("server", "env", "info") if password in json.dumps(after[part])]
+    assert showing == []
     assert not [key for key in after["server"] if "db_passwd" in key]
 
 
