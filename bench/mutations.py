@@ -113,11 +113,20 @@ MUTATIONS = [
         '``permission``."""\n    return True\n',
         ("tests/hostmaster/test_permissions.py",), "sqlite"),
     Mutation(
-        "the settings file keeps the credentials in $_SERVER (no cloaking cleanup)",
+        "the settings file keeps an archive's credentials in $_SERVER (no cloaking cleanup)",
         "provision/apps/sitefiles.py",
-        '        "  unset($_SERVER[$aegir_key], $_SERVER[\'REDIRECT_\' . $aegir_key]);",\n',
+        '        "    unset($_SERVER[$aegir_key], $_SERVER[\'REDIRECT_\' . $aegir_key]);",\n',
         "",
-        ("tests/provision/test_site_real_drivers.py",), "wordpress"),
+        ("tests/provision/apps/test_wordpress_sites.py",), "installed_wordpress"),
+    Mutation(
+        "the credentials file is readable by everyone", "provision/layout.py",
+        "CREDENTIALS_MODE = 0o640\n", "CREDENTIALS_MODE = 0o644\n",
+        ("tests/provision/test_site_secrets.py",), "only_in_context_and_credentials"),
+    Mutation(
+        "a rolled-back credentials file loses the web group (folder not setgid)",
+        "provision/layout.py",
+        "CREDENTIALS_FOLDER_MODE = 0o2710\n", "CREDENTIALS_FOLDER_MODE = 0o710\n",
+        ("tests/provision/test_site_vhosts.py",), "previous_vhost_and_credentials"),
     Mutation(
         "a session cookie survives logout", "hostmaster/auth/views.py",
         "        users.end_sessions(current_user._get_current_object())",

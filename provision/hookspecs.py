@@ -125,8 +125,9 @@ def provision_site_settings(context: Context, application: str) -> list[str] | s
 
 @hookspec
 def provision_site_variables(context: Context) -> dict[str, str]:
-    """Variables the vhost of site ``context`` hands PHP in ``$_SERVER``, beside its ``db_*``
-    ones: ``SetEnv`` on Apache, ``fastcgi_param`` on nginx. Names are letters, digits and
+    """Variables the vhost of site ``context`` hands PHP in ``$_SERVER``, beside the path of its
+    credentials file (``db_credentials``): ``SetEnv`` on Apache, ``fastcgi_param`` on nginx.
+    They are visible to phpinfo(): never hand a secret this way. Names are letters, digits and
     ``_``; a name starting with ``db_`` is refused (those are the site's credentials).
     """
     return {}

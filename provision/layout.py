@@ -21,6 +21,13 @@ ROOT_FOLDERS = {
 HTTP_FOLDERS = ("pre.d", "platform.d", "vhost.d", "post.d")
 HTTP_FOLDER_MODE = 0o700
 SERVER_CONFIG_MODE = 0o711
+#: ``config/<server>/credentials/<uri>.json``: each site's database account, which PHP reads.
+#: The folder belongs to the web server's group and is setgid, so that every file written in
+#: it (a rewrite, or a rollback putting an old one back) gets that group from its first byte;
+#: others may not even enter it.
+CREDENTIALS_FOLDER = "credentials"
+CREDENTIALS_FOLDER_MODE = 0o2710
+CREDENTIALS_MODE = 0o640
 
 
 class AegirRoot:

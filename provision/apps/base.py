@@ -112,10 +112,10 @@ class AppDriver(ABC):
     def write_settings(
         self, site: SiteContext, transport: Transport, logger: Logger, dry_run: bool = False
     ) -> list[Path]:
-        """Write the site's settings file with cloaked credentials (read from ``$_SERVER``) and
-        the alias map; returns the files written. In a dry run, log a unified diff of each file
-        that would change and write nothing. Values that must outlive a rewrite (salts) are read
-        back from the previous file."""
+        """Write the site's settings file with cloaked credentials (read from the site's
+        credentials file) and the alias map; returns the files written. In a dry run, log a
+        unified diff of each file that would change and write nothing. Values that must
+        outlive a rewrite (salts) are read back from the previous file."""
         return list(self._forward("site", "write_settings", site, transport, logger, dry_run))
 
     def uncloaked_settings(

@@ -29,7 +29,8 @@ def helper_path(app: str, name: str) -> Path:
 
 
 def credentials_request(credentials: DatabaseCredentials) -> dict[str, Any]:
-    """The database account as the helpers expect it (the ``$_SERVER['db_*']`` values)."""
+    """The database account as the helpers expect it (the ``db_*`` values of a credentials file,
+    which the helper puts in ``$_SERVER``)."""
     return {
         "db_type": "mysql",
         "db_name": credentials.name,

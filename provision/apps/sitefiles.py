@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     from ..log import Logger
     from ..transport import Transport
 
-#: The ``$_SERVER`` keys the vhost fills (Apache ``SetEnv``, nginx ``fastcgi_param``).
+#: The keys of a site's database account: in its credentials file (a JSON object, see
+#: provision/services/db/credentials.py) and in the ``$_SERVER`` provision's PHP helpers fake.
 DB_KEYS = ("db_type", "db_name", "db_user", "db_passwd", "db_host", "db_port")
+#: The request variable in which the vhost names the site's credentials file (not a secret).
+CREDENTIALS_VARIABLE = "db_credentials"
+NO_ACCOUNT = "This site has no database settings; verify it in the hosting panel."
 SETTINGS_MODE = 0o440
 ALIAS_MAP_MODE = 0o644
 _ALIAS_LINE = re.compile(r"^\$sites\['(?P<alias>[^'\\]+)'\]\s*=\s*'(?P<uri>[^'\\]+)';$")
@@ -68,17 +72,33 @@ def web_group(site: SiteContext) -> str:
     return str(site.platform.web_server.get("web_group") or "www-data")
 
 
-def cloak_lines(keys: tuple[str, ...] = DB_KEYS) -> list[str]:
-    """PHP that removes the credentials from the request once read, so that nothing later
-    (a phpinfo(), an error page, a module dumping ``$_SERVER``) can show them."""
-    quoted = ", ".join(php_literal(key) for key in keys)
+def account_lines() -> list[str]:
+    """PHP that puts the site's database account in ``$aegir_db`` (keys ``DB_KEYS``), or answers
+    503 Service Unavailable when it has none.
+
+    A web request reads the credentials file its vhost names in ``db_credentials``: JSON that
+    only the web server's group may read, so that the password is in no request variable,
+    getenv() or phpinfo(). provision's helpers, and the WordPress settings of a backup archive,
+    put the account in ``$_SERVER`` instead; it is taken out of there once read (not in a helper,
+    whose settings Drupal may read twice in the one process provision runs).
+    """
+    keys = ", ".join(php_literal(key) for key in DB_KEYS)
+    variable = f"$_SERVER[{php_literal(CREDENTIALS_VARIABLE)}]"
     return [
-        f"foreach (array({quoted}) as $aegir_key) {{",
-        "  unset($_SERVER[$aegir_key], $_SERVER['REDIRECT_' . $aegir_key]);",
-        "  // getenv() reads the environment Apache or php-fpm passed; empty it there too.",
-        "  putenv($aegir_key);",
-        "  if (function_exists('apache_setenv')) {",
-        "    apache_setenv($aegir_key, '');",
+        "$aegir_db = array();",
+        f"if (!empty({variable}) && is_readable({variable})) {{",
+        f"  $aegir_db = (array) json_decode(file_get_contents({variable}), TRUE);",
+        "}",
+        f"foreach (array({keys}) as $aegir_key) {{",
+        "  if (!isset($aegir_db[$aegir_key]) && isset($_SERVER[$aegir_key])) {",
+        "    $aegir_db[$aegir_key] = (string) $_SERVER[$aegir_key];",
+        "  }",
+        "  if (PHP_SAPI !== 'cli') {",
+        "    unset($_SERVER[$aegir_key], $_SERVER['REDIRECT_' . $aegir_key]);",
+        "  }",
+        "  if (!isset($aegir_db[$aegir_key]) || !is_scalar($aegir_db[$aegir_key])) {",
+        "    header('HTTP/1.1 503 Service Unavailable');",
+        f"    exit({php_literal(NO_ACCOUNT)});",
         "  }",
         "}",
         "unset($aegir_key);",

@@ -1,4 +1,5 @@
-"""``provision @site delete``: backup, database, user, folder, vhost and context removed.
+"""``provision @site delete``: backup, database, user, folder, vhost, credentials file and
+context removed.
 
 The backup is the commit point: a delete stopped before it has changed nothing; after it, the
 removals are its cleanup, run to the end even by a recovery after a kill. Only the database
@@ -66,6 +67,9 @@ def run(invocation: Invocation) -> dict[str, Any]:
     if http is not None:
         journal.after_commit({"type": "remove_config", "server": site.web_server.name,
                               "path": str(http.vhost_file(site)), "warn": "vhost"})
+        journal.after_commit({"type": "remove_tree", "server": site.web_server.name,
+                              "path": str(http.credentials_file(site)),
+                              "warn": "credentials file"})
     journal.after_commit({"type": "delete_context", "name": invocation.name})
     with steps.step("cleanup", site):
         finish(invocation, result)

@@ -21,8 +21,8 @@ IMPORTED = ("db_name", "db_user", "db_passwd", "profile", "language", "cron_key"
 def run(invocation: Invocation) -> dict[str, Any]:
     """Import, then verify; the result is verify's plus profile and language."""
     site = site_of(invocation)
-    # A cloaked site keeps its credentials in its vhost: the settings file cannot give them.
-    live = _vhost_credentials(site, invocation)
+    # The settings file holds no password: the site's credentials file (or an older vhost) does.
+    live = _live_credentials(site, invocation)
     found = {**_as_properties(live), **(call_driver(site.driver, "read_site_settings", site, live)
                                          or {})}
     if not found.get("db_name"):
@@ -37,21 +37,17 @@ def run(invocation: Invocation) -> dict[str, Any]:
     return {**result, "profile": site.raw("profile"), "language": site.raw("language")}
 
 
-def _vhost_credentials(site: SiteContext, invocation: Invocation) -> SiteCredentials | None:
-    """The credentials the site's vhost gives PHP, when it has a vhost that names them."""
+def _live_credentials(site: SiteContext, invocation: Invocation) -> SiteCredentials | None:
+    """The credentials the site's web server gives its PHP, when it has them."""
     http = http_service(site)
-    values = http.vhost_variables(site) if http is not None else {}
-    if not all(values.get(key) for key in ("db_name", "db_user", "db_passwd")):
-        return None
-    invocation.logger.add_secret(values["db_passwd"])
-    port = values.get("db_port", "")
-    return SiteCredentials(values["db_name"], values["db_user"], values["db_passwd"],
-                           values.get("db_host") or "localhost",
-                           int(port) if port.isdigit() else 3306)
+    live = http.live_credentials(site) if http is not None else None
+    if live is not None:
+        invocation.logger.add_secret(live.password)
+    return live
 
 
 def _as_properties(credentials: SiteCredentials | None) -> dict[str, Any]:
-    """Context properties from vhost credentials."""
+    """Context properties from live credentials."""
     if credentials is None:
         return {}
     return {"db_name": credentials.name, "db_user": credentials.user,

@@ -94,8 +94,9 @@ def declare_source_cleanup(
     journal: Journal, source: SiteContext, target: SiteContext, credentials: SiteCredentials
 ) -> None:
     """What goes once a move has reached its commit point: the source's folder (on the master
-    and on its web server), its entries in its platform's alias map, its vhost, its database
-    and user. Declared before the commit point, run after it (and by recovery, if killed)."""
+    and on its web server), its entries in its platform's alias map, its vhost and credentials
+    file, its database and user. Declared before the commit point, run after it (and by
+    recovery, if killed)."""
     if source.site_path != target.site_path:
         web_server = source.web_server
         if web_server.transport.remote:
@@ -107,10 +108,13 @@ def declare_source_cleanup(
                               "path": str(source.driver.sites_dir / "sites.php"),
                               "platform": source.platform.name})
     source_http, target_http = http_service(source), http_service(target)
+    # Both paths name the server (config/<server>/...): a move to another server differs too.
     if source_http is not None and (target_http is None or source_http.vhost_file(source)
                                     != target_http.vhost_file(target)):
         journal.after_commit({"type": "remove_config", "server": source.web_server.name,
                               "path": str(source_http.vhost_file(source))})
+        journal.after_commit({"type": "remove_tree", "server": source.web_server.name,
+                              "path": str(source_http.credentials_file(source))})
     server = source.db_server.name
     journal.after_commit({"type": "drop_database", "server": server, "name": credentials.name})
     journal.after_commit({"type": "drop_user", "server": server, "user": credentials.user})

@@ -1,7 +1,8 @@
 """Verifying a site: settings, folders and vhost rewritten, packages read from its database.
 
 With ``--dry-run`` nothing changes: the unified diff of every file verify would rewrite is
-logged (settings and sites.php by the driver, the vhost here), and no folder mode is touched
+logged (settings and sites.php by the driver, the vhost here; the credentials file only
+by name), and no folder mode is touched
 and no web server reloaded.
 """
 
@@ -32,10 +33,15 @@ def verify_site(invocation: Invocation) -> dict[str, Any]:
         changed += [str(path) for path in written]
         http = http_service(site)
         if http is not None:
-            diff = http.vhost_diff(site, credentials, enabled=bool(site.raw("site_enabled")))
+            diff = http.vhost_diff(site, enabled=bool(site.raw("site_enabled")))
             if diff:
                 logger.info(diff)
                 changed.append(str(http.vhost_file(site)))
+            if http.credentials_outdated(site, credentials):
+                # Its content is the password: name the file, never show a diff of it.
+                logger.info(f"Would write {http.credentials_file(site)} (not shown: it holds "
+                            "the database password).")
+                changed.append(str(http.credentials_file(site)))
         logger.success(
             f"Dry run of verify on {site.uri}: {len(changed)} files or folders would change; "
             "nothing was changed."

@@ -209,6 +209,10 @@ class SiteStack:
         """The site's vhost file."""
         return self.root / "config" / "server_master" / self.service_type / "vhost.d" / uri
 
+    def credentials(self, uri: str) -> Path:
+        """The site's credentials file (its database account, for PHP)."""
+        return self.root / "config" / "server_master" / "credentials" / f"{uri}.json"
+
     def site_path(self, uri: str) -> Path:
         """The site's folder."""
         return self.platform_root / "sites" / uri

@@ -1,7 +1,7 @@
 """A MINIMAL STAND-IN application for the site lifecycle tests of provision's own parts.
 
 It is a fake application, not Drupal or WordPress: a platform with one ``index.php`` that
-connects to MariaDB with the ``db_*`` server variables the vhost gives PHP and prints the
+connects to MariaDB with the account of the credentials file its vhost names and prints the
 site's title from a one-table database. It lets these tests prove provision's database,
 folder, vhost and backup work through the real Apache, nginx, PHP and MariaDB whatever state
 the real drivers (tests/provision/apps/) are in. Its driver is registered as a provision
@@ -26,19 +26,23 @@ BROKEN_PROFILE = "broken"
 
 INDEX_PHP = """<?php
 // Stand-in application of the provision tests: prints the site's title from its database,
-// reached with the credentials the vhost passes in $_SERVER (nothing else knows them).
-$link = new mysqli($_SERVER['db_host'], $_SERVER['db_user'], $_SERVER['db_passwd'],
-                   $_SERVER['db_name'], (int) $_SERVER['db_port']);
+// reached with the account in the credentials file the vhost names (nothing else knows it).
+$db = json_decode(file_get_contents($_SERVER['db_credentials']), TRUE);
+$link = new mysqli($db['db_host'], $db['db_user'], $db['db_passwd'], $db['db_name'],
+                   (int) $db['db_port']);
 $row = $link->query("SELECT value FROM standin_site WHERE name = 'title'")->fetch_row();
 echo "<html><head><title>" . htmlspecialchars($row[0]) . "</title></head><body>";
 echo "Stand-in site " . htmlspecialchars($row[0]) . "</body></html>\\n";
 """
 
 SETTINGS_PHP = """<?php
-// Stand-in settings of {uri}, written by provision: credentials come from the vhost.
-$db = ['name' => {name}, 'user' => {user}, 'pass' => {password},
+// Stand-in settings of {uri}, written by provision.
+{account}$db = ['name' => {name}, 'user' => {user}, 'pass' => {password},
        'host' => {host}, 'port' => {port}];
 """
+
+#: How cloaked stand-in settings find the account: the credentials file the vhost names.
+ACCOUNT_PHP = "$account = json_decode(file_get_contents($_SERVER['db_credentials']), TRUE);\n"
 
 
 def make_standin_platform(path: Path) -> Path:
@@ -87,11 +91,11 @@ class StandInDriver(AppDriver):
 
     def _settings(self, site: Any, credentials: Any = None) -> str:
         def value(key: str, literal: Any) -> str:
-            return repr(str(literal)) if credentials else f"$_SERVER['{key}']"
+            return repr(str(literal)) if credentials else f"$account['{key}']"
 
         c = credentials
         return SETTINGS_PHP.format(
-            uri=site.uri,
+            uri=site.uri, account="" if credentials else ACCOUNT_PHP,
             name=value("db_name", c and c.name), user=value("db_user", c and c.user),
             password=value("db_passwd", c and c.password), host=value("db_host", c and c.host),
             port=value("db_port", c and c.port))

@@ -27,7 +27,8 @@ def vhost_values(**changes: Any) -> dict[str, Any]:
         "docroot": "/var/aegir/platforms/d7",
         "sites_dir": "/var/aegir/platforms/d7/sites",
         "denied_files": ["wp-site.php"],
-        "variables": {"db_name": "example", "db_user": "example", "db_passwd": "secret"},
+        "variables": {"plugin_note": "example",
+                      "db_credentials": "/var/aegir/config/master/credentials/x.json"},
         "disabled_url": "http://hostmaster.example.com/hosting/disabled/www.example.com",
         "php_fpm_socket": "/run/php/php8.2-fpm.sock",
         "extra": [],
@@ -41,8 +42,8 @@ HOSTILE = {
     "aliases": [f"{LONG_LABEL}.example", "xn--mnchen-3ya.example"],
     "docroot": "/var/aegir/platforms/d+7@~x/web",
     "sites_dir": "/var/aegir/platforms/d+7@~x/web/sites",
-    "variables": {"db_name": "example", "db_user": "example",
-                  "db_passwd": 'p"; Include /etc/passwd #\\ ${HOME} $uri \'x\' {}<>'},
+    "variables": {"plugin_note": 'p"; Include /etc/passwd #\\ ${HOME} $uri \'x\' {}<>',
+                  "db_credentials": "/var/aegir/a+b@c~d/config/x/credentials/a b;c.json"},
     "disabled_url": f"https://hostmaster.example.com:8443/hosting/disabled/{LONG_LABEL}.example",
     "php_fpm_socket": "/run/php/php8.2-fpm~pool+a.sock",
 }
@@ -101,9 +102,9 @@ def test_server_and_platform_files_with_hostile_values_have_the_templates_lines(
         {"uri": "www.example.com\nInclude /etc/passwd"},
         {"aliases": ["a.example\r\nServerAlias evil.example"]},
         {"docroot": "/var/aegir/platforms/x\x00"},
-        {"variables": {"db_passwd": "line\nbreak"}},
+        {"variables": {"plugin_note": "line\nbreak"}},
     ],
-    ids=["uri", "alias", "docroot", "password"],
+    ids=["uri", "alias", "docroot", "variable"],
 )
 def test_a_value_with_a_line_break_or_nul_stops_the_render(
     server_type: str, changes: dict[str, Any]

@@ -10,6 +10,7 @@ after which host 1 no longer has it. A server whose sshd is down fails its verif
 
 from __future__ import annotations
 
+import grp
 import tarfile
 import time
 from collections.abc import Iterator
@@ -160,6 +161,10 @@ def test_a_wordpress_site_on_host_1_is_served_there_backed_up_to_the_master_and_
     assert web1.address in hosts and "%" not in hosts, hosts
     status, _ = web2.get("/", uri)
     assert status == 404, "host 2 does not serve the site"
+    secret_on_1 = web1.own_root / "config" / "server_web1" / "credentials" / f"{uri}.json"
+    assert secret_on_1.stat().st_mode & 0o777 == 0o640, "the web server's PHP reads it there"
+    assert grp.getgrgid(secret_on_1.stat().st_gid).gr_name == "www-data"
+    assert not (root / "config" / "server_web1" / "credentials" / f"{uri}.json").exists()
 
     # The rest of the lifecycle works on the remote copy too.
     cron = spoke.must(f"@{uri}", "cron").result
@@ -193,6 +198,9 @@ def test_a_wordpress_site_on_host_1_is_served_there_backed_up_to_the_master_and_
     assert not site_on_1.exists(), "the site folder is gone from host 1"
     assert not (root / "platforms" / "wp1" / "sites" / uri).exists()
     assert poll(lambda: web1.get("/", uri)[0] == 404, 15), "host 1 no longer serves the site"
+    assert not secret_on_1.exists(), "its credentials file left host 1 with its vhost"
+    secret_on_2 = web2.own_root / "config" / "server_web2" / "credentials" / f"{uri}.json"
+    assert secret_on_2.stat().st_mode & 0o777 == 0o640
     new_db = migrated.result["db_name"]
     assert spoke.web2_query("SHOW DATABASES LIKE %s", (new_db,)), "the database is on host 2"
     assert not spoke.master_query("SHOW DATABASES LIKE %s", (db_name,)), "the old one is gone"
@@ -203,7 +211,7 @@ def test_a_wordpress_site_on_host_1_is_served_there_backed_up_to_the_master_and_
 
     deleted = spoke.must(f"@{uri}", "delete")
     assert Path(deleted.result["backup_file"]).parent == root / "backups"
-    assert not site_on_2.exists()
+    assert not site_on_2.exists() and not secret_on_2.exists()
     assert not spoke.web2_query("SHOW DATABASES LIKE %s", (new_db,))
     assert poll(lambda: web2.get("/", uri)[0] == 404, 15)
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import re
+import shutil
 import tarfile
 from pathlib import Path
 
 from tests.provision.sites_support import SiteStack, unique_uri
 from tests.provision.standin_app import BROKEN_PROFILE, title_of
+
+
+def group_of(path: Path) -> str:
+    """The name of the group ``path`` belongs to."""
+    return grp.getgrgid(path.stat().st_gid).gr_name
 
 
 def test_a_backup_holds_the_dump_at_its_root_and_the_settings_uncloaked(
@@ -31,11 +38,11 @@ def test_a_backup_holds_the_dump_at_its_root_and_the_settings_uncloaked(
     assert {"database.sql", "settings.php", "files", "private"} <= names
     assert "CREATE TABLE `standin_site`" in dump and title_of(uri) in dump
     assert password in settings and "$_SERVER" not in settings
-    assert "$_SERVER['db_passwd']" in (site_stack.site_path(uri) / "settings.php").read_text()
+    assert "$account['db_passwd']" in (site_stack.site_path(uri) / "settings.php").read_text()
     assert not (site_stack.site_path(uri) / "database.sql").exists()
 
 
-def test_delete_removes_database_user_folder_vhost_and_context_and_a_second_delete_warns(
+def test_delete_removes_database_user_folder_vhost_credentials_and_context_and_a_second_warns(
     site_stack: SiteStack,
 ) -> None:
     uri = unique_uri()
@@ -51,6 +58,7 @@ def test_delete_removes_database_user_folder_vhost_and_context_and_a_second_dele
     assert site_stack.databases_like(uri) == [] and site_stack.users_named(name) == []
     assert not site_stack.site_path(uri).exists()
     assert not site_stack.vhost(uri).exists()
+    assert not site_stack.credentials(uri).exists()
     assert not (site_stack.root / "contexts" / f"{uri}.json").exists()
     assert site_stack.instance.get("/", host=uri)[0] == 404
     # The front end sends the context again with the next task; every piece is gone now.
@@ -58,7 +66,7 @@ def test_delete_removes_database_user_folder_vhost_and_context_and_a_second_dele
     again = site_stack.must(f"@{uri}", "delete")
     warnings = "\n".join(again.messages("warning"))
     for piece in ("No backup", f"database {name}", f"database user {name}", "site folder",
-                  "vhost"):
+                  "vhost", "credentials file"):
         assert piece in warnings
     assert not (site_stack.root / "contexts" / f"{uri}.json").exists()
 
@@ -82,6 +90,8 @@ def test_verify_dry_run_prints_the_diffs_and_changes_nothing(site_stack: SiteSta
     vhost = site_stack.vhost(uri)
     vhost.write_text(vhost.read_text().replace("ServerName", "ServerName  ", 1)
                      .replace("server_name", "server_name  ", 1))
+    secret = site_stack.credentials(uri)
+    secret.write_text(secret.read_text().replace('"db_port"', '"db_port" '))
     (site_stack.site_path(uri) / "files").chmod(0o700)
     before = checksums(site_stack.root, site_stack.platform_root)
     workers = site_stack.instance.process_ids()
@@ -92,26 +102,35 @@ def test_verify_dry_run_prints_the_diffs_and_changes_nothing(site_stack: SiteSta
     # A reload would replace every worker; Apache may add spare ones meanwhile.
     assert set(workers) <= set(site_stack.instance.process_ids())
     text = ran.text
-    assert f"--- {settings}" in text and "+$db = ['name' => $_SERVER['db_name']" in text
+    assert f"--- {settings}" in text and "+$db = ['name' => $account['db_name']" in text
     assert f"--- {vhost} (now)" in text and f"+++ {vhost} (would be)" in text
+    assert f"Would write {secret} (not shown" in text
     assert "Would set" in text and "files" in text
     assert site_stack.context(uri)["db_passwd"] not in text
-    assert set(ran.result["changes"]) >= {str(settings), str(vhost)}
+    assert set(ran.result["changes"]) >= {str(settings), str(vhost), str(secret)}
 
 
-def test_verify_repairs_settings_vhost_and_folder_modes(site_stack: SiteStack) -> None:
+def test_verify_repairs_settings_vhost_credentials_and_folder_modes(
+    site_stack: SiteStack,
+) -> None:
     uri = unique_uri()
     site_stack.install(uri)
     settings = site_stack.site_path(uri) / "settings.php"
     settings.chmod(0o640)
     settings.write_text("<?php // edited by hand\n")
     (site_stack.site_path(uri) / "files").chmod(0o700)
+    secret = site_stack.credentials(uri)
+    secret.chmod(0o644)
+    shutil.chown(secret, group="root")
+    secret.parent.chmod(0o755)
 
     with site_stack.instance.expect_reload():
         site_stack.must(f"@{uri}", "verify")
 
-    assert "$_SERVER['db_name']" in settings.read_text()
+    assert "$account['db_name']" in settings.read_text()
     assert settings.stat().st_mode & 0o777 == 0o440
+    assert (secret.stat().st_mode & 0o7777, group_of(secret)) == (0o640, "www-data")
+    assert (secret.parent.stat().st_mode & 0o7777, group_of(secret.parent)) == (0o2710, "www-data")
     assert (site_stack.site_path(uri) / "files").stat().st_mode & 0o7777 == 0o2770
     assert site_stack.instance.wait_for_body(title_of(uri), host=uri)
 
@@ -130,7 +149,7 @@ def test_a_failed_application_install_removes_everything_it_created(
     assert site_stack.databases_like(uri) == []
     assert site_stack.users_named(uri.replace("-", "").replace(".", "")[:16]) == []
     assert not site_stack.site_path(uri).exists()
-    assert not site_stack.vhost(uri).exists()
+    assert not site_stack.vhost(uri).exists() and not site_stack.credentials(uri).exists()
     # The context is as it was saved before the install: no credentials, ready for another try.
     assert (site_stack.root / "contexts" / f"{uri}.json").read_text() == saved
     assert not list((site_stack.root / "journal").glob("*.jsonl"))
@@ -159,7 +178,7 @@ def test_login_reset_returns_a_new_link(site_stack: SiteStack) -> None:
     assert link.startswith(f"http://{uri}/login/") and link != first
 
 
-def test_import_reads_the_credentials_of_a_live_site_from_its_vhost(
+def test_import_reads_the_credentials_of_a_live_site_from_its_credentials_file(
     site_stack: SiteStack,
 ) -> None:
     uri = unique_uri()

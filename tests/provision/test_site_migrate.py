@@ -67,7 +67,8 @@ def test_a_rename_serves_the_new_domain_and_the_old_one_falls_to_the_catch_all(
     assert stack.context(new_uri)["uri"] == new_uri
     assert site_query(stack, new_uri, "SELECT body_value FROM field_data_body") == [
         (f'<img src="/sites/{new_uri}/files/a.png">',)]
-    assert not stack.vhost(uri).exists()
+    assert not stack.vhost(uri).exists() and not stack.credentials(uri).exists()
+    assert stack.credentials(new_uri).stat().st_mode & 0o777 == 0o640
 
 
 def test_a_failure_at_any_step_leaves_the_site_on_a_as_it_was_and_names_the_step(
@@ -91,6 +92,7 @@ def test_a_failure_at_any_step_leaves_the_site_on_a_as_it_was_and_names_the_step
         assert not (stack.root / "contexts" / f"{new_uri}.json").exists(), step
         assert not (stack.root / "platforms/d7b/sites" / new_uri).exists(), step
         assert not stack.vhost(new_uri).exists(), step
+        assert not stack.credentials(new_uri).exists() and stack.credentials(uri).exists(), step
         assert sorted((stack.root / "backups").glob("*")) == backups, step
     assert stack.instance.get("/", host=new_uri)[0] == 404
 

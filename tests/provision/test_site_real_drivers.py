@@ -90,14 +90,25 @@ def platforms(application: str, site_stack: SiteStack, drupal_cores: UnpackedCor
     yield folder / "app", folder / "app2"
 
 
-def request_after_settings(stack: SiteStack, uri: str) -> dict[str, Any]:
-    """What PHP still holds of the request (``server``: ``$_SERVER``; ``env``: ``getenv()``)
-    once WordPress's settings have read the database account: what a plugin's phpinfo() or
-    an error dump would show."""
+def request_after_settings(stack: SiteStack, application: str, uri: str) -> dict[str, Any]:
+    """What PHP still holds of the request once the site's settings have read the database
+    account: ``server`` (``$_SERVER``), ``env`` (``getenv()``) and ``info`` (phpinfo()'s page),
+    what a plugin's phpinfo() or an error dump would show. WordPress boots whole; Drupal's
+    settings.php is read in a function, as Drupal reads it."""
     probe = stack.platform_root / f"probe-{secrets.token_hex(4)}.php"
-    probe.write_text("<?php\nrequire __DIR__ . '/wp-config.php';\n"
-                     "header('Content-Type: text/plain');\n"
-                     "echo json_encode(array('server' => $_SERVER, 'env' => getenv()));\n")
+    if application == "wordpress":
+        settings = "require __DIR__ . '/wp-config.php';\n"
+    else:
+        settings = (f"function probe_settings() {{\n  $app_root = __DIR__;\n"
+                    f"  $site_path = 'sites/{uri}';\n"
+                    f"  include __DIR__ . '/sites/{uri}/settings.php';\n"
+                    "  return isset($databases['default']['default']['database']);\n}\n"
+                    "if (!probe_settings()) {\n  exit('The settings named no database.');\n}\n")
+    probe.write_text("<?php\n" + settings
+                     + "header('Content-Type: text/plain');\n"
+                     "ob_start();\nphpinfo();\n$info = ob_get_clean();\n"
+                     "echo json_encode(array('server' => $_SERVER, 'env' => getenv(),"
+                     " 'info' => $info));\n")
     try:
         status, body, _headers = stack.instance_get(f"/{probe.name}", uri)
     finally:
@@ -105,6 +116,35 @@ def request_after_settings(stack: SiteStack, uri: str) -> dict[str, Any]:
     assert status == 200 and '"server"' in body, (status, body[:500])
     found: dict[str, Any] = json.loads(body)
     return found
+
+
+def assert_password_nowhere_in_php(stack: SiteStack, application: str, uri: str,
+                                   password: str) -> None:
+    """The site's PHP gets the account from its credentials file (named by the vhost, which
+    holds no password): neither ``$_SERVER``, ``getenv()`` nor phpinfo() shows the password,
+    on Apache's mod_php as on php-fpm behind nginx."""
+    assert password not in stack.vhost(uri).read_text()
+    assert str(stack.credentials(uri)) in stack.vhost(uri).read_text()
+    after = request_after_settings(stack, application, uri)
+    assert after["server"]["db_credentials"] == str(stack.credentials(uri))
+    assert "db_credentials" in after["info"]  # the page lists the request's variables
+    showing = [part for part in ("server", "env", "info") if password in json.dumps(after[part])]
+    assert showing == []
+    assert not [key for key in after["server"] if "db_passwd" in key]
+
+
+def assert_no_credentials_file_answers_503(stack: SiteStack, uri: str) -> None:
+    """Without its credentials file the site answers 503 with the sentence saying what to do;
+    with it back, it is served again."""
+    path = stack.credentials(uri)
+    aside = path.with_name(f".{path.name}.aside")
+    path.rename(aside)
+    try:
+        status, body, _headers = stack.instance_get("/", uri)
+    finally:
+        aside.rename(path)
+    assert status == 503, (status, body[:500])
+    assert "verify it in the hosting panel" in body
 
 
 def title(application: str, uri: str) -> str:
@@ -228,13 +268,9 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     settings_holding_it = [path for path in site_stack.platform_root.rglob("*")
                            if path.is_file() and password.encode() in path.read_bytes()]
     assert settings_holding_it == []
-    if application == "wordpress":
-        after = request_after_settings(site_stack, uri)
-        assert password not in json.dumps(after["server"])
-        if site_stack.service_type == "apache":
-            assert password not in json.dumps(after["env"])
-        # php-fpm's getenv() still lists the fastcgi_param (no PHP call removes one): the
-        # credentials file of issue 15 replaces the parameters.
+    assert_password_nowhere_in_php(site_stack, application, uri, password)
+    assert_no_credentials_file_answers_503(site_stack, uri)
+    site_stack.instance.wait_for_body(title(application, uri), host=uri)
     backup_file = backup.result["object"]["backup_file"]
     with tarfile.open(backup_file) as tar:
         assert "database.sql" in tar.getnames()
@@ -256,5 +292,6 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     assert deleted.returncode == 0, deleted.stdout
     assert site_stack.databases_like(uri) == []
     assert not (site_stack.platform_root / "sites" / uri).exists()
+    assert not site_stack.credentials(uri).exists()
     assert site_stack.instance.get("/", host=uri)[0] == 404
     assert Path(deleted.result["object"]["backup_file"]).is_file()

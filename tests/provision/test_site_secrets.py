@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def test_database_names_come_from_the_uri_without_www_dots_and_dashes() -> None:
     assert all(len(name) <= 16 for name in names)
 
 
-def test_the_password_is_on_no_command_line_in_no_log_and_only_in_the_context_and_vhost(
+def test_the_password_is_on_no_command_line_in_no_log_and_only_in_context_and_credentials(
     site_stack: SiteStack,
 ) -> None:
     uri = unique_uri()
@@ -42,9 +43,16 @@ def test_the_password_is_on_no_command_line_in_no_log_and_only_in_the_context_an
         for path in folder.rglob("*") if path.is_file() and password in path.read_bytes()
     }
     context_file = site_stack.root / "contexts" / f"{uri}.json"
-    assert holders == {context_file, site_stack.vhost(uri)}
-    for path in holders:
-        assert path.stat().st_mode & 0o777 == 0o600
+    credentials = site_stack.credentials(uri)
+    assert holders == {context_file, credentials}
+    assert context_file.stat().st_mode & 0o777 == 0o600
+    # The web server's workers read the credentials file through its group; nobody else can.
+    assert credentials.stat().st_mode & 0o777 == 0o640
+    assert grp.getgrgid(credentials.stat().st_gid).gr_name == "www-data"
+    assert credentials.stat().st_uid == os.geteuid()  # the user provision runs as
+    assert credentials.parent.stat().st_mode & 0o7777 == 0o2710
+    assert not credentials.is_relative_to(site_stack.platform_root)
+    assert str(credentials) in site_stack.vhost(uri).read_text()
     archive = Path(backup.result["backup_file"])
     assert archive.stat().st_mode & 0o777 == 0o600
 

@@ -3,6 +3,7 @@ broken vhost that is rolled back while the other sites keep being served."""
 
 from __future__ import annotations
 
+import grp
 from collections.abc import Iterator
 from typing import Any
 
@@ -115,7 +116,7 @@ def test_a_broken_vhost_fails_install_is_rolled_back_and_other_sites_are_still_s
 
     assert ran.status == 1
     assert "configuration test failed" in ran.text
-    assert not site_stack.vhost(bad).exists()
+    assert not site_stack.vhost(bad).exists() and not site_stack.credentials(bad).exists()
     assert not site_stack.site_path(bad).exists()
     assert "db_name" not in site_stack.context(bad), "the context is as saved before the install"
     assert site_stack.databases_like(bad) == []
@@ -124,17 +125,23 @@ def test_a_broken_vhost_fails_install_is_rolled_back_and_other_sites_are_still_s
     assert title_of(good) in site_stack.instance.get("/", host=good)[1]
 
 
-def test_a_broken_vhost_fails_verify_and_the_previous_vhost_keeps_serving(
+def test_a_broken_vhost_fails_verify_and_the_previous_vhost_and_credentials_keep_serving(
     site_stack: SiteStack, break_vhost_of: Any
 ) -> None:
     uri = unique_uri()
     site_stack.install(uri)
     before = site_stack.vhost(uri).read_bytes()
+    secret = site_stack.credentials(uri)
+    secret.write_text(secret.read_text().replace("{", "{ ", 1))  # verify would rewrite it
+    secret_before = secret.read_bytes()
     break_vhost_of(uri)
 
     ran = site_stack.run(f"@{uri}", "verify")
 
     assert ran.status == 1 and "configuration test failed" in ran.text
     assert site_stack.vhost(uri).read_bytes() == before
+    # Put back as it was, and still the web server's to read (the setgid folder's group).
+    assert secret.read_bytes() == secret_before and secret.stat().st_mode & 0o777 == 0o640
+    assert grp.getgrgid(secret.stat().st_gid).gr_name == "www-data"
     site_stack.instance.configtest()
     assert site_stack.instance.wait_for_body(title_of(uri), host=uri)

@@ -1,7 +1,8 @@
 """Drupal's ``sites/<uri>/settings.php`` for Drupal 7 and Drupal 8+, cloaked or literal.
 
-A cloaked file reads the database account from ``$_SERVER['db_*']`` (the vhost sets them) and
-removes them from the request; a literal one (for backup archives) states them.
+A cloaked file reads the database account from the site's credentials file, which the vhost
+names and only the web server's group reads (see ``sitefiles.account_lines``); a literal one
+(for backup archives) states it.
 """
 
 from __future__ import annotations
@@ -9,13 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..sitefiles import (
-    DB_KEYS,
-    cloak_lines,
-    kept_value,
-    php_literal,
-    random_salt,
-)
+from ..sitefiles import DB_KEYS, account_lines, kept_value, php_literal, random_salt
 
 if TYPE_CHECKING:
     from ..base import DatabaseCredentials
@@ -85,9 +80,9 @@ def settings_php(
 
 
 def _database_lines(core: str, credentials: DatabaseCredentials | None) -> list[str]:
-    """``$databases`` from ``$_SERVER`` (then cloaked) or from literal ``credentials``."""
+    """``$databases`` from the credentials file (``$aegir_db``) or from literal ``credentials``."""
     if credentials is None:
-        values = {key: f"$_SERVER[{php_literal(key)}]" for key in DB_KEYS}
+        values = {key: f"$aegir_db[{php_literal(key)}]" for key in DB_KEYS}
     else:
         values = {
             "db_type": php_literal("mysql"),
@@ -101,9 +96,9 @@ def _database_lines(core: str, credentials: DatabaseCredentials | None) -> list[
     lines = []
     if credentials is None:
         lines += [
-            "// The database account comes from the web server (SetEnv / fastcgi_param), so no",
-            "// password is ever stored in this file.",
-            "if (isset($_SERVER['db_name'])) {",
+            "// The database account is in a file outside the docroot that only the web",
+            "// server's group reads (the vhost names it); no password is ever in this file.",
+            *account_lines(),
         ]
     entries = [
         ("driver", values["db_type"]),
@@ -119,10 +114,9 @@ def _database_lines(core: str, credentials: DatabaseCredentials | None) -> list[
             ("namespace", php_literal(D10_MYSQL_NAMESPACE)),
             ("autoload", php_literal(D10_MYSQL_AUTOLOAD)),
         ]
-    indent = "  " if credentials is None else ""
-    lines.append(f"{indent}$databases['default']['default'] = {array[0]}")
-    lines += [f"{indent}  '{key}' => {value}," for key, value in entries]
-    lines.append(f"{indent}{array[1]};")
+    lines.append(f"$databases['default']['default'] = {array[0]}")
+    lines += [f"  '{key}' => {value}," for key, value in entries]
+    lines.append(f"{array[1]};")
     if credentials is None:
-        lines += ["  " + line for line in cloak_lines()] + ["}"]
+        lines.append("unset($aegir_db);")
     return lines + [""]

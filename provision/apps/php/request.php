@@ -5,7 +5,7 @@
  *
  * A helper is run as `php <helper>.php` with one JSON object on standard input (never on the
  * command line, since it holds the database password): action, root, uri, db (the
- * $_SERVER['db_*'] values the vhost would set), and what the action needs. Its answer is the
+ * db_* values of the site's credentials file), and what the action needs. Its answer is the
  * last line starting with "HOSTMASTER-RESULT " (provision/apps/helper.py reads it).
  */
 
@@ -32,7 +32,8 @@ function hostmaster_shutdown() {
 
 /**
  * Reads the request and fakes a web request for the site, as the vhost would serve it: the
- * host, and the database account in $_SERVER where the cloaked settings file reads it.
+ * host, and the database account in $_SERVER, where the cloaked settings file takes it when no
+ * credentials file is named (the helper runs beside, not inside, the web server).
  * SERVER_SOFTWARE stays unset, so applications know they run from the command line.
  */
 function hostmaster_request() {

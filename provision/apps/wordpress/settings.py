@@ -2,15 +2,15 @@
 
 WordPress knows one site per codebase; provision's ``wp-config.php`` makes it many: it picks
 ``sites/<host>/wp-site.php`` from the request's host (aliases through ``sites/sites.php``),
-reads the database account from ``$_SERVER['db_*']`` and makes the home and site URLs follow
-the host the visitor used.
+reads the database account from the site's credentials file (which the vhost names, outside
+every docroot) and makes the home and site URLs follow the host the visitor used.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..sitefiles import DB_KEYS, cloak_lines, kept_value, php_literal, random_salt
+from ..sitefiles import account_lines, kept_value, php_literal, random_salt
 
 if TYPE_CHECKING:
     from ..base import DatabaseCredentials
@@ -39,7 +39,6 @@ def salts_of(old: str) -> dict[str, str]:
 
 def wp_config_php() -> str:
     """The platform's ``wp-config.php`` (the same for every site of the platform)."""
-    server = ", ".join(php_literal(key) for key in DB_KEYS)
     lines = [
         "<?php",
         "/**",
@@ -64,21 +63,16 @@ def wp_config_php() -> str:
         "define('AEGIR_SITE_URI', $aegir_uri);",
         "require __DIR__ . '/sites/' . AEGIR_SITE_URI . '/wp-site.php';",
         "",
-        "// The database account comes from the web server (SetEnv / fastcgi_param), so no",
-        "// password is ever stored in a file.",
-        f"foreach (array({server}) as $aegir_key) {{",
-        "  if (!isset($_SERVER[$aegir_key])) {",
-        "    header('HTTP/1.1 503 Service Unavailable');",
-        "    exit('This site has no database settings; verify it in the hosting panel.');",
-        "  }",
-        "}",
-        "define('DB_NAME', $_SERVER['db_name']);",
-        "define('DB_USER', $_SERVER['db_user']);",
-        "define('DB_PASSWORD', $_SERVER['db_passwd']);",
-        "define('DB_HOST', $_SERVER['db_host'] . ':' . $_SERVER['db_port']);",
+        "// The database account is in a file outside the docroot that only the web server's",
+        "// group reads (the vhost names it); no password is ever in this platform's files.",
+        *account_lines(),
+        "define('DB_NAME', $aegir_db['db_name']);",
+        "define('DB_USER', $aegir_db['db_user']);",
+        "define('DB_PASSWORD', $aegir_db['db_passwd']);",
+        "define('DB_HOST', $aegir_db['db_host'] . ':' . $aegir_db['db_port']);",
         "define('DB_CHARSET', 'utf8mb4');",
         "define('DB_COLLATE', '');",
-        *cloak_lines(),
+        "unset($aegir_db);",
         "",
         "// Links follow the address the visitor used (an alias without redirection stays one).",
         "$aegir_scheme = (!empty($_SERVER['HTTPS']) && $_SERVER['HTTPS'] !== 'off')",
@@ -120,8 +114,9 @@ def wp_site_php(uri: str, salts: dict[str, str]) -> str:
 def uncloaked_wp_site_php(uri: str, salts: dict[str, str], credentials: DatabaseCredentials) -> str:
     """``wp-site.php`` that also states the database account, for a backup archive.
 
-    The platform's ``wp-config.php`` includes this file before it reads ``$_SERVER``, so the
-    archive's copy fills in the account wherever the web server does not pass one.
+    The platform's ``wp-config.php`` includes this file before it reads the account, so the
+    archive's copy fills it in wherever no credentials file is there to give it (and takes it
+    out of ``$_SERVER`` again once read).
     """
     values = {
         "db_type": "mysql",

@@ -180,7 +180,7 @@ def read_site_settings(
     driver: WordPressDriver, site: SiteContext, credentials: DatabaseCredentials | None
 ) -> dict[str, Any]:
     """WordPress sites have one profile; the language is the ``WPLANG`` option ("en" if unset).
-    Credentials are never in a file of a cloaked platform: pass those of the vhost."""
+    Credentials are never in a file of a cloaked platform: pass those of the credentials file."""
     found: dict[str, Any] = {"profile": "standard"}
     if credentials is not None:
         language = str(_options(credentials, ("WPLANG",)).get("WPLANG") or "")

@@ -15,7 +15,14 @@ from ... import validation
 from ...checkpoint import Checkpoint
 from ...contexts.properties import Property
 from ...errors import CommandFailed, ServiceError
-from ...layout import HTTP_FOLDER_MODE, HTTP_FOLDERS, SERVER_CONFIG_MODE, AegirRoot
+from ...layout import (
+    CREDENTIALS_FOLDER,
+    CREDENTIALS_FOLDER_MODE,
+    HTTP_FOLDER_MODE,
+    HTTP_FOLDERS,
+    SERVER_CONFIG_MODE,
+    AegirRoot,
+)
 from ...locks import ConfigLock
 from ..base import Service
 from .vhost import SiteVhosts
@@ -96,14 +103,20 @@ class HttpService(SiteVhosts, Service):
         return ConfigLock(self.config_dir / ".config.lock", settle)
 
     def ensure_folders(self, logger: Logger) -> None:
-        """Create the server's configuration folders, or repair their modes."""
+        """Create the server's configuration folders and its sites' credentials folder (setgid,
+        the web group's), or repair their modes and group."""
         self.transport.makedirs(self.config_dir, SERVER_CONFIG_MODE)
-        for name in HTTP_FOLDERS:
-            folder = self.folder(name)
+        folders = {self.folder(name): HTTP_FOLDER_MODE for name in HTTP_FOLDERS}
+        folders[self.config_dir / CREDENTIALS_FOLDER] = CREDENTIALS_FOLDER_MODE
+        for folder, mode in folders.items():
             created = not self.transport.exists(folder)
-            self.transport.makedirs(folder, HTTP_FOLDER_MODE)
+            self.transport.makedirs(folder, mode)
             if created:
                 logger.info(f"Created {folder}")
+        credentials = self.config_dir / CREDENTIALS_FOLDER
+        self.transport.set_group(credentials, str(self.setting("web_group")))
+        # An unprivileged chgrp may clear the setgid bit: set the mode again after it.
+        self.transport.chmod(credentials, CREDENTIALS_FOLDER_MODE)
 
     # Verify ------------------------------------------------------------------------------
 

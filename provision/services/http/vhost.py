@@ -1,7 +1,11 @@
-"""Sites' virtual hosts: ``vhost.d/<uri>`` rendered, written 0600, tested and reloaded.
+"""Sites' virtual hosts: ``vhost.d/<uri>`` rendered, written, tested and reloaded, with the
+site's credentials file beside the configuration.
 
-A vhost carries the site's database credentials (``SetEnv db_*`` for Apache, ``fastcgi_param
-db_*`` for nginx), so that the settings file needs no password; that is why the file is 0600.
+The database account never travels in the vhost: it would reach PHP as a request variable that
+phpinfo() shows and that no PHP call takes out of php-fpm's getenv(). It goes in
+``config/<server>/credentials/<uri>.json`` (0640, the web server's group, outside every
+docroot); the vhost passes PHP only that file's path (``db_credentials``). Both are written
+through one checkpoint, so a failed configuration test puts both back.
 A disabled site's vhost sends every request but certificate challenges to the front end's
 "site disabled" page.
 """
@@ -9,20 +13,23 @@ A disabled site's vhost sends every request but certificate challenges to the fr
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...apps.sitefiles import CREDENTIALS_VARIABLE
 from ...checkpoint import Checkpoint
 from ...errors import ContextError
+from ...layout import CREDENTIALS_FOLDER, CREDENTIALS_MODE
+from ..db.credentials import SiteCredentials
 
 if TYPE_CHECKING:
     from ...contexts.model import Context, ServerContext, SiteContext
     from ...locks import ConfigLock
     from ...log import Logger
     from ...transport import Transport
-    from ..db.credentials import SiteCredentials
 
 VHOST_MODE = 0o600
 #: Names of the variables plugins may hand PHP through a vhost.
@@ -47,6 +54,9 @@ class SiteVhosts:
 
         @property
         def transport(self) -> Transport: ...
+        @property
+        def config_dir(self) -> Path: ...
+        def setting(self, name: str) -> Any: ...
         def folder(self, name: str) -> Path: ...
         def render(self, template: str, **variables: Any) -> str: ...
         def extra_config(self, context: Context, config: str) -> list[str]: ...
@@ -58,6 +68,10 @@ class SiteVhosts:
         """``vhost.d/<uri>``."""
         return self.folder("vhost.d") / site.uri
 
+    def credentials_file(self, site: SiteContext) -> Path:
+        """``config/<server>/credentials/<uri>.json``: the account the site's PHP reads."""
+        return self.config_dir / CREDENTIALS_FOLDER / f"{site.uri}.json"
+
     def disabled_url(self, site: SiteContext) -> str:
         """The front end's "site disabled" page for ``site``; "" when no server names the
         front end (``master_url``): the disabled vhost then answers 503 itself."""
@@ -68,9 +82,7 @@ class SiteVhosts:
             return ""
         return f"{str(master_url).rstrip('/')}/hosting/disabled/{site.uri}"
 
-    def render_vhost(
-        self, site: SiteContext, credentials: SiteCredentials, *, enabled: bool
-    ) -> str:
+    def render_vhost(self, site: SiteContext, *, enabled: bool) -> str:
         """The vhost of ``site``, enabled (serving it) or disabled (redirecting)."""
         platform = site.platform
         driver = site.driver
@@ -84,7 +96,8 @@ class SiteVhosts:
             docroot=platform.docroot,
             sites_dir=driver.sites_dir,
             denied_files=DENIED_FILES.get(driver.kind, []),
-            variables={**self.plugin_variables(site), **credentials.server_variables()},
+            variables={**self.plugin_variables(site),
+                       CREDENTIALS_VARIABLE: str(self.credentials_file(site))},
             disabled_url="" if enabled else self.disabled_url(site),
             php_fpm_socket=self.server.raw("php_fpm_socket") or "",
             extra=self.extra_config(site, "vhost"),
@@ -105,21 +118,40 @@ class SiteVhosts:
                 found[name] = str(value)
         return found
 
-    def vhost_diff(self, site: SiteContext, credentials: SiteCredentials, *, enabled: bool) -> str:
+    def vhost_diff(self, site: SiteContext, *, enabled: bool) -> str:
         """The diff writing the vhost would make ("" when it is up to date); changes nothing."""
         path = self.vhost_file(site)
         try:
             old = self.transport.read_file(path).decode("utf-8", errors="replace")
         except FileNotFoundError:
             old = ""
-        return unified_diff(path, old, self.render_vhost(site, credentials, enabled=enabled))
+        return unified_diff(path, old, self.render_vhost(site, enabled=enabled))
 
-    def vhost_variables(self, site: SiteContext) -> dict[str, str]:
-        """The ``db_*`` values the site's current vhost gives PHP ({} without a vhost)."""
+    def credentials_outdated(self, site: SiteContext, credentials: SiteCredentials) -> bool:
+        """Whether writing the vhost would rewrite the site's credentials file (or its mode)."""
+        path = self.credentials_file(site)
+        try:
+            current = self.transport.read_file(path).decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return True
+        return (current != credentials.file_content()
+                or self.transport.file_mode(path) != CREDENTIALS_MODE)
+
+    def live_credentials(self, site: SiteContext) -> SiteCredentials | None:
+        """The account the site's PHP is given now: its credentials file, else the ``db_*``
+        variables of a vhost written before credentials files existed; None without either."""
+        try:
+            text = self.transport.read_file(self.credentials_file(site))
+        except FileNotFoundError:
+            return self._vhost_credentials(site)
+        return SiteCredentials.from_file(text.decode("utf-8", "replace"))
+
+    def _vhost_credentials(self, site: SiteContext) -> SiteCredentials | None:
+        """The ``SetEnv`` / ``fastcgi_param`` ``db_*`` values of an older vhost."""
         try:
             text = self.transport.read_file(self.vhost_file(site)).decode("utf-8", "replace")
         except FileNotFoundError:
-            return {}
+            return None
         found: dict[str, str] = {}
         for line in text.splitlines():
             try:
@@ -130,21 +162,28 @@ class SiteVhosts:
                 words[1].startswith("db_")
             ):
                 found.setdefault(words[1], words[2])
-        return found
+        return SiteCredentials.from_file(json.dumps(found))
 
     def write_vhost(
         self, site: SiteContext, credentials: SiteCredentials, logger: Logger, *, enabled: bool
     ) -> bool:
-        """Write the site's vhost (0600), test the configuration and reload.
+        """Write the site's credentials file (0640, web group) and its vhost (0600), test the
+        configuration and reload.
 
-        A failed test puts the previous vhost back (or removes the new one) and raises a
+        A failed test puts the previous files back (or removes the new ones) and raises a
         ServiceError; the other sites keep being served. True once reloaded.
         """
         self.ensure_folders(logger)
-        text = self.render_vhost(site, credentials, enabled=enabled)
+        text = self.render_vhost(site, enabled=enabled)
         path = self.vhost_file(site)
+        secret = self.credentials_file(site)
         with self.config_lock() as lock:
             checkpoint = Checkpoint(self.transport)
+            # The credentials first: a served vhost never names a file not written yet. The
+            # setgid folder gives every new file the web group; this repairs one changed by hand.
+            if checkpoint.write(secret, credentials.file_content(), CREDENTIALS_MODE):
+                logger.info(f"Wrote {secret}")
+            self.transport.set_group(secret, str(self.setting("web_group")))
             if checkpoint.write(path, text, VHOST_MODE):
                 logger.info(f"Wrote {path}")
             return self.apply(checkpoint, lock, logger)

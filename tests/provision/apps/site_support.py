@@ -1,13 +1,16 @@
 """Support for the application tests: a site context, its database and a vhost that serves it.
 
 The database is real (MariaDB, created through the session's ``mariadb_admin``) and the vhost
-is a hand-written Apache one for the private ``apache_instance``: these tests prove what the
+is a hand-written Apache one for the private ``apache_instance``, beside the site's credentials
+file: these tests prove what the
 drivers do, independently of provision's own vhost and database code.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,20 +92,30 @@ def site_database(admin: MariaDBAdmin) -> Iterator[SiteCredentials]:
 
 
 def serve_site(
-    apache: ApacheInstance, site: SiteContext, credentials: SiteCredentials
+    apache: ApacheInstance, site: SiteContext, credentials: SiteCredentials | None
 ) -> None:
-    """Write an Apache vhost for ``site`` that passes the credentials as ``SetEnv`` (the
-    cloaking the settings files expect), then reload and wait for the new workers."""
+    """Write the site's credentials file (0640, the workers' group, outside the docroot) and an
+    Apache vhost for ``site`` that names it in ``SetEnv db_credentials`` (what the settings files
+    expect), then reload and wait for the new workers. Without ``credentials`` the vhost names
+    no file, as a server that provision did not set up."""
     docroot = site.platform.application.docroot if site.platform.application else Path()
-    env = "\n".join(
-        f'    SetEnv {key} "{value}"' for key, value in credentials.server_variables().items()
-    )
+    env = ""
+    if credentials is not None:
+        folder = apache.directory / "credentials"
+        folder.mkdir(mode=0o710, exist_ok=True)
+        secret = folder / f"{site.uri}.json"
+        secret.write_text(credentials.file_content(), encoding="utf-8")
+        secret.chmod(0o640)
+        if os.geteuid() == 0:  # the workers are www-data then (tests/fixtures/stack_apache.py)
+            for path in (folder, secret):
+                shutil.chown(path, group="www-data")
+        env = f'    SetEnv db_credentials "{secret}"\n'
     aliases = " ".join(site.get("aliases") or [])
     (apache.include_dir / f"zz-site-{site.uri}.conf").write_text(
         f"<VirtualHost *:{apache.port}>\n"
         f"    ServerName {site.uri}\n"
         + (f"    ServerAlias {aliases}\n" if aliases else "")
-        + f"    DocumentRoot {docroot}\n{env}\n"
+        + f"    DocumentRoot {docroot}\n{env}"
         f"    <Directory {docroot}>\n        Require all granted\n"
         "        AllowOverride None\n"
         "        RewriteEngine on\n"

@@ -42,7 +42,7 @@ def test_settings_file_reads_the_database_account_from_the_web_server_and_holds_
     settings = drupal7_site_root / "sites" / URI / "settings.php"
     assert settings in written
     text = settings.read_text()
-    assert "$_SERVER['db_passwd']" in text and "unset($_SERVER[$aegir_key]" in text
+    assert "$_SERVER['db_credentials']" in text and "'password' => $aegir_db['db_passwd']" in text
     assert stat.S_IMODE(settings.stat().st_mode) == 0o440
     assert grp.getgrgid(settings.stat().st_gid).gr_name == "www-data"
     assert "$sites['www.d7.example.test'] = 'd7.example.test';" in (

@@ -20,7 +20,7 @@ def test_drupal10_settings_are_cloaked_and_keep_config_sync_under_private(
     assert driver is not None
     driver.write_settings(site, site.platform.web_server.transport, quiet_logger())
     text = (root / "web/sites/d10.example.test/settings.php").read_text()
-    assert "'password' => $_SERVER['db_passwd']" in text
+    assert "'password' => $aegir_db['db_passwd']" in text and "db_credentials" in text
     assert "$settings['hash_salt'] = '" in text
     assert (
         "$settings['config_sync_directory'] = 'sites/d10.example.test/private/config/sync';"

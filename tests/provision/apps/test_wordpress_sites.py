@@ -3,6 +3,7 @@ the real helper installs it, Apache serves it, and the reset link lets the admin
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -36,7 +37,7 @@ def test_wordpress_settings_pick_the_site_by_host_and_hold_no_password(
     assert isinstance(driver, WordPressDriver)
     driver.write_settings(site, site.platform.web_server.transport, quiet_logger())
     config = (wordpress_site_root / "wp-config.php").read_text()
-    assert "/etc/wordpress" not in config and "$_SERVER['db_passwd']" in config
+    assert "/etc/wordpress" not in config and "$_SERVER['db_credentials']" in config
     site_file = wordpress_site_root / "sites" / URI / "wp-site.php"
     assert stat.S_IMODE(site_file.stat().st_mode) == 0o440
     assert f"define('UPLOADS', 'sites/{URI}/files');" in site_file.read_text()
@@ -75,3 +76,22 @@ def test_installed_wordpress_shows_its_title_and_the_reset_link_lets_the_admin_l
         assert any(p["enabled"] for p in packages.values() if p["kind"] == "theme")
         assert driver.read_site_settings(site, credentials) == {
             "profile": "standard", "language": "en"}
+
+        # A backup archive's wp-site.php states the account: on a server that names no
+        # credentials file the site still reaches its database, and $_SERVER keeps no password.
+        name, uncloaked = driver.uncloaked_settings(site, credentials)
+        site_file = wordpress_site_root / "sites" / URI / name
+        site_file.chmod(0o640)
+        site_file.write_text(uncloaked)
+        serve_site(apache_instance, site, None)
+        probe = wordpress_site_root / "probe-archive.php"
+        probe.write_text("<?php\nrequire __DIR__ . '/wp-config.php';\n"
+                         "echo json_encode(array('db' => DB_NAME, 'server' => $_SERVER));\n")
+        try:
+            status, body = apache_instance.get(f"/{probe.name}", URI)
+        finally:
+            probe.unlink()
+        assert status == 200, body[:500]
+        found = json.loads(body)
+        assert found["db"] == credentials.name and "db_credentials" not in found["server"]
+        assert credentials.password not in json.dumps(found["server"])

@@ -7,7 +7,7 @@
  * Run as `php drupal7.php` with one JSON object on standard input (never on the command line,
  * since it holds the database password): action ("install", "login_link",
  * "update" or "clear_caches"), root, uri,
- * db (the $_SERVER['db_*'] values the vhost would set), and for an install profile, language,
+ * db (the db_* values of the site's credentials file), and for an install profile, language,
  * site_mail and admin_mail. The answer is the last line starting with "HOSTMASTER-RESULT ".
  */
 

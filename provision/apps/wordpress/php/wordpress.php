@@ -6,7 +6,7 @@
  *
  * Run as `php wordpress.php` with one JSON object on standard input (never on the command
  * line, since it holds the database password): action ("install" or "login_link"), root, uri,
- * db (the $_SERVER['db_*'] values the vhost would set), and for an install title, admin_mail
+ * db (the db_* values of the site's credentials file), and for an install title, admin_mail
  * and language. The answer is the last line starting with "HOSTMASTER-RESULT ".
  */
 
