@@ -154,6 +154,11 @@ MUTATIONS = [
         "provision runs as root", "provision/cli.py",
         "        if refused_as_root():\n", "        if False:\n",
         ("tests/provision/test_aegir_user.py",)),
+    Mutation(
+        "a credentials file is named after its domain", "provision/services/http/vhost.py",
+        "        return self.config_dir / CREDENTIALS_FOLDER / f\"{name}.json\"\n",
+        "        return self.config_dir / CREDENTIALS_FOLDER / f\"{site.uri}.json\"\n",
+        ("tests/provision/test_site_secrets.py",), "cannot_find"),
 ]
 
 

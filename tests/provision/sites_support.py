@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from provision.cli import execute
+from provision.layout import AegirRoot
 from provision.log import Logger
 from tests.fixtures.stack import MariaDBAdmin, WebServerInstance
 from tests.provision.standin_app import make_standin_platform
@@ -211,7 +212,8 @@ class SiteStack:
 
     def credentials(self, uri: str) -> Path:
         """The site's credentials file (its database account, for PHP)."""
-        return self.root / "config" / "server_master" / "credentials" / f"{uri}.json"
+        name = AegirRoot(self.root).credentials_name("server_master", uri)
+        return self.root / "config" / "server_master" / "credentials" / f"{name}.json"
 
     def site_path(self, uri: str) -> Path:
         """The site's folder."""

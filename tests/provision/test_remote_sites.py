@@ -20,6 +20,7 @@ from typing import Any
 import pymysql
 import pytest
 
+from provision.layout import AegirRoot
 from tests.fixtures.platforms import make_wordpress_platform
 from tests.fixtures.remote_hosts import MASTER_ADDRESS, RemoteHost, RemoteNetwork
 from tests.fixtures.stack import MariaDBAdmin
@@ -161,10 +162,12 @@ def test_a_wordpress_site_on_host_1_is_served_there_backed_up_to_the_master_and_
     assert web1.address in hosts and "%" not in hosts, hosts
     status, _ = web2.get("/", uri)
     assert status == 404, "host 2 does not serve the site"
-    secret_on_1 = web1.own_root / "config" / "server_web1" / "credentials" / f"{uri}.json"
+    secret_on_1 = (web1.own_root / "config" / "server_web1" / "credentials"
+                   / _named(root, "web1", uri))
     assert secret_on_1.stat().st_mode & 0o777 == 0o640, "the web server's PHP reads it there"
     assert grp.getgrgid(secret_on_1.stat().st_gid).gr_name == "www-data"
-    assert not (root / "config" / "server_web1" / "credentials" / f"{uri}.json").exists()
+    assert not (root / "config" / "server_web1" / "credentials").exists() or not any(
+        (root / "config" / "server_web1" / "credentials").iterdir())
 
     # The rest of the lifecycle works on the remote copy too.
     cron = spoke.must(f"@{uri}", "cron").result
@@ -199,7 +202,8 @@ def test_a_wordpress_site_on_host_1_is_served_there_backed_up_to_the_master_and_
     assert not (root / "platforms" / "wp1" / "sites" / uri).exists()
     assert poll(lambda: web1.get("/", uri)[0] == 404, 15), "host 1 no longer serves the site"
     assert not secret_on_1.exists(), "its credentials file left host 1 with its vhost"
-    secret_on_2 = web2.own_root / "config" / "server_web2" / "credentials" / f"{uri}.json"
+    secret_on_2 = (web2.own_root / "config" / "server_web2" / "credentials"
+                   / _named(root, "web2", uri))
     assert secret_on_2.stat().st_mode & 0o777 == 0o640
     new_db = migrated.result["db_name"]
     assert spoke.web2_query("SHOW DATABASES LIKE %s", (new_db,)), "the database is on host 2"
@@ -261,3 +265,8 @@ def test_a_migrate_between_hosts_that_fails_leaves_the_site_on_host_1(
     assert spoke.web2_query("SHOW DATABASES") == databases_on_2
     assert spoke.master_query("SHOW DATABASES LIKE %s", (db_name,))
     spoke.must(f"@{uri}", "delete")
+
+
+def _named(root: Path, server: str, uri: str) -> str:
+    """The credentials file's name of ``uri`` on ``@server_<server>`` (a keyed hash)."""
+    return f"{AegirRoot(root).credentials_name(f'server_{server}', uri)}.json"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import grp
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from provision.errors import ServiceError
+from provision.layout import CREDENTIALS_NAME_KEY
 from provision.services.db.connection import Credentials
 from provision.services.db.dump import dump_database
 from provision.services.db.sites import candidate_names, database_base_name
@@ -55,6 +57,32 @@ def test_the_password_is_on_no_command_line_in_no_log_and_only_in_context_and_cr
     assert str(credentials) in site_stack.vhost(uri).read_text()
     archive = Path(backup.result["backup_file"])
     assert archive.stat().st_mode & 0o777 == 0o600
+
+
+def test_another_sites_php_cannot_find_a_sites_credentials_file(site_stack: SiteStack) -> None:
+    """Every site's PHP runs in the web group, which reads the credentials files: a file is
+    found only by its name, which is not the domain (anyone knows it) and which no one but
+    provision can work out (a keyed hash; the key is the aegir user's alone)."""
+    uri = unique_uri()
+    site_stack.install(uri)
+    credentials = site_stack.credentials(uri)
+    assert uri not in credentials.name
+    key = site_stack.root / CREDENTIALS_NAME_KEY
+
+    def as_web_user(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["runuser", "-u", "www-data", "--", *command],
+                              capture_output=True, text=True, check=False)
+
+    assert as_web_user("cat", str(credentials)).returncode == 0, "the web server reads it"
+    assert as_web_user("ls", str(credentials.parent)).returncode != 0, "but cannot list"
+    guessed = credentials.parent / f"{uri}.json"
+    assert as_web_user("cat", str(guessed)).returncode != 0
+    assert as_web_user("cat", str(key)).returncode != 0, "nor read the key of the names"
+    assert key.stat().st_mode & 0o777 == 0o600
+    # The name stays the same from one run to the next: a verify rewrites the same file.
+    site_stack.must(f"@{uri}", "verify")
+    assert site_stack.credentials(uri) == credentials and credentials.is_file()
+    assert sorted(credentials.parent.iterdir()) == [credentials]
 
 
 def test_the_site_account_is_granted_its_own_database_only_from_the_web_server(

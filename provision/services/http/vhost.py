@@ -3,7 +3,7 @@ site's credentials file beside the configuration.
 
 The database account never travels in the vhost: it would reach PHP as a request variable that
 phpinfo() shows and that no PHP call takes out of php-fpm's getenv(). It goes in
-``config/<server>/credentials/<uri>.json`` (0640, the web server's group, outside every
+``config/<server>/credentials/<name>.json`` (0640, the web server's group, outside every
 docroot); the vhost passes PHP only that file's path (``db_credentials``). Both are written
 through one checkpoint, so a failed configuration test puts both back.
 A disabled site's vhost sends every request but certificate challenges to the front end's
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ...apps.sitefiles import CREDENTIALS_VARIABLE
 from ...checkpoint import Checkpoint
 from ...errors import ContextError
-from ...layout import CREDENTIALS_FOLDER, CREDENTIALS_MODE
+from ...layout import CREDENTIALS_FOLDER, CREDENTIALS_MODE, AegirRoot
 from ..db.credentials import SiteCredentials
 
 if TYPE_CHECKING:
@@ -69,8 +69,10 @@ class SiteVhosts:
         return self.folder("vhost.d") / site.uri
 
     def credentials_file(self, site: SiteContext) -> Path:
-        """``config/<server>/credentials/<uri>.json``: the account the site's PHP reads."""
-        return self.config_dir / CREDENTIALS_FOLDER / f"{site.uri}.json"
+        """``config/<server>/credentials/<name>.json``: the account the site's PHP reads,
+        under a name no other site can guess (AegirRoot.credentials_name)."""
+        name = AegirRoot(self.server.contexts.root).credentials_name(self.server.name, site.uri)
+        return self.config_dir / CREDENTIALS_FOLDER / f"{name}.json"
 
     def disabled_url(self, site: SiteContext) -> str:
         """The front end's "site disabled" page for ``site``; "" when no server names the
