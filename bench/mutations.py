@@ -159,6 +159,10 @@ MUTATIONS = [
         "        return self.config_dir / CREDENTIALS_FOLDER / f\"{name}.json\"\n",
         "        return self.config_dir / CREDENTIALS_FOLDER / f\"{site.uri}.json\"\n",
         ("tests/provision/test_site_secrets.py",), "cannot_find"),
+    Mutation(
+        "delete leaves the drush aliases behind", "provision/commands/delete.py",
+        "    remove_aliases_after_commit(site, journal)\n", "",
+        ("tests/provision/test_site_real_drivers.py",), "drupal7 and apache"),
 ]
 
 

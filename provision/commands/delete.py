@@ -19,6 +19,7 @@ from ..contexts.model import PlatformContext, SiteContext
 from ..errors import ProvisionError
 from ..services.http.base import HttpService
 from ..sites.backup import backup_site
+from ..sites.drush_aliases import remove_aliases_after_commit
 from ..sites.stepping import Steps
 from ..sites.steps import db_service, http_service, site_of
 from . import Invocation, finish
@@ -70,6 +71,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
         journal.after_commit({"type": "remove_tree", "server": site.web_server.name,
                               "path": str(http.credentials_file(site)),
                               "warn": "credentials file"})
+    remove_aliases_after_commit(site, journal)
     journal.after_commit({"type": "delete_context", "name": invocation.name})
     with steps.step("cleanup", site):
         finish(invocation, result)

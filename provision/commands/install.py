@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import ProvisionError
 from ..sites.driver import call_driver
+from ..sites.drush_aliases import write_aliases
 from ..sites.folders import ensure_site_folders
 from ..sites.stepping import Steps
 from ..sites.steps import db_service, save_site, site_credentials, site_of, write_vhost
@@ -44,6 +45,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
         written = call_driver(driver, "write_settings", site, transport, logger)
         logger.info(f"Wrote the settings: {', '.join(str(path) for path in written)}.")
         push_site(site, logger, content=True)
+        write_aliases(site, logger)
     with steps.step("vhost", site):
         write_vhost(site, credentials, logger)
     with steps.step("application", site):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..contexts.model import PlatformContext, ServerContext, SiteContext
 from ..errors import ContextError, ProvisionError
+from .drush_aliases import remove_aliases_after_commit
 from .steps import http_service, site_credentials
 
 if TYPE_CHECKING:
@@ -97,6 +98,8 @@ def declare_source_cleanup(
     and on its web server), its entries in its platform's alias map, its vhost and credentials
     file, its database and user. Declared before the commit point, run after it (and by
     recovery, if killed)."""
+    if source.uri != target.uri:
+        remove_aliases_after_commit(source, journal)
     if source.site_path != target.site_path:
         web_server = source.web_server
         if web_server.transport.remote:

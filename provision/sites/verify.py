@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..spoke import master_files, push_site
 from .driver import call_driver
+from .drush_aliases import write_aliases
 from .folders import ensure_site_folders
 from .stepping import Steps
 from .steps import http_service, is_dry_run, site_credentials, site_of, write_vhost
@@ -52,6 +53,7 @@ def verify_site(invocation: Invocation) -> dict[str, Any]:
     with steps.step("settings", site):
         ensure_site_folders(site, logger)
         call_driver(driver, "write_settings", site, transport, logger)
+        write_aliases(site, logger)
     with steps.step("copy", site):
         push_site(site, logger)
     with steps.step("vhost", site):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import subprocess
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from tests.fixtures.drupal_core import CORES, UnpackedCores
 from tests.fixtures.platforms import make_wordpress_platform
@@ -233,6 +235,29 @@ def migrate_to_a_copy(stack: SiteStack, application: str, uri: str, target: Path
     return "@platform_app2"
 
 
+def assert_drush_aliases(stack: SiteStack, application: str, uri: str, root: Path) -> None:
+    """A Drupal site has a Drush 8 and a Drush 9+ alias naming its current root; PHP and a
+    YAML parser read them. A WordPress site has none."""
+    php_file, yaml_file = (stack.root / ".drush" / f"{uri}.alias.drushrc.php",
+                           stack.root / ".drush" / "sites" / f"{uri.replace('.', '_')}.site.yml")
+    if application == "wordpress":
+        assert not php_file.exists() and not yaml_file.exists()
+        return
+    read = subprocess.run(["php", "-r", f"include {php_file_literal(php_file)}; "
+                           "echo json_encode($aliases);"],
+                          capture_output=True, text=True, check=True)
+    alias = json.loads(read.stdout)[uri]
+    assert alias["uri"] == uri and alias["root"] == str(root) and alias["site_enabled"] is True
+    environment = yaml.safe_load(yaml_file.read_text())["aegir"]
+    assert environment["root"] == str(root) and environment["uri"] == f"http://{uri}"
+    assert environment["aegir"]["site_path"] == str(root / "sites" / uri)
+    assert {php_file.stat().st_mode & 0o777, yaml_file.stat().st_mode & 0o777} == {0o600}
+
+
+def php_file_literal(path: Path) -> str:
+    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_real_code(
     site_stack: SiteStack, application: str, platforms: tuple[Path, Path]
 ) -> None:
@@ -271,6 +296,7 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     assert_password_nowhere_in_php(site_stack, application, uri, password)
     assert_no_credentials_file_answers_503(site_stack, uri)
     site_stack.instance.wait_for_body(title(application, uri), host=uri)
+    assert_drush_aliases(site_stack, application, uri, site_stack.platform_root)
     backup_file = backup.result["object"]["backup_file"]
     with tarfile.open(backup_file) as tar:
         assert "database.sql" in tar.getnames()
@@ -278,6 +304,7 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     restore_undoes_what_came_after_the_backup(site_stack, application, uri, backup_file)
     clone_is_served_beside_the_original(site_stack, application, uri)
     platform = migrate_to_a_copy(site_stack, application, uri, second_platform)
+    assert_drush_aliases(site_stack, application, uri, second_platform)
 
     with site_stack.instance.expect_reload():
         assert backend(site_stack, uri, "disable", platform=platform).returncode == 0
@@ -293,5 +320,7 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     assert site_stack.databases_like(uri) == []
     assert not (site_stack.platform_root / "sites" / uri).exists()
     assert not site_stack.credentials(uri).exists()
+    assert not [path for path in (site_stack.root / ".drush").rglob("*")
+                if uri in path.name or uri.replace(".", "_") in path.name]
     assert site_stack.instance.get("/", host=uri)[0] == 404
     assert Path(deleted.result["object"]["backup_file"]).is_file()
