@@ -235,6 +235,27 @@ def migrate_to_a_copy(stack: SiteStack, application: str, uri: str, target: Path
     return "@platform_app2"
 
 
+def assert_clean_urls(stack: SiteStack, application: str, uri: str) -> None:
+    """A path that is no file reaches the application: WordPress's pretty permalinks (turned on
+    in its database), Drupal's clean URLs."""
+    if application == "wordpress":
+        connection = stack.admin.connect(str(stack.context(uri)["db_name"]))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE wp_options SET option_value = '/%postname%/' "
+                               "WHERE option_name = 'permalink_structure'")
+                cursor.execute("DELETE FROM wp_options WHERE option_name = 'rewrite_rules'")
+            connection.commit()
+        finally:
+            connection.close()
+        path, expected = "/hello-world/", "Hello world!"
+    else:
+        path, expected = "/user/login", 'name="pass"'
+    status, body, headers = stack.instance_get(path, uri)
+    assert status == 200 and expected in body, (path, status, headers.get("location"),
+                                                body[:300])
+
+
 def assert_drush_aliases(stack: SiteStack, application: str, uri: str, root: Path) -> None:
     """A Drupal site has a Drush 8 and a Drush 9+ alias naming its current root; PHP and a
     YAML parser read them. A WordPress site has none."""
@@ -297,6 +318,7 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     assert_no_credentials_file_answers_503(site_stack, uri)
     site_stack.instance.wait_for_body(title(application, uri), host=uri)
     assert_drush_aliases(site_stack, application, uri, site_stack.platform_root)
+    assert_clean_urls(site_stack, application, uri)
     backup_file = backup.result["object"]["backup_file"]
     with tarfile.open(backup_file) as tar:
         assert "database.sql" in tar.getnames()
@@ -305,6 +327,7 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
     clone_is_served_beside_the_original(site_stack, application, uri)
     platform = migrate_to_a_copy(site_stack, application, uri, second_platform)
     assert_drush_aliases(site_stack, application, uri, second_platform)
+    assert_clean_urls(site_stack, application, uri)
 
     with site_stack.instance.expect_reload():
         assert backend(site_stack, uri, "disable", platform=platform).returncode == 0
