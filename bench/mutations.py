@@ -163,6 +163,11 @@ MUTATIONS = [
         "delete leaves the drush aliases behind", "provision/commands/delete.py",
         "    remove_aliases_after_commit(site, journal)\n", "",
         ("tests/provision/test_site_real_drivers.py",), "drupal7 and apache"),
+    Mutation(
+        "Apache sends no clean URL to the front controller",
+        "provision/templates/apache/platform.conf.j2",
+        "    FallbackResource /index.php\n", "",
+        ("tests/provision/test_site_real_drivers.py",), "wordpress and apache"),
 ]
 
 
