@@ -68,6 +68,8 @@ def server_show(server_word: str) -> None:
 @click.option("--http-restart-cmd", default="")
 @click.option("--http-configtest-cmd", default="")
 @click.option("--http-include-dir", default="")
+@click.option("--php-fpm-socket", default="",
+              help="nginx only: the php-fpm pool's unix socket (default /run/php/php8.2-fpm.sock).")
 @click.option("--db", "db_type", type=click.Choice(["mysql", "null"]), default="null")
 @click.option("--db-host", default="")
 @click.option("--db-port", type=int)
@@ -82,7 +84,7 @@ def server_show(server_word: str) -> None:
 @output_options
 def server_add(hostname: str, human_name: str, ips: tuple[str, ...], http_type: str,
                http_port: int | None, http_restart_cmd: str, http_configtest_cmd: str,
-               http_include_dir: str, db_type: str, db_host: str, db_port: int | None,
+               http_include_dir: str, php_fpm_socket: str, db_type: str, db_host: str, db_port: int | None,
                db_socket: str, db_user: str, ssh_user: str, ssh_port: int | None,
                ssh_key_file: str, master: bool, plugin_fields: tuple[str, ...], wait: bool,
                dispatch: bool) -> None:
@@ -97,7 +99,8 @@ def server_add(hostname: str, human_name: str, ips: tuple[str, ...], http_type: 
             "Database admin password", hide_input=True, err=True)
     services = {
         "http": ServiceSpec(http_type, http_port, http_restart_cmd, options={
-            "http_configtest_cmd": http_configtest_cmd, "http_include_dir": http_include_dir}),
+            "http_configtest_cmd": http_configtest_cmd, "http_include_dir": http_include_dir,
+            "php_fpm_socket": php_fpm_socket}),
         "db": ServiceSpec(db_type, db_port, db_user=db_user, db_password=db_password,
                           options={"db_host": db_host, "db_socket": db_socket}),
     }

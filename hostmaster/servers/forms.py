@@ -57,6 +57,12 @@ class ServerAddForm(FlaskForm):
         description="Where the web server reads extra configuration; default "
         "/etc/apache2/conf-enabled or /etc/nginx/conf.d.",
     )
+    php_fpm_socket = StringField(
+        "php-fpm socket",
+        description="nginx only: the unix socket of the php-fpm pool that runs the sites' PHP; "
+        "default /run/php/php8.2-fpm.sock.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     db_type = SelectField(
         "Database server",
         choices=[SelectChoice("null", "None"), SelectChoice("mysql", "MySQL / MariaDB")],
@@ -104,6 +110,7 @@ class ServerAddForm(FlaskForm):
             http.options = {
                 "http_configtest_cmd": (self.http_configtest_cmd.data or "").strip(),
                 "http_include_dir": (self.http_include_dir.data or "").strip(),
+                "php_fpm_socket": (self.php_fpm_socket.data or "").strip(),
             }
         db = ServiceSpec(type=self.db_type.data or "null")
         if db.type != "null":

@@ -44,6 +44,7 @@ class ServiceSpec:
 OPTION_RULES: dict[str, tuple[Callable[..., object], str]] = {
     "http_configtest_cmd": (rules.command, "config test command"),
     "http_include_dir": (rules.absolute_path, "include folder"),
+    "php_fpm_socket": (rules.absolute_path, "php-fpm socket"),
     "db_host": (rules.host, "database host"),
     "db_socket": (rules.absolute_path, "unix socket"),
 }
@@ -73,6 +74,9 @@ def check_services(services: dict[str, ServiceSpec]) -> dict[str, list[str]]:
             problem = rules.problem(rule, value, what) if str(value or "").strip() else None
             if problem:
                 errors.setdefault(option, []).append(problem)
+        if str(spec.options.get("php_fpm_socket") or "").strip() and spec.type != "nginx":
+            errors.setdefault("php_fpm_socket", []).append(
+                "A php-fpm socket is for an nginx web service; Apache runs PHP itself (mod_php).")
         if name == "db" and spec.type == "mysql":
             if not spec.db_user:
                 errors.setdefault("db_user", []).append(

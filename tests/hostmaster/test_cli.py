@@ -83,6 +83,20 @@ def test_server_add_refuses_a_bad_hostname_and_writes_nothing(app: Flask, runner
         assert db.session.scalar(select(Task)) is None
 
 
+def test_server_add_sets_an_nginx_servers_php_fpm_socket_and_refuses_it_for_apache(
+    app: Flask, runner: Any
+) -> None:
+    refused = runner.invoke(args=["server", "add", "web3.example.com", "--http", "apache",
+                                  "--php-fpm-socket", "/run/php/web3.sock"])
+    assert refused.exit_code != 0 and "Apache runs PHP itself" in refused.output
+    added = runner.invoke(args=["server", "add", "web4.example.com", "--http", "nginx",
+                                "--php-fpm-socket", "/run/php/web4.sock"])
+    assert added.exit_code == 0, added.output
+    with app.app_context():
+        server = db.session.scalars(select(Server)).one()
+        assert contexts.server_properties(server)["php_fpm_socket"] == "/run/php/web4.sock"
+
+
 def test_task_list_shows_the_newest_tasks(app: Flask, runner: Any) -> None:
     with app.app_context():
         null_server("one.example.com")

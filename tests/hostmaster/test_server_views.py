@@ -11,6 +11,7 @@ from hostmaster.extensions import db
 from hostmaster.models import ContextName, Server, ServerService, Task, TaskStatus
 from hostmaster.servers.forms import ServerAddForm
 from hostmaster.services.errors import ValidationError
+from hostmaster.services.contexts import server_properties
 from hostmaster.services.servers import ServiceSpec, create_server
 from hostmaster.ui import apply_errors
 from tests.fixtures.app import AuthActions
@@ -179,3 +180,32 @@ def test_a_message_about_no_particular_field_is_shown_above_the_form(app: Flask)
         page = render_template("servers/add.html", form=form)
     assert "The store is busy; try again in a minute." in text(part(page, "content", "<form"))
     assert field_error(page, "hostname") == ""
+
+
+def test_an_nginx_servers_php_fpm_socket_is_set_in_the_form_and_reaches_provision(
+    app: Flask, client: FlaskClient, logged_in: AuthActions
+) -> None:
+    nginx = {**WEB_AND_DB, "http_type": "nginx", "http_restart_cmd": "nginx -s reload",
+             "http_configtest_cmd": "nginx -t", "http_include_dir": "/etc/nginx/conf.d",
+             "php_fpm_socket": "/run/php/pool-web1.sock"}
+    page = logged_in.submit("/servers/add", nginx).location
+    with app.app_context():
+        server = db.session.scalars(select(Server)).one()
+        assert server_properties(server)["php_fpm_socket"] == "/run/php/pool-web1.sock"
+    assert "/run/php/pool-web1.sock" in text(client.get(page).get_data(as_text=True))
+
+
+def test_a_php_fpm_socket_is_refused_for_apache_or_when_not_an_absolute_path(
+    app: Flask, client: FlaskClient, logged_in: AuthActions
+) -> None:
+    for http_type, socket, message in [
+        ("apache", "/run/php/php8.2-fpm.sock", "Apache runs PHP itself"),
+        ("nginx", "run/php.sock\nInclude /etc/passwd", "php-fpm socket"),
+    ]:
+        response = client.post("/servers/add", data={
+            **WEB_AND_DB, "http_type": http_type, "php_fpm_socket": socket,
+            "csrf_token": logged_in.csrf_token("/servers/add")})
+        assert response.status_code == 200
+        assert message in field_error(response.get_data(as_text=True), "php_fpm_socket")
+    with app.app_context():
+        assert db.session.scalars(select(Server)).all() == []
