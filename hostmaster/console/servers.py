@@ -84,8 +84,8 @@ def server_show(server_word: str) -> None:
 @output_options
 def server_add(hostname: str, human_name: str, ips: tuple[str, ...], http_type: str,
                http_port: int | None, http_restart_cmd: str, http_configtest_cmd: str,
-               http_include_dir: str, php_fpm_socket: str, db_type: str, db_host: str, db_port: int | None,
-               db_socket: str, db_user: str, ssh_user: str, ssh_port: int | None,
+               http_include_dir: str, php_fpm_socket: str, db_type: str, db_host: str,
+               db_port: int | None, db_socket: str, db_user: str, ssh_user: str, ssh_port: int | None,
                ssh_key_file: str, master: bool, plugin_fields: tuple[str, ...], wait: bool,
                dispatch: bool) -> None:
     """Register a server and queue its verify.

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from hostmaster.extensions import db
 from hostmaster.models import ContextName, Server, ServerService, Task, TaskStatus
 from hostmaster.servers.forms import ServerAddForm
-from hostmaster.services.errors import ValidationError
 from hostmaster.services.contexts import server_properties
+from hostmaster.services.errors import ValidationError
 from hostmaster.services.servers import ServiceSpec, create_server
 from hostmaster.ui import apply_errors
 from tests.fixtures.app import AuthActions
