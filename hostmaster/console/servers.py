@@ -85,9 +85,9 @@ def server_show(server_word: str) -> None:
 def server_add(hostname: str, human_name: str, ips: tuple[str, ...], http_type: str,
                http_port: int | None, http_restart_cmd: str, http_configtest_cmd: str,
                http_include_dir: str, php_fpm_socket: str, db_type: str, db_host: str,
-               db_port: int | None, db_socket: str, db_user: str, ssh_user: str, ssh_port: int | None,
-               ssh_key_file: str, master: bool, plugin_fields: tuple[str, ...], wait: bool,
-               dispatch: bool) -> None:
+               db_port: int | None, db_socket: str, db_user: str, ssh_user: str,
+               ssh_port: int | None, ssh_key_file: str, master: bool,
+               plugin_fields: tuple[str, ...], wait: bool, dispatch: bool) -> None:
     """Register a server and queue its verify.
 
     The database admin password is read from the environment variable HOSTMASTER_DB_PASSWORD
