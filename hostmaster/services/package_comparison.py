@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, lazyload
 
+from provision.apps.versions import version_code
+
 from ..extensions import db
 from ..models import Package, PackageInstance, Platform, PlatformStatus, Site
 
@@ -82,6 +84,18 @@ def package_status(
     if current_code < target_code or current_schema < target_schema:
         return "upgrade"
     return "same"
+
+
+def downgrade_of(current: Platform, target: Platform) -> str | None:
+    """A sentence naming both versions when ``target``'s application is older than
+    ``current``'s, else None (also when either version is unknown: nothing to compare)."""
+    old = version_code(current.core, current.version) if current.version else 0
+    new = version_code(target.core, target.version) if target.version else 0
+    if not old or not new or new >= old:
+        return None
+    application = (current.application or "the application").capitalize()
+    return (f"{target.name} has {application} {target.version}, older than {current.version} "
+            f"on {current.name}: moving the site there is a downgrade.")
 
 
 def compare_site_to_platform(site: Site, platform: Platform) -> PlatformComparison:
