@@ -8,7 +8,7 @@ package enabled on the site, checked in this order:
   on the target is an error too: the original never offers such a platform.
 - **missing**: the package is not on the target at all (a warning);
 - **downgrade**: the target has a lower version code (a warning);
-- **upgrade**: the target has a higher version code, or a higher schema;
+- **upgrade**: the target has a higher version code, or declares a higher schema;
 - **same**: nothing changes.
 
 A target with any error cannot be chosen. Only the packages that fit the site's install profile
@@ -81,7 +81,9 @@ def package_status(
         return "error"
     if current_code > target_code:
         return "downgrade"
-    if current_code < target_code or current_schema < target_schema:
+    # A target declaring no schema (0: a theme, a module without updates) cannot be newer
+    # either: a site's theme reads -1 (Drupal's "no schema") against its platform's 0.
+    if current_code < target_code or (0 < target_schema and current_schema < target_schema):
         return "upgrade"
     return "same"
 
