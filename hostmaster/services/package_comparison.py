@@ -8,7 +8,7 @@ package enabled on the site, checked in this order:
   on the target is an error too: the original never offers such a platform.
 - **missing**: the package is not on the target at all (a warning);
 - **downgrade**: the target has a lower version code (a warning);
-- **upgrade**: the target has a higher version code, or a higher schema;
+- **upgrade**: the target has a higher version code, or declares a higher schema;
 - **same**: nothing changes.
 
 A target with any error cannot be chosen. Only the packages that fit the site's install profile
@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, lazyload
+
+from provision.apps.versions import version_code
 
 from ..extensions import db
 from ..models import Package, PackageInstance, Platform, PlatformStatus, Site
@@ -79,9 +81,23 @@ def package_status(
         return "error"
     if current_code > target_code:
         return "downgrade"
-    if current_code < target_code or current_schema < target_schema:
+    # A target declaring no schema (0: a theme, a module without updates) cannot be newer
+    # either: a site's theme reads -1 (Drupal's "no schema") against its platform's 0.
+    if current_code < target_code or (0 < target_schema and current_schema < target_schema):
         return "upgrade"
     return "same"
+
+
+def downgrade_of(current: Platform, target: Platform) -> str | None:
+    """A sentence naming both versions when ``target``'s application is older than
+    ``current``'s, else None (also when either version is unknown: nothing to compare)."""
+    old = version_code(current.core, current.version) if current.version else 0
+    new = version_code(target.core, target.version) if target.version else 0
+    if not old or not new or new >= old:
+        return None
+    application = (current.application or "the application").capitalize()
+    return (f"{target.name} has {application} {target.version}, older than {current.version} "
+            f"on {current.name}: moving the site there is a downgrade.")
 
 
 def compare_site_to_platform(site: Site, platform: Platform) -> PlatformComparison:

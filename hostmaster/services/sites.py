@@ -250,3 +250,21 @@ def site_list(args: Mapping[str, str], *, viewer: Any) -> tuple[Select[Any], Sor
         if wanted is not None:
             query = query.where(column == wanted)
     return sorted_query(query, args, SITE_SORTS, "domain", tie_breaker=Site.id)
+
+
+#: Tasks during which provision sends the site's visitors to the "site disabled" page while the
+#: store still has it enabled: disable until it ends, restore and migrate in their
+#: ``maintenance`` step (docs/protocol.md).
+AWAY_TASKS = ("disable", "restore", "migrate")
+
+
+def shows_disabled_page(uri: str) -> bool:
+    """True when the public "site disabled" page is the truth about ``uri``: a site that is
+    disabled, or on its way there or in maintenance; False for a deleted or unknown one."""
+    site = db.session.scalar(
+        select(Site).where(Site.uri == normalise(uri), Site.status != SiteStatus.DELETED))
+    if site is None:
+        return False
+    if site.status == SiteStatus.DISABLED:
+        return True
+    return any(tasks.pending_task(site, name) is not None for name in AWAY_TASKS)

@@ -68,8 +68,12 @@ def _unlocked(task: Task, platform: Platform, result: dict[str, Any]) -> None:
 
 
 def _deleted(task: Task, platform: Platform, result: dict[str, Any]) -> None:
-    """DELETED: its context name, packages and client access go; its tasks stay as history."""
+    """DELETED: its context name, packages and client access go; its tasks stay as history.
+    Its name becomes ``<name>~deleted-<id>`` so that a new platform may take the name again
+    (the name stays unique in the store; no live platform's name can hold a ``~``)."""
     platform.status = PlatformStatus.DELETED
+    suffix = f"~deleted-{platform.id}"
+    platform.name = platform.name[: Platform.name.type.length - len(suffix)] + suffix
     contexts.unregister(platform)
     db.session.execute(
         delete(PackageInstance).where(

@@ -12,13 +12,20 @@ from typing import Any
 from flask import has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
 from ..models import Platform, Site, SiteBackup, store_id
-from ..services.package_comparison import migration_targets
+from ..services.package_comparison import downgrade_of, migration_targets
 from ..services.site_domains import MAX_DOMAIN as SITE_DOMAIN_MAX
 from ..services.site_domains import check_site_domain, normalise
 from ..services.sites import db_servers
@@ -141,6 +148,11 @@ class SiteMigrateForm(TaskForm):
         validators=[Length(max=SITE_DOMAIN_MAX)],
         description="Leave it as it is to keep the site's domain.",
     )
+    allow_downgrade = BooleanField(
+        "Allow a downgrade",
+        false_values=(False, "", "false", "False", "0"),  # as the API's JSON false arrives
+        description="Move the site even to a platform whose version is older than its own.",
+    )
     submit = SubmitField("Migrate")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -168,6 +180,12 @@ class SiteMigrateForm(TaskForm):
             valid = False
         if not valid:
             return False
+        target = db.session.get(Platform, self.target_platform.data)
+        downgrade = downgrade_of(self.site.platform, target) if target is not None else None
+        if downgrade and not self.allow_downgrade.data:
+            self.target_platform.errors.append(
+                f"{downgrade} Choose another platform, or confirm with Allow a downgrade.")
+            return False
         uri = normalise(self.new_uri.data or "") or self.site.uri
         if uri != self.site.uri:
             problem = check_site_domain(uri)
@@ -185,15 +203,19 @@ class SiteMigrateForm(TaskForm):
         return True
 
     def arguments(self) -> dict[str, Any]:
-        """``target_platform``, ``target_db_server`` and ``new_uri`` (None when unchanged)."""
+        """``target_platform``, ``target_db_server`` and ``new_uri`` (None when unchanged), and
+        ``allow_downgrade`` when confirmed (so that Run again is allowed it too)."""
         assert self.site is not None
         uri = normalise(self.new_uri.data or "")
         db_server = self.target_db_server.data
-        return {
+        arguments: dict[str, Any] = {
             "target_platform": int(self.target_platform.data),
             "target_db_server": db_server if db_server != self.site.db_server_id else None,
             "new_uri": uri if uri and uri != self.site.uri else None,
         }
+        if self.allow_downgrade.data:
+            arguments["allow_downgrade"] = True
+        return arguments
 
 
 class SiteCloneForm(SiteMigrateForm):

@@ -24,8 +24,17 @@ from werkzeug.serving import make_server
 from hostmaster.api.openapi import document
 from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
-from hostmaster.models import Client, ClientUser, Platform, PlatformStatus, Site, SiteStatus, User
-from hostmaster.services import api_tokens, users
+from hostmaster.models import (
+    Client,
+    ClientUser,
+    Platform,
+    PlatformStatus,
+    Site,
+    SiteStatus,
+    Task,
+    User,
+)
+from hostmaster.services import api_tokens, tasks, users
 from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform
 from tests.fixtures.stack import MariaDBAdmin
@@ -238,3 +247,27 @@ def test_no_generated_request_makes_the_api_answer_with_a_server_error(
     # The token worked and the generator reached the objects: not everything was refused.
     assert 200 in answered and 404 in answered and 400 in answered
     assert all(status < 500 for status in answered)
+
+
+def test_a_migrate_through_the_api_without_a_database_server_keeps_the_sites_own(
+    app: Flask, admin: User, live_api: LiveApi,
+) -> None:
+    """docs/protocol.md calls ``target_db_server`` optional, as the CLI and the dialog do."""
+    with app.app_context():
+        server = null_server()
+        old, new = (Platform(name=name, root=f"/var/aegir/platforms/{name}", web_server=server,
+                             status=PlatformStatus.ENABLED, application="drupal")
+                    for name in ("old", "new"))
+        db.session.add_all([old, new])
+        _user, client = client_user("mover")
+        site_id, new_id = site_record("move.example.test", old, client).id, new.id
+        token = token_of(the_admin())
+
+    for arguments in ({}, {"target_db_server": None}):
+        queued = live_api.call("POST", f"/sites/{site_id}/tasks", token, json={
+            "type": "migrate", "arguments": {"target_platform": new_id, **arguments}})
+        assert queued.status_code == 202, queued.text
+        assert queued.json()["arguments"] == {
+            "target_platform": new_id, "target_db_server": None, "new_uri": None}
+        with app.app_context():
+            tasks.cancel(db.session.get(Task, queued.json()["id"]))

@@ -71,6 +71,9 @@ CASES = [
     # The site's schema is unknown (-1 when its database does not say).
     Case("unknown schema on the site", ("7.x-3.28", 7000030285000, -1), VIEWS_328, "upgrade"),
     Case("unknown version on the target", VIEWS_328, ("Unknown", 0, 7301), "downgrade"),
+    # Neither side has a schema (a theme: -1 in the site's system table, 0 on the platform).
+    Case("no schema on either side", ("7.x-3.28", 7000030285000, -1),
+         ("7.x-3.28", 7000030285000, 0), "same"),
 ]
 
 
@@ -127,6 +130,28 @@ def test_each_package_gets_the_status_the_original_gives_it(app: Flask, case: Ca
         }
         assert comparison.blocked is (case.status == "error")
         assert comparison.warnings == (case.status in ("missing", "downgrade"))
+
+
+def test_a_site_compared_with_its_own_platform_shows_its_themes_unchanged(
+    app: Flask,
+) -> None:
+    """Provision reports a Drupal 7 theme with schema -1 on the site (its system table) and 0
+    on the platform (no .install file): the same code, so no "Upgrade 7.103 → 7.103"."""
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        bartik = {"short_name": "bartik", "kind": "theme", "name": "Bartik", "version": "7.103",
+                  "version_code": 7103005000, "path": "themes/bartik/bartik.info",
+                  "profile": None}
+        platform_has(platform, [core("7.103", 7103005000), profile(),
+                                {**bartik, "schema_version": 0}])
+        site = site_with(platform, server, [enabled(core("7.103", 7103005000)),
+                                            enabled(profile()),
+                                            enabled({**bartik, "schema_version": -1})])
+        comparison = compare_site_to_platform(site, platform)
+        assert [(row.short_name, row.status) for row in comparison.rows
+                if row.kind == "theme"] == [("bartik", "same")]
+        assert comparison.counts["upgrade"] == 0
 
 
 def test_a_target_without_the_sites_install_profile_is_an_error(app: Flask) -> None:

@@ -11,13 +11,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hostmaster.extensions import db
-from hostmaster.models import ContextName, Platform, Server, Task, TaskStatus
-from hostmaster.services import packages
+from hostmaster.models import ContextName, Platform, PlatformStatus, Server, Task, TaskStatus
+from hostmaster.services import contexts, packages, tasks
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.helpers import platform_path
 from tests.hostmaster.pages import field_error, part, rows, text
+from tests.hostmaster.site_helpers import finish
 
 D7_PACKAGES = [
     {"short_name": "drupal", "kind": "core", "name": "Drupal", "version": "7.103",
@@ -140,6 +141,33 @@ def test_a_duplicate_platform_name_is_refused_beside_its_field(
     assert field_error(page, "name") == "A platform called drupal7 already exists."
     assert field_error(page, "root") == ""
     assert rows(app, Platform, ContextName, Task) == before
+
+
+def test_a_deleted_platforms_name_may_be_used_again_by_a_new_platform(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, web_server_id: int, base: str
+) -> None:
+    assert logged_in.submit("/platforms/add", platform_form(web_server_id, base)).status_code == 302
+    with app.app_context():
+        old = db.session.scalars(select(Platform).where(Platform.name == "drupal7")).one()
+        finish(tasks.pending_task(old, "verify"))
+        db.session.refresh(old)
+        tasks.queue(old, "delete")
+        assert finish(tasks.pending_task(old, "delete")) == TaskStatus.SUCCESS
+        old_id = old.id
+
+    again = platform_form(web_server_id, base, root=f"{base}/drupal-7.104")
+    assert logged_in.submit("/platforms/add", again).status_code == 302
+    with app.app_context():
+        new = db.session.scalars(select(Platform).where(Platform.name == "drupal7")).one()
+        assert new.id != old_id and contexts.name_of(new) == "@platform_drupal7"
+        deleted = db.session.get(Platform, old_id)
+        assert deleted is not None and deleted.status == PlatformStatus.DELETED
+        assert deleted.name == f"drupal7~deleted-{old_id}"  # its history stays
+        assert db.session.scalars(select(Task).where(Task.entity_kind == "platform",
+                                                     Task.entity_id == old_id)).all()
+    duplicate = platform_form(web_server_id, base, root=f"{base}/other")
+    page = logged_in.submit("/platforms/add", duplicate).get_data(as_text=True)
+    assert field_error(page, "name") == "A platform called drupal7 already exists."
 
 
 def test_a_platform_without_a_web_server_is_refused_beside_that_field(

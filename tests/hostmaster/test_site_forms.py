@@ -262,8 +262,40 @@ def test_the_site_list_filters_by_status(
     assert "www.example.com drupal7 Default client Deleted" in deleted
 
 
-def test_the_disabled_page_needs_no_login_and_names_the_site(client: FlaskClient) -> None:
+def test_the_disabled_page_needs_no_login_and_names_the_site(
+    app: Flask, client: FlaskClient,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        assert client.get("/hosting/disabled/www.example.com").status_code == 404  # enabled
+        finish(tasks.queue(site, "disable"))
     response = client.get("/hosting/disabled/www.example.com")
     assert response.status_code == 503
     seen = text(response.get_data(as_text=True))
     assert "This site is disabled." in seen and "www.example.com" in seen
+
+
+def test_the_disabled_page_is_not_found_for_a_deleted_or_unknown_site(
+    app: Flask, client: FlaskClient,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        finish(tasks.queue(site, "disable"))
+        finish(tasks.queue(site, "delete"))
+        db.session.refresh(site)
+        assert site.status == SiteStatus.DELETED
+    assert client.get("/hosting/disabled/www.example.com").status_code == 404
+    assert client.get("/hosting/disabled/unknown.example.com").status_code == 404
+
+
+def test_the_disabled_page_answers_while_a_migrate_keeps_the_site_in_maintenance(
+    app: Flask, client: FlaskClient,
+) -> None:
+    """provision's maintenance step sends visitors here while the store has it enabled."""
+    with app.app_context():
+        server = master_server()
+        site = enabled_site(ready_platform(server), server)
+        tasks.queue(site, "migrate", {"target_platform": ready_platform(server, "d7b").id})
+    assert client.get("/hosting/disabled/www.example.com").status_code == 503

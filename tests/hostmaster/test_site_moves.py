@@ -26,6 +26,7 @@ from hostmaster.models import (
     TaskStatus,
 )
 from hostmaster.services import contexts, site_moves, site_results, tasks
+from hostmaster.services.errors import ValidationError
 from hostmaster.tasks import registry
 from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform, make_drupal7_upgrade_platform
@@ -209,6 +210,34 @@ def test_the_migrate_dialog_offers_platforms_and_refuses_a_change_of_nothing_or_
         task = db.session.scalars(select(Task).where(Task.type == "migrate")).one()
         assert task.arguments == {"target_platform": target_id, "target_db_server": None,
                                   "new_uri": None}
+
+
+def test_a_migrate_to_an_older_version_is_refused_unless_the_downgrade_is_confirmed(
+    app: Flask, client: FlaskClient, logged_in: AuthActions,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        older = ready_platform(server, "drupal7old")
+        platform.version, platform.core = "7.103", "7"
+        older.version, older.core = "7.90", "7"
+        site = enabled_site(platform, server)
+        site_id, older_id = site.id, older.id
+        with pytest.raises(ValidationError) as refused:
+            tasks.queue(site, "migrate", {"target_platform": older_id})
+        (message,) = refused.value.errors["target_platform"]
+        assert "7.90" in message and "7.103" in message and "Allow a downgrade" in message
+        assert tasks.pending_task(site, "migrate") is None
+    path = f"/tasks/confirm/site/{site_id}/migrate"
+    assert "Allow a downgrade" in client.get(path).get_data(as_text=True)
+    assert "older than 7.103" in text(logged_in.submit(
+        path, {"target_platform": older_id}).get_data(as_text=True))
+    assert logged_in.submit(
+        path, {"target_platform": older_id, "allow_downgrade": "y"}).status_code == 302
+    with app.app_context():
+        task = db.session.scalars(select(Task).where(Task.type == "migrate")).one()
+        assert task.arguments["allow_downgrade"] is True
+        assert task.arguments["target_platform"] == older_id
 
 
 def test_the_clone_dialog_needs_a_new_domain(
