@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from .loop import Dispatcher
+from .store_watch import PoolResetLine
 
 
 def dispatch_once(app: Flask) -> int:
@@ -26,6 +27,8 @@ def _log_to_stderr() -> None:
     the daemon's journal), unless the process has set up logging itself."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(PoolResetLine())
 
 
 __all__ = ["Dispatcher", "dispatch_once", "run_daemon"]

@@ -144,10 +144,29 @@ class StoreWatch:
             return time.monotonic() - self._since if self._ever_failed else math.inf
 
 
+class PoolResetLine(logging.Filter):
+    """SQLAlchemy's pool logs a connection it could not reset (its store stopped answering) as
+    an error with a traceback, from wherever the connection was let go. The dispatcher already
+    says when the store goes away and comes back; this makes that record one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("sqlalchemy.pool") and record.exc_info:
+            error = record.exc_info[1]
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "dropped a connection to the store: %s", (
+                reason(error) if error is not None else "unknown error",)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def forget_session() -> None:
-    """Drop the session after a hiccup: its connection may be dead, its transaction is gone."""
+    """Drop the session after a hiccup: its connection may be dead, its transaction is gone.
+
+    The connection is invalidated (closed, never given back to the pool): a rollback, or the
+    pool's reset on return, on a connection whose store stopped answering would wait out the
+    time limit once more, and the pool would log that as an error with a traceback."""
     try:
-        db.session.rollback()
+        db.session().invalidate()
     except Exception:  # the connection is already gone; removing the session is what matters
         pass
     db.session.remove()
