@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..services import api_tokens, sites, tasks
 from ..services.errors import TaskNotAvailable, ValidationError
+from ..services.migration_targets import migration_targets
 from ..tasks import registry
 from . import bp
 from .openapi import document
@@ -134,6 +135,16 @@ def site_backups(object_id: int) -> ResponseReturnValue:
     query = select(SiteBackup).where(SiteBackup.site_id == site.id).order_by(
         SiteBackup.id.desc())
     return _list(query)
+
+
+@bp.get("/sites/<int:object_id>/targets")
+def site_targets(object_id: int) -> ResponseReturnValue:
+    """The platforms the site's migrate and clone may choose, each with the reason it is
+    refused (null: it may be chosen)."""
+    site = _visible_or_404(Site, object_id)
+    if not any(access.may_run(_user(), name, site) for name in ("migrate", "clone")):
+        abort(404)
+    return jsonify(targets=[target.summary() for target in migration_targets(site)])
 
 
 @bp.get("/tasks/<int:object_id>/log")

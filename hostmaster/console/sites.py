@@ -10,6 +10,7 @@ from ..api.serialize import as_dict
 from ..models import Site, SiteStatus
 from ..services import contexts, sites, tasks
 from ..services.errors import ValidationError
+from ..services.migration_targets import migration_targets
 from ..ui import format_time
 from . import lookup
 from .follow import answer_created, wait_options
@@ -61,6 +62,23 @@ def site_show(site_word: str) -> None:
     """A site's details and the tasks it offers now (and why the others are not offered)."""
     site = lookup.site(site_word)
     emit(as_dict(site), [*fields(_details(site)), "", *offered_tasks(site)])
+
+
+@site_cli.command("targets")
+@click.argument("site_word", metavar="SITE")
+@output_options
+def site_targets(site_word: str) -> None:
+    """The platforms a migrate or clone of the site may choose (``--platform``), on any web
+    server, and why any of them is refused."""
+    site = lookup.site(site_word)
+    rows = [target.summary() for target in migration_targets(site)]
+    emit({"targets": rows}, [
+        *table(["ID", "PLATFORM", "WEB SERVER", "UPGRADES", "WARNINGS", "ERRORS", "CHOOSE"],
+               [[r["platform_id"], r["platform"], r["web_server"], r["upgrades"], r["warnings"],
+                 r["errors"], f"no: {r['refusal']}" if r["refusal"] else "yes"] for r in rows]),
+        f"{sum(not r['refusal'] for r in rows)} of {len(rows)} platform(s) may be chosen for "
+        f"{site.uri}.",
+    ])
 
 
 def _details(site: Site) -> list[tuple[str, object]]:

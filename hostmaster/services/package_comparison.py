@@ -23,12 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm import contains_eager
 
 from provision.apps.versions import version_code
 
 from ..extensions import db
-from ..models import Package, PackageInstance, Platform, PlatformStatus, Site
+from ..models import Package, PackageInstance, Platform, Site
 
 STATUSES = ("error", "missing", "upgrade", "downgrade", "same")
 WARNING_STATUSES = ("missing", "downgrade")
@@ -102,46 +102,17 @@ def downgrade_of(current: Platform, target: Platform) -> str | None:
 
 def compare_site_to_platform(site: Site, platform: Platform) -> PlatformComparison:
     """The site's enabled packages compared with ``platform``'s (two queries)."""
-    return _compare(site, platform, _site_packages([site])[site.id], _platform_packages([platform]))
-
-
-def migration_targets(site: Site) -> list[PlatformComparison]:
-    """The platforms ``site`` may be migrated to, each with its comparison, as in the original:
-    enabled platforms (locked ones are not offered) of the same web server and application
-    that have the site's install profile. The site's own platform comes first when it is not
-    locked (a migrate may only rename the site or change its database server); the others
-    follow by name. Blocked targets are included so that forms can show why (three queries)."""
-    current = site.platform
-    candidates = list(
-        db.session.scalars(
-            select(Platform)
-            .options(lazyload(Platform.web_server))  # not needed here: one query less
-            .where(
-                Platform.status == PlatformStatus.ENABLED,
-                Platform.web_server_id == current.web_server_id,
-                Platform.application == current.application,
-            )
-            .order_by(Platform.name)
-        )
-    )
-    candidates.sort(key=lambda platform: platform.id != current.id)
-    packages = _platform_packages(candidates)
-    own = _site_packages([site])[site.id]
-    profile = _enabled_profile(own)
-    return [
-        _compare(site, platform, own, packages)
-        for platform in candidates
-        if profile is None or (platform.id, profile) in packages
-    ]
+    return compare_packages(site, platform, site_packages([site])[site.id],
+                            platform_packages([platform]))
 
 
 def compare_sites_to_platform(
     sites: list[Site], platform: Platform
 ) -> dict[int, PlatformComparison]:
     """Each site's comparison with ``platform``, by site id (two queries for them all)."""
-    own = _site_packages(sites)
-    packages = _platform_packages([platform])
-    return {site.id: _compare(site, platform, own[site.id], packages) for site in sites}
+    own = site_packages(sites)
+    packages = platform_packages([platform])
+    return {site.id: compare_packages(site, platform, own[site.id], packages) for site in sites}
 
 
 # Rows of the store, read in bulk ------------------------------------------------------------
@@ -149,7 +120,7 @@ def compare_sites_to_platform(
 _Key = tuple[str, str]  # (short_name, kind)
 
 
-def _compare(
+def compare_packages(
     site: Site,
     platform: Platform,
     own: dict[_Key, list[tuple[PackageInstance, Package]]],
@@ -189,7 +160,7 @@ def _compare(
     return PlatformComparison(platform=platform, rows=rows, counts=counts)
 
 
-def _site_packages(
+def site_packages(
     sites: Iterable[Site],
 ) -> dict[int, dict[_Key, list[tuple[PackageInstance, Package]]]]:
     """The enabled packages of each site that fit its profile, by site id then package key."""
@@ -216,7 +187,7 @@ def _site_packages(
     return found
 
 
-def _platform_packages(
+def platform_packages(
     platforms: Iterable[Platform],
 ) -> dict[tuple[int, _Key], list[tuple[PackageInstance, Package]]]:
     """Every package of the platforms, by (platform id, package key)."""
@@ -254,6 +225,6 @@ def _pick(
     return min(choices, key=rank)
 
 
-def _enabled_profile(own: dict[_Key, list[tuple[PackageInstance, Package]]]) -> _Key | None:
+def enabled_profile(own: dict[_Key, list[tuple[PackageInstance, Package]]]) -> _Key | None:
     """The key of the site's enabled install profile package, if the site has one."""
     return next((key for key in own if key[1] == "profile"), None)

@@ -1,8 +1,9 @@
 """Confirm dialogs of restore, backup-delete, migrate and clone: which backup, which target.
 
 Each form is built with the site it works on (``entity``); its choices are the site's
-backups, or the platforms the site may move to (targets whose package comparison has an error
-are not offered).
+backups, or the platforms of its application on any web server, those it may not move to
+shown disabled with the reason (services.migration_targets), which is also the error when one
+is sent anyway (by the API or the command line).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
 from ..models import Platform, Site, SiteBackup, store_id
-from ..services.package_comparison import downgrade_of, migration_targets
+from ..services.migration_targets import MigrationTarget, migration_targets, refusal_of
+from ..services.package_comparison import downgrade_of
 from ..services.site_domains import MAX_DOMAIN as SITE_DOMAIN_MAX
 from ..services.site_domains import check_site_domain, normalise
 from ..services.sites import db_servers
@@ -109,29 +111,37 @@ class SiteBackupDeleteForm(TaskForm):
         return {"backup_ids": [int(value) for value in self.backup_ids.data or []]}
 
 
-def _target_label(site: Site, platform: Platform, counts: dict[str, int] | None) -> Markup:
-    """The platform's name, and for another platform its comparison figures and link (a form
-    only checked, outside a request, has no link)."""
-    if counts is None or not has_request_context():
-        return Markup(escape(platform.name))
-    link = url_for("sites.compare", site_id=site.id, platform_id=platform.id)
-    figures = (
-        f"upgrades {counts.get('upgrade', 0)}, warnings "
-        f"{counts.get('missing', 0) + counts.get('downgrade', 0)}, errors "
-        f"{counts.get('error', 0)}"
-    )
-    return Markup('{} ({} | <a href="{}">Compare</a>)').format(platform.name, figures, link)
+def _target_label(site: Site, target: MigrationTarget) -> Markup:
+    """The platform's name (and web server, when it is another), for another platform its
+    comparison figures and link (a form only checked, outside a request, has no link), and
+    why the site may not go there."""
+    platform, counts = target.platform, target.comparison.counts
+    name = platform.name
+    if platform.web_server_id != site.platform.web_server_id:
+        name = f"{platform.name} on {platform.web_server.title}"
+    label = Markup(escape(name))
+    if platform.id != site.platform_id and has_request_context():
+        link = url_for("sites.compare", site_id=site.id, platform_id=platform.id)
+        figures = (
+            f"upgrades {counts.get('upgrade', 0)}, warnings "
+            f"{counts.get('missing', 0) + counts.get('downgrade', 0)}, errors "
+            f"{counts.get('error', 0)}"
+        )
+        label = Markup('{} ({} | <a href="{}">Compare</a>)').format(label, figures, link)
+    if target.refusal:
+        label = Markup('{} <span class="refusal">Not possible: {}</span>').format(
+            label, target.refusal)
+    return label
 
 
-def target_choices(site: Site | None) -> list[tuple[int, Markup]]:
-    """Platforms the site may move to, with their comparison (blocked ones left out)."""
+def target_choices(
+    site: Site | None, targets: list[MigrationTarget]
+) -> list[tuple[int, Markup, dict[str, Any]]]:
+    """Every platform listed for the site, those it may not move to disabled."""
     if site is None:
         return []
-    return [
-        (c.platform.id, _target_label(site, c.platform, c.counts))
-        for c in migration_targets(site)
-        if not c.blocked
-    ]
+    return [(t.platform.id, _target_label(site, t), {"disabled": True} if t.refusal else {})
+            for t in targets]
 
 
 class SiteMigrateForm(TaskForm):
@@ -141,6 +151,7 @@ class SiteMigrateForm(TaskForm):
         "Platform",
         coerce=int,
         validators=[InputRequired(message="Choose the platform the site moves to.")],
+        validate_choice=False,  # validate() names the reason a platform is refused
     )
     target_db_server = SelectField("Database server", coerce=store_id, validate_choice=False)
     new_uri = StringField(
@@ -158,7 +169,8 @@ class SiteMigrateForm(TaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.site = _site(self)
-        self.target_platform.choices = target_choices(self.site)
+        self.targets = migration_targets(self.site) if self.site is not None else []
+        self.target_platform.choices = target_choices(self.site, self.targets)
         self.target_db_server.choices = [(s.id, s.title) for s in db_servers()]
         if self.site is not None and self.target_platform.raw_data is None:  # shown, not sent
             self.target_platform.data = self.site.platform_id
@@ -179,6 +191,10 @@ class SiteMigrateForm(TaskForm):
                                             "Choose one of the database servers offered."]
             valid = False
         if not valid:
+            return False
+        refusal = refusal_of(self.site, self.target_platform.data, self.targets)
+        if refusal:
+            self.target_platform.errors.append(f"{refusal} Choose another platform.")
             return False
         target = db.session.get(Platform, self.target_platform.data)
         downgrade = downgrade_of(self.site.platform, target) if target is not None else None

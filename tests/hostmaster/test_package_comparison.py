@@ -11,12 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hostmaster.extensions import db
-from hostmaster.models import Platform, PlatformStatus, Server, Site
+from hostmaster.models import Platform, PlatformStatus, Server, ServerStatus, Site
 from hostmaster.services import packages
-from hostmaster.services.package_comparison import (
-    compare_site_to_platform,
-    migration_targets,
-)
+from hostmaster.services.migration_targets import migration_targets
+from hostmaster.services.package_comparison import compare_site_to_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.pages import part, text
@@ -196,9 +194,11 @@ def test_only_the_copies_of_the_sites_profile_count_on_the_target(app: Flask) ->
         assert (row.target_version, row.status) == (None, "missing")
 
 
-def test_migration_targets_follow_the_original(app: Flask) -> None:
-    """Enabled platforms of the site's web server and application with its profile: its own
-    first, locked ones and those of other servers left out, blocked ones flagged."""
+def test_migration_targets_list_every_platform_of_the_application_and_say_why_one_is_refused(
+    app: Flask,
+) -> None:
+    """Platforms of the site's application on any web server, its own first; locked ones,
+    those without its profile and those with older code listed with the reason."""
     with app.app_context():
         server = master_server()
         other_server = create_server("web2.example.com", services={"http": ServiceSpec("apache")})
@@ -208,23 +208,33 @@ def test_migration_targets_follow_the_original(app: Flask) -> None:
         ready_platform(server, "drupal7locked", status=PlatformStatus.LOCKED)
         ready_platform(other_server, "drupal7elsewhere")
         ready_platform(server, "wordpress", profiles=())
-        no_profile = ready_platform(server, "drupal7minimal", profiles=("minimal",))
+        ready_platform(server, "drupal7minimal", profiles=("minimal",))
         views = package("views", *VIEWS_328)
         site = site_with(current, server, [enabled(profile()), enabled(views)])
         platform_has(current, [profile(), views])
         platform_has(newer, [profile(), package("views", "7.x-3.29", 7000030295000, 7302)])
         platform_has(older, [profile(), package("views", "7.x-3.20", 7000030205000, 7300)])
-        assert no_profile.id
 
         targets = migration_targets(site)
 
-        assert [(t.platform.name, t.blocked) for t in targets] == [
-            ("drupal7", False), ("drupal7a", True), ("drupal7b", False)
+        assert [(t.platform.name, t.refusal) for t in targets] == [
+            ("drupal7", None),
+            ("drupal7a", "drupal7a has older code than the database of www.example.com (views): "
+                         "the database cannot go back to it."),
+            ("drupal7b", None),
+            ("drupal7elsewhere", None),
+            ("drupal7locked", "drupal7locked is locked; unlock it to move sites there."),
+            ("drupal7minimal", "drupal7minimal has no standard install profile, which "
+                               "www.example.com runs."),
         ]
-        assert targets[2].counts["upgrade"] == 1
+        assert targets[2].comparison.counts["upgrade"] == 1
         current.status = PlatformStatus.LOCKED
+        other_server.status = ServerStatus.LOCKED
         db.session.commit()
-        assert [t.platform.name for t in migration_targets(site)] == ["drupal7a", "drupal7b"]
+        refusals = {t.platform.name: t.refusal for t in migration_targets(site)}
+        assert refusals["drupal7"] == "drupal7 is locked; unlock it to move sites there."
+        assert refusals["drupal7elsewhere"] == (
+            "Its web server web2.example.com is locked; unlock the server first.")
 
 
 def test_the_comparison_page_lists_counts_and_statuses(
@@ -273,5 +283,5 @@ def test_comparing_many_packages_with_many_platforms_takes_three_queries(app: Fl
         event.listen(db.engine, "before_cursor_execute",
                      lambda *args: statements.append(args[2]))
         targets = migration_targets(reloaded)
-        assert len(targets) == 6 and all(t.counts["same"] == 61 for t in targets)
+        assert len(targets) == 6 and all(t.comparison.counts["same"] == 61 for t in targets)
         assert len(statements) == 3, statements

@@ -5,6 +5,7 @@ restored from the web UI."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +20,22 @@ from hostmaster.models import (
     Package,
     PackageInstance,
     Platform,
+    PlatformStatus,
     Site,
     SiteBackup,
     SiteStatus,
     Task,
     TaskStatus,
+    User,
 )
-from hostmaster.services import contexts, site_moves, site_results, tasks
+from hostmaster.services import api_tokens, contexts, site_moves, site_results, tasks
 from hostmaster.services.errors import ValidationError
+from hostmaster.services.servers import ServiceSpec, create_server
 from hostmaster.tasks import registry
 from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform, make_drupal7_upgrade_platform
 from tests.fixtures.stack import MariaDBAdmin
-from tests.hostmaster.pages import text
+from tests.hostmaster.pages import part, text
 from tests.hostmaster.site_helpers import (
     Mailbox,
     enabled_site,
@@ -210,6 +214,56 @@ def test_the_migrate_dialog_offers_platforms_and_refuses_a_change_of_nothing_or_
         task = db.session.scalars(select(Task).where(Task.type == "migrate")).one()
         assert task.arguments == {"target_platform": target_id, "target_db_server": None,
                                   "new_uri": None}
+
+
+def test_migrate_and_clone_list_a_platform_on_another_web_server_and_say_why_one_is_refused(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, runner: Any,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        web2 = create_server("web2.example.com", services={"http": ServiceSpec("nginx")})
+        platform = ready_platform(server)
+        elsewhere = ready_platform(web2, "drupal7web2")
+        locked = ready_platform(server, "drupal7locked", status=PlatformStatus.LOCKED)
+        wordpress = ready_platform(server, "wordpress", profiles=())
+        site = enabled_site(platform, server)
+        site_id, elsewhere_id, locked_id = site.id, elsewhere.id, locked.id
+        wordpress_id = wordpress.id
+        admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+        token = api_tokens.create(admin, "moves")[1]
+    why = "drupal7locked is locked; unlock it to move sites there."
+    for task in ("migrate", "clone"):
+        page = client.get(f"/tasks/confirm/site/{site_id}/{task}").get_data(as_text=True)
+        choices = part(page, "field-target_platform", "</fieldset>")
+        assert "drupal7web2 on web2.example.com" in text(choices)
+        assert f"Not possible: {why}" in text(choices)
+        locked_input = re.search(rf'<input[^>]*value="{locked_id}"[^>]*>', choices)
+        assert locked_input and "disabled" in locked_input.group(0)
+        assert "wordpress" not in text(choices), "another application is not listed"
+    path = f"/tasks/confirm/site/{site_id}/migrate"
+    assert f"{why} Choose another platform." in text(
+        logged_in.submit(path, {"target_platform": locked_id}).get_data(as_text=True))
+
+    api = {"Authorization": f"Bearer {token}"}
+    listed = client.get(f"/api/v1/sites/{site_id}/targets", headers=api).get_json()["targets"]
+    assert {(t["platform"], t["web_server"], t["refusal"]) for t in listed} == {
+        ("drupal7", "Master", None), ("drupal7web2", "web2.example.com", None),
+        ("drupal7locked", "Master", why)}
+    other_application = "wordpress runs wordpress and www.example.com runs drupal"
+    for refused, reason in ((locked_id, why), (wordpress_id, other_application)):
+        answer = client.post(f"/api/v1/sites/{site_id}/tasks", headers=api, json={
+            "type": "migrate", "arguments": {"target_platform": refused}})
+        assert answer.status_code == 400
+        assert reason in answer.get_json()["fields"]["target_platform"][0]
+    said = runner.invoke(args=["site", "targets", "www.example.com"]).output
+    assert f"no: {why}" in said and "web2.example.com" in said
+    said = runner.invoke(args=["site", "migrate", "www.example.com", "--platform", "drupal7locked"])
+    assert said.exit_code == 1 and why in said.output
+
+    queued = client.post(f"/api/v1/sites/{site_id}/tasks", headers=api, json={
+        "type": "migrate", "arguments": {"target_platform": elsewhere_id}})
+    assert queued.status_code == 202, queued.get_data(as_text=True)
+    assert queued.get_json()["arguments"]["target_platform"] == elsewhere_id
 
 
 def test_a_migrate_to_an_older_version_is_refused_unless_the_downgrade_is_confirmed(

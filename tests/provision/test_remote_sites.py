@@ -1,11 +1,16 @@
-"""Remote servers end to end: two remote hosts (network namespaces with their own sshd, Apache
-and aegir root; host 2 also with its own MariaDB), reached over SSH by provision on the master.
+"""Remote servers end to end: remote hosts (network namespaces with their own sshd, web server
+and aegir root: hosts 1 and 2 with Apache, host 2 also with its own MariaDB, host 3 with nginx
+and its own MariaDB), reached over SSH by provision on the master.
 
 A WordPress site (Debian's real WordPress) on a platform of host 1 is installed on the master,
 pushed to host 1 and served by host 1's Apache with its database on the master's MariaDB; its
 backup pulls the site folder (with what visitors uploaded on host 1) to the master and keeps the
 archive there; a migrate moves it to a platform on host 2 with its database on host 2's MariaDB,
 after which host 1 no longer has it. A server whose sshd is down fails its verify in seconds.
+
+Across web servers: a site on the master's own Apache migrates to host 3's nginx (database on
+host 3), is cloned back to the master, and migrates back, served each time with its content and
+uploads; a migrate to host 3 that fails leaves it served by the master and nothing on host 3.
 """
 
 from __future__ import annotations
@@ -15,70 +20,25 @@ import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pymysql
 import pytest
 
 from provision.layout import AegirRoot
 from tests.fixtures.platforms import make_wordpress_platform
 from tests.fixtures.remote_hosts import MASTER_ADDRESS, RemoteHost, RemoteNetwork
 from tests.fixtures.stack import MariaDBAdmin
+from tests.fixtures.stack_apache import ApacheInstance, running_apache
 from tests.fixtures.stack_process import make_traversable_dir, poll, remove_tree
-from tests.provision.sites_support import Ran, run_here, unique_uri
-
-APACHE = {
-    "http_service_type": "apache",
-    "http_port": 80,
-    "http_configtest_cmd": "apache2ctl configtest",
-    "http_include_dir": "/etc/apache2/conf-enabled",
-}
-
-
-def options(properties: dict[str, Any]) -> list[str]:
-    return [f"--{key}={value}" for key, value in properties.items()]
-
-
-class Spoke:
-    """The master's aegir root and the two hosts, with provision run in this process."""
-
-    def __init__(self, root: Path, web1: RemoteHost, web2: RemoteHost,
-                 admin: MariaDBAdmin) -> None:
-        self.root, self.web1, self.web2, self.admin = root, web1, web2, admin
-
-    def run(self, *words: str) -> Ran:
-        return run_here(self.root, *words)
-
-    def must(self, *words: str) -> Ran:
-        ran = self.run(*words)
-        assert ran.status == 0, ran.text
-        return ran
-
-    def master_query(self, sql: str, args: Any = None) -> list[tuple[Any, ...]]:
-        connection = self.admin.connect()
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, args)
-                return list(cursor.fetchall())
-        finally:
-            connection.close()
-
-    def web2_query(self, sql: str, args: Any = None) -> list[tuple[Any, ...]]:
-        host, port, user, password = self.web2.mariadb_admin()
-        connection = pymysql.connect(host=host, port=port, user=user, password=password)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, args)
-                return list(cursor.fetchall())
-        finally:
-            connection.close()
-
-
-def save_remote_server(spoke: Spoke, name: str, host: RemoteHost, **extra: Any) -> None:
-    spoke.must("save", name, "--context_type=server", *options({
-        "remote_host": host.hostname, "ip_addresses": host.address, "ssh_user": "root",
-        "ssh_key_file": host.key_file, "master_url": "http://hostmaster.test", **APACHE,
-        "http_restart_cmd": host.restart_cmd, "http_reload_settle": 0, **extra}))
+from tests.provision.moves_support import failing_at
+from tests.provision.remote_support import (
+    Spoke,
+    database_properties,
+    host_query,
+    options,
+    save_remote_server,
+    wait_served,
+)
+from tests.provision.sites_support import unique_uri
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +53,8 @@ def spoke(remote_network: RemoteNetwork, stack_base_dir: Path,
             "db_service_type": "mysql", "db_host": mariadb_admin.host,
             "db_port": mariadb_admin.port, "db_user": mariadb_admin.user,
             "db_passwd": mariadb_admin.password}))
-        host, port, user, password = web2.mariadb_admin()
         save_remote_server(made, "@server_web1", web1)
-        save_remote_server(made, "@server_web2", web2, db_service_type="mysql", db_host=host,
-                           db_port=port, db_user=user, db_passwd=password)
+        save_remote_server(made, "@server_web2", web2, **database_properties(web2))
         try:
             yield made
         finally:
@@ -106,18 +64,6 @@ def spoke(remote_network: RemoteNetwork, stack_base_dir: Path,
                     "SELECT User, Host FROM mysql.user WHERE User LIKE 'remote%'"):
                 made.master_query("DROP USER %s@%s", (user_name, user_host))
     remove_tree(root)
-
-
-def wait_served(host: RemoteHost, uri: str, text: str) -> str:
-    seen: list[str] = []
-
-    def served() -> bool:
-        status, body = host.get("/", uri)
-        seen[:] = [f"{status}: {body[:300]}"]
-        return status == 200 and text in body
-
-    assert poll(served, 30), f"{uri} was not served by {host.name} with {text!r}: {seen}"
-    return seen[0]
 
 
 def test_a_remote_server_is_verified_over_ssh_on_that_host(spoke: Spoke) -> None:
@@ -238,16 +184,9 @@ def test_a_server_whose_sshd_is_down_fails_its_verify_quickly_naming_it(spoke: S
 @pytest.mark.parametrize("step", ["unpack", "copy", "verify", "cleanup"])
 def test_a_migrate_between_hosts_that_fails_leaves_the_site_on_host_1(
         spoke: Spoke, step: str) -> None:
-    from tests.provision.moves_support import failing_at
-
     web1, web2, root = spoke.web1, spoke.web2, spoke.root
-    for name, server in (("wp1", "@server_web1"), ("wp2", "@server_web2")):
-        if not (root / "platforms" / name).exists():
-            spoke.must(server, "verify")
-            make_wordpress_platform(root / "platforms" / name)
-            spoke.must("save", f"@platform_{name}", "--context_type=platform",
-                       f"--root={root / 'platforms' / name}", f"--web_server={server}")
-            spoke.must(f"@platform_{name}", "verify")
+    spoke.platform("wp1", "@server_web1")
+    spoke.platform("wp2", "@server_web2")
     uri = unique_uri("remote")
     spoke.must("save", f"@{uri}", "--context_type=site", f"--uri={uri}",
                "--platform=@platform_wp1", "--db_server=@server_master")
@@ -264,6 +203,120 @@ def test_a_migrate_between_hosts_that_fails_leaves_the_site_on_host_1(
     assert web2.get("/", uri)[0] == 404
     assert spoke.web2_query("SHOW DATABASES") == databases_on_2
     assert spoke.master_query("SHOW DATABASES LIKE %s", (db_name,))
+    spoke.must(f"@{uri}", "delete")
+
+
+@pytest.fixture(scope="module")
+def web3(spoke: Spoke, remote_network: RemoteNetwork) -> Iterator[RemoteHost]:
+    """Host 3: nginx with its own php-fpm, and its own MariaDB (``@server_web3``)."""
+    with remote_network.host(3, spoke.root, with_mariadb=True, web_server="nginx") as host:
+        save_remote_server(spoke, "@server_web3", host, **database_properties(host))
+        yield host
+
+
+@pytest.fixture(scope="module")
+def master_apache(spoke: Spoke, stack_base_dir: Path) -> Iterator[ApacheInstance]:
+    """The master's own Apache (a private one), which @server_master now serves sites with."""
+    with running_apache(stack_base_dir) as apache:
+        spoke.must("save", "@server_master", *options({
+            "http_service_type": "apache", "http_port": apache.port,
+            "http_configtest_cmd": apache.configtest_cmd, "http_restart_cmd": apache.restart_cmd,
+            "http_include_dir": apache.include_dir, "http_reload_settle": 0}))
+        with apache.expect_reload():
+            spoke.must("@server_master", "verify")
+        yield apache
+
+
+def _site_on_the_master(spoke: Spoke, apache: ApacheInstance, title: str) -> str:
+    """A WordPress site on the master's Apache named ``title``, with an upload; its uri."""
+    spoke.platform("wpm", "@server_master")
+    spoke.platform("wp3", "@server_web3")
+    uri = unique_uri("remote")
+    spoke.must("save", f"@{uri}", "--context_type=site", f"--uri={uri}",
+               "--platform=@platform_wpm", "--db_server=@server_master")
+    db_name = spoke.must(f"@{uri}", "install").result["db_name"]
+    spoke.master_query(f"UPDATE `{db_name}`.wp_options SET option_value = %s "
+                       "WHERE option_name = 'blogname'", (title,))
+    (spoke.root / "platforms" / "wpm" / "sites" / uri / "files" / "upload.txt").write_text(
+        f"uploaded to {uri}")
+    _served_by_the_master(apache, uri, title)
+    return uri
+
+
+def _served_by_the_master(apache: ApacheInstance, uri: str, title: str) -> None:
+    apache.wait_for_body(f"<title>{title}", host=uri)
+    apache.wait_for_body(f"uploaded to {uri}", path=f"/sites/{uri}/files/upload.txt", host=uri)
+
+
+def _served_by_host_3(web3: RemoteHost, uri: str, title: str) -> None:
+    wait_served(web3, uri, f"<title>{title}")
+    wait_served(web3, uri, f"uploaded to {uri}", path=f"/sites/{uri}/files/upload.txt")
+
+
+def _traces_on_host_3(spoke: Spoke, web3: RemoteHost, uri: str) -> list[Path]:
+    """The site's folder, vhost and credentials file on host 3 (and the master's copy of the
+    folder), those that exist."""
+    config = web3.own_root / "config" / "server_web3"
+    return [path for path in (
+        web3.own_root / "platforms" / "wp3" / "sites" / uri,
+        spoke.root / "platforms" / "wp3" / "sites" / uri,
+        config / "nginx" / "vhost.d" / uri,
+        config / "credentials" / _named(spoke.root, "web3", uri),
+    ) if path.exists()]
+
+
+def test_a_wordpress_site_moves_from_the_masters_apache_to_nginx_on_host_3_and_back(
+        spoke: Spoke, web3: RemoteHost, master_apache: ApacheInstance) -> None:
+    started = time.monotonic()
+    uri = _site_on_the_master(spoke, master_apache, "Travelling site")
+    master_config = spoke.root / "config" / "server_master"
+    on_the_master = [spoke.root / "platforms" / "wpm" / "sites" / uri,
+                     master_config / "apache" / "vhost.d" / uri,
+                     master_config / "credentials" / _named(spoke.root, "master", uri)]
+    assert all(path.exists() for path in on_the_master)
+
+    moved = spoke.must(f"@{uri}", "migrate", "--target_platform=@platform_wp3",
+                       "--target_db_server=@server_web3").result
+    _served_by_host_3(web3, uri, "Travelling site")
+    assert len(_traces_on_host_3(spoke, web3, uri)) == 4, "folder, vhost and credentials"
+    assert host_query(web3, "SHOW DATABASES LIKE %s", (moved["db_name"],))
+    assert [path for path in on_the_master if path.exists()] == []
+    assert master_apache.get("/", uri)[0] == 404, "the master's Apache no longer serves it"
+
+    copy = unique_uri("remote")
+    spoke.must(f"@{uri}", "clone", f"--new_uri={copy}", "--target_platform=@platform_wpm",
+               "--target_db_server=@server_master")
+    master_apache.wait_for_body("<title>Travelling site", host=copy)
+    _served_by_host_3(web3, uri, "Travelling site")
+
+    back = spoke.must(f"@{uri}", "migrate", "--target_platform=@platform_wpm",
+                      "--target_db_server=@server_master").result
+    _served_by_the_master(master_apache, uri, "Travelling site")
+    assert spoke.master_query("SHOW DATABASES LIKE %s", (back["db_name"],))
+    assert _traces_on_host_3(spoke, web3, uri) == []
+    assert not host_query(web3, "SHOW DATABASES LIKE %s", (moved["db_name"],))
+    assert web3.get("/", uri)[0] == 404, "host 3's nginx no longer serves it"
+    for site in (uri, copy):
+        spoke.must(f"@{site}", "delete")
+    print(f"master Apache -> host 3 nginx -> master took {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.parametrize("step", ["copy", "cleanup"])
+def test_a_move_to_nginx_on_host_3_that_fails_leaves_the_site_on_the_masters_apache(
+        spoke: Spoke, web3: RemoteHost, master_apache: ApacheInstance, step: str) -> None:
+    uri = _site_on_the_master(spoke, master_apache, f"Staying site {step}")
+    databases_on_3 = host_query(web3, "SHOW DATABASES")
+    with failing_at(step):
+        ran = spoke.run(f"@{uri}", "migrate", "--target_platform=@platform_wp3",
+                        "--target_db_server=@server_web3")
+    assert ran.status != 0 and f"injected failure before {step}" in ran.text
+    _served_by_the_master(master_apache, uri, f"Staying site {step}")
+    assert _traces_on_host_3(spoke, web3, uri) == []
+    for root in (spoke.root, web3.own_root):
+        alias_map = root / "platforms" / "wp3" / "sites" / "sites.php"
+        assert not alias_map.exists() or uri not in alias_map.read_text()
+    assert host_query(web3, "SHOW DATABASES") == databases_on_3
+    assert web3.get("/", uri)[0] == 404
     spoke.must(f"@{uri}", "delete")
 
 
