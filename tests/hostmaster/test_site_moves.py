@@ -259,6 +259,8 @@ def test_migrate_and_clone_list_a_platform_on_another_web_server_and_say_why_one
     assert f"no: {why}" in said and "web2.example.com" in said
     said = runner.invoke(args=["site", "migrate", "www.example.com", "--platform", "drupal7locked"])
     assert said.exit_code == 1 and why in said.output
+    with app.app_context():
+        assert tasks.pending_task(db.session.get_one(Site, site_id), "migrate") is None
 
     queued = client.post(f"/api/v1/sites/{site_id}/tasks", headers=api, json={
         "type": "migrate", "arguments": {"target_platform": elsewhere_id}})
