@@ -16,6 +16,7 @@ uploads; a migrate to host 3 that fails leaves it served by the master and nothi
 from __future__ import annotations
 
 import grp
+import json
 import tarfile
 import time
 from collections.abc import Iterator
@@ -274,6 +275,8 @@ def test_a_wordpress_site_moves_from_the_masters_apache_to_nginx_on_host_3_and_b
                      master_config / "apache" / "vhost.d" / uri,
                      master_config / "credentials" / _named(spoke.root, "master", uri)]
     assert all(path.exists() for path in on_the_master)
+    first_db = json.loads((spoke.root / "contexts" / f"{uri}.json").read_text())[
+        "properties"]["db_name"]
 
     moved = spoke.must(f"@{uri}", "migrate", "--target_platform=@platform_wp3",
                        "--target_db_server=@server_web3").result
@@ -281,12 +284,15 @@ def test_a_wordpress_site_moves_from_the_masters_apache_to_nginx_on_host_3_and_b
     assert len(_traces_on_host_3(spoke, web3, uri)) == 4, "folder, vhost and credentials"
     assert host_query(web3, "SHOW DATABASES LIKE %s", (moved["db_name"],))
     assert [path for path in on_the_master if path.exists()] == []
+    assert not spoke.master_query("SHOW DATABASES LIKE %s", (first_db,))
     assert master_apache.get("/", uri)[0] == 404, "the master's Apache no longer serves it"
 
     copy = unique_uri("remote")
     spoke.must(f"@{uri}", "clone", f"--new_uri={copy}", "--target_platform=@platform_wpm",
                "--target_db_server=@server_master")
     master_apache.wait_for_body("<title>Travelling site", host=copy)
+    master_apache.wait_for_body(f"uploaded to {uri}", path=f"/sites/{copy}/files/upload.txt",
+                                host=copy)
     _served_by_host_3(web3, uri, "Travelling site")
 
     back = spoke.must(f"@{uri}", "migrate", "--target_platform=@platform_wpm",
