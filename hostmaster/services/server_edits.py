@@ -193,6 +193,9 @@ def update_server(server: Server, changes: ServerChanges, *,
                             changes.ssh, plugin_fields or {})
     if server.status == ServerStatus.DELETED:
         errors.setdefault("", []).append(f"{server.hostname} is deleted; it can no longer change.")
+    elif tasks.pending_task(server, "delete") is not None:
+        errors.setdefault("", []).append(
+            f"{server.hostname} is being deleted; it can no longer change.")
     for name, spec in changes.services.items():
         if name in SERVICE_TYPES and spec.type != server.service_type(name):
             uses = uses_of(server, name)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
 from hostmaster.models import ContextName, Server, ServerStatus, Task, TaskStatus, User
-from hostmaster.services import api_tokens, contexts
+from hostmaster.services import api_tokens, contexts, tasks
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import AuthActions, one_store
@@ -100,3 +100,19 @@ def test_an_unused_server_is_deleted_by_provision_and_leaves_no_file_under_the_a
     markup = client.get("/servers").get_data(as_text=True)
     listed = text(markup[markup.index("<tbody>"):markup.index("</tbody>")])
     assert "web2.example.com" not in listed and "master.example.com" in listed
+
+
+def test_a_server_whose_delete_is_queued_can_no_longer_be_edited(
+    app: Flask, runner: Any
+) -> None:
+    with app.app_context():
+        server = create_server("web3.example.com", services={"http": ServiceSpec("apache")})
+        tasks.queue(server, "delete")
+    before = rows(app, Server, Task)
+    refused = runner.invoke(args=["server", "edit", "web3.example.com", "--http-port", "8080"])
+    assert refused.exit_code != 0
+    assert "web3.example.com is being deleted; it can no longer change." in refused.output
+    assert rows(app, Server, Task) == before
+    with app.app_context():
+        service = db.session.scalars(select(Server)).one().service("http")
+        assert service is not None and service.port is None
