@@ -22,6 +22,8 @@ SCHEMAS: dict[str, Any] = {
         "services": {"type": "array", "items": _object({
             "service": {"type": "string"}, "type": {"type": "string"},
             "port": {"type": ["integer", "null"]}})},
+        "settings": {"type": "object", "description": "every field PATCH changes but "
+                     "human_name and ip_addresses, as it is now (never db_password)"},
         "verified_at": TIME,
     }),
     "Platform": _object({

@@ -53,6 +53,10 @@ def server_show(server_word: str) -> None:
     details += [(f"{service.service} service",
                  f"{service.type}" + (f" on port {service.port}" if service.port else ""))
                 for service in server.services]
+    # The settings `server edit` changes, by their option (the password never).
+    changed = server_edits.field_values(server_edits.changes_of(server))
+    details += [(flag.lstrip("-"), changed[name]) for name, (flag, _) in SETTING_OPTIONS.items()
+                if changed.get(name) not in (None, "", "null") and name != "human_name"]
     details.append(("verified", format_time(server.verified_at)))
     emit(as_dict(server), [*fields(details), "", *offered_tasks(server)])
 

@@ -141,6 +141,9 @@ def test_server_edit_on_the_command_line_changes_what_is_given_and_reads_the_pas
     assert (properties["web_group"], properties["http_reload_settle"], properties["db_port"],
             properties["db_passwd"], properties["http_port"]) == (
         "www-pool", 0.0, 3307, "n3w-admin-passw0rd", 8080)
+    shown = " ".join(runner.invoke(args=["server", "show", "web1.example.com"]).output.split())
+    assert "web-group: www-pool" in shown and "db-port: 3307" in shown
+    assert "n3w-admin-passw0rd" not in shown
 
 
 def test_server_edit_refuses_a_bad_value_naming_its_option_and_changes_nothing(
@@ -177,6 +180,8 @@ def test_the_api_changes_a_server_and_refuses_wrong_fields_and_types_changing_no
         "http_reload_settle": 2, "http_port": None})
     assert answer.status_code == 200, answer.json
     assert answer.json["server"]["human_name"] == "Web one"
+    assert answer.json["server"]["settings"]["web_group"] == "www-pool"
+    assert "db_password" not in answer.json["server"]["settings"]
     assert answer.json["task"]["type"] == "verify"
     properties, _ = state(app, server_id)
     assert (properties["db_port"], properties["web_group"], properties["http_reload_settle"],
