@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -246,6 +247,26 @@ def test_a_test_mail_that_cannot_be_sent_says_why_on_the_page(
     with app.app_context():
         (kept,) = db.session.query(OutgoingMail).all()
         assert kept.status == MailStatus.FAILED and "127.0.0.1:1" in kept.last_error
+
+
+def test_a_test_mail_whose_smtp_password_cannot_be_decrypted_says_so_on_the_page(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, tmp_path: Path
+) -> None:
+    with app.app_context():
+        settings.save({"smtp_host": "127.0.0.1", "smtp_port": 1, "smtp_username": "hostmaster",
+                       "smtp_password": "s3cret-smtp-pass"})
+    other_key = tmp_path / "other.key"  # the store's key file lost, another one in its place
+    store_secrets.write_keys(other_key, [Fernet.generate_key()])
+    app.config["SECRETS_KEY_FILE"] = str(other_key)
+    response = logged_in.submit("/admin/settings", {"to": "me@example.com"},
+                                post_path="/admin/settings/test-mail")
+    page = text(client.get(response.location).get_data(as_text=True))
+    assert ("The mail to me@example.com could not be sent: the password for the SMTP server "
+            "127.0.0.1:1 cannot be read: A secret in the store was encrypted with a key that "
+            f"is not in {other_key}") in page
+    with app.app_context():
+        (kept,) = db.session.query(OutgoingMail).all()
+        assert kept.status == MailStatus.FAILED
 
 
 def test_the_cli_lists_gets_and_sets_settings_with_the_same_checks(
