@@ -187,6 +187,12 @@ MUTATIONS = [
         '                              "path": str(http.include_file)})\n', "",
         ("tests/hostmaster/test_server_delete.py",), "unused"),
     Mutation(
+        "server delete of a remote server leaves its config folder on the master",
+        "provision/commands/delete.py",
+        '            journal.after_commit({"type": "remove_tree", "server": None,\n'
+        '                                  "path": str(http.config_dir)})\n', "            pass\n",
+        ("tests/hostmaster/test_remote_servers.py",), "deleted_over_ssh"),
+    Mutation(
         "server edit changes the type of a service in use", "hostmaster/services/server_edits.py",
         "            if uses:\n", "            if False:\n",
         ("tests/hostmaster/test_server_edits.py",), "platform_uses and sqlite"),
