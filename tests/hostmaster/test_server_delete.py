@@ -50,6 +50,8 @@ def test_a_server_with_a_platform_refuses_deletion_with_the_reason_and_queues_no
         user = db.session.scalars(select(User).where(User.username == "admin")).one()
         token = api_tokens.create(user, "tests")[1]
     before = rows(app, Server, ContextName, Task)
+    page = client.get(f"/servers/{server_id}").get_data(as_text=True)
+    assert USED in text(page)  # beside the Delete task's disabled button
     dialog = client.get(f"/tasks/confirm/server/{server_id}/delete").get_data(as_text=True)
     assert USED in text(dialog)
     logged_in.submit(f"/tasks/confirm/server/{server_id}/delete", {})
@@ -85,7 +87,9 @@ def test_an_unused_server_is_deleted_by_provision_and_leaves_no_file_under_the_a
     assert include.is_file() and "config/server_web2examplecom/apache/vhost.d" in written
     assert "contexts/server_web2examplecom.json" in written
 
-    response = logged_in.submit(f"/tasks/confirm/server/{server_id}/delete", {})
+    confirm = f"/tasks/confirm/server/{server_id}/delete"
+    assert f'href="{confirm}"' in client.get(f"/servers/{server_id}").get_data(as_text=True)
+    response = logged_in.submit(confirm, {})
     assert response.status_code == 302 and "/tasks/" in response.location
     with app.app_context():
         assert dispatch_once(app) == 0
