@@ -94,10 +94,10 @@ def field_values(changes: ServerChanges) -> dict[str, Any]:
 
 
 def with_changes(base: ServerChanges, values: Mapping[str, Any]) -> ServerChanges:
-    """``base`` with ``values`` (by field name) put in: None or "" puts back provision's
-    default, and a password left empty keeps the stored one. A ValidationError names each
-    unknown field and each value of the wrong type; the values themselves are checked when
-    the server is saved."""
+    """``base`` with ``values`` (by field name) put in: None or "" (a port: also 0) puts back
+    provision's default, and a password left empty keeps the stored one. A ValidationError
+    names each unknown field and each value of the wrong type; the values themselves are
+    checked when the server is saved."""
     changes = copy.deepcopy(base)
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
