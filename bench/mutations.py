@@ -168,6 +168,42 @@ MUTATIONS = [
         "provision/templates/apache/platform.conf.j2",
         "    FallbackResource /index.php\n", "",
         ("tests/provision/test_site_real_drivers.py",), "wordpress and apache"),
+    Mutation(
+        "server delete queued while a platform uses the server", "hostmaster/tasks/server.py",
+        "    uses = server_edits.uses_of(server)\n    if uses:\n",
+        "    uses = server_edits.uses_of(server)\n    if False:\n",
+        ("tests/hostmaster/test_server_delete.py",), "refuses and sqlite"),
+    Mutation(
+        "server delete of the master queued", "hostmaster/tasks/server.py",
+        "    if contexts.master_server() is server:\n", "    if False:\n",
+        ("tests/hostmaster/test_server_delete.py",), "refuses and sqlite"),
+    Mutation(
+        "server delete in provision ignores the contexts that name it",
+        "provision/commands/delete.py", "        if uses:\n", "        if False:\n",
+        ("tests/provision/test_platform_delete.py",), "server"),
+    Mutation(
+        "server delete leaves its web server's include file", "provision/commands/delete.py",
+        '        journal.after_commit({"type": "remove_config", "server": server.name,\n'
+        '                              "path": str(http.include_file)})\n', "",
+        ("tests/hostmaster/test_server_delete.py",), "unused"),
+    Mutation(
+        "server delete of a remote server leaves its config folder on the master",
+        "provision/commands/delete.py",
+        '            journal.after_commit({"type": "remove_tree", "server": None,\n'
+        '                                  "path": str(http.config_dir)})\n', "            pass\n",
+        ("tests/hostmaster/test_remote_servers.py",), "deleted_over_ssh"),
+    Mutation(
+        "server edit changes the type of a service in use", "hostmaster/services/server_edits.py",
+        "            if uses:\n", "            if False:\n",
+        ("tests/hostmaster/test_server_edits.py",), "platform_uses and sqlite"),
+    Mutation(
+        "server edit blanks the database password left empty", "hostmaster/services/servers.py",
+        "    if spec.db_password or not row.db_password_encrypted:\n", "    if True:\n",
+        ("tests/hostmaster/test_server_edits.py",), "every_service and sqlite"),
+    Mutation(
+        "smtp password stored in clear", "hostmaster/services/settings.py",
+        'return store_secrets.encrypt(str(value or "")) if setting.secret else value',
+        "return value", ("tests/hostmaster/test_settings.py",), "kept_encrypted and sqlite"),
 ]
 
 

@@ -12,12 +12,12 @@ import json
 import os
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from .services import settings
 from .services.errors import ValidationError
-from .services.setting_checks import shown
-from .services.setting_registry import GROUPS, SPECS, SettingSpec, spec
+from .services.setting_registry import ENVIRONMENT, GROUPS, SPECS, SettingSpec, spec
 
 settings_cli = AppGroup("settings", help="Show and change the panel's settings.")
 SECRET_VARIABLE = "HOSTMASTER_SETTING_VALUE"
@@ -32,9 +32,11 @@ def _spec(name: str) -> SettingSpec:
 
 
 @settings_cli.command("list")
-@click.option("--group", type=click.Choice(list(GROUPS)), help="Only the settings of one group.")
+@click.option("--group", type=click.Choice([*GROUPS, "environment"]),
+              help="Only the settings of one group.")
 def settings_list(group: str | None) -> None:
-    """Every setting with its value, by group ("*" marks values that are not the default)."""
+    """Every setting with its value, by group ("*" marks values that are not the default), and
+    what the processes read from their environment (changed there, with a restart)."""
     for key, title in GROUPS.items():
         found = [s for s in SPECS if s.group == key]
         if group not in (None, key) or not found:
@@ -42,10 +44,14 @@ def settings_list(group: str | None) -> None:
         click.echo(f"{title}:")
         for setting in found:
             mark = "*" if settings.is_set(setting.name) else " "
-            value = shown(setting, settings.get(setting.name)).replace("\n", "\\n")
+            value = settings.shown_value(setting.name).replace("\n", "\\n")
             if len(value) > 60:
                 value = value[:57] + "..."
             click.echo(f" {mark} {setting.name:<30} {value}")
+    if group in (None, "environment"):
+        click.echo("Environment (set by the variable named, read when a process starts):")
+        for name, variable, _text in ENVIRONMENT:
+            click.echo(f"   {name:<30} {current_app.config.get(name)!s:<30} {variable}")
 
 
 @settings_cli.command("get")
@@ -54,11 +60,10 @@ def settings_list(group: str | None) -> None:
 def settings_get(name: str, as_json: bool) -> None:
     """Print the value of setting NAME (a secret only as "(set)" or "(not set)")."""
     setting = _spec(name)
-    value = settings.get(name)
     if as_json and not setting.secret:
-        click.echo(json.dumps(value))
+        click.echo(json.dumps(settings.get(name)))
     else:
-        click.echo(shown(setting, value))
+        click.echo(settings.shown_value(name))
     click.echo(f"{setting.title}. {setting.help}".rstrip(), err=True)
 
 
@@ -87,7 +92,7 @@ def settings_set(name: str, value: str | None, reset: bool) -> None:
             settings.set_from_text(name, value)
     except ValidationError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{name} is now {shown(setting, settings.get(name))}.")
+    click.echo(f"{name} is now {settings.shown_value(name)}.")
 
 
 def commands() -> list[click.Command]:

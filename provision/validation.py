@@ -204,6 +204,22 @@ def port(value: object, what: str = "port") -> int:
     return number
 
 
+#: The longest wait a number of seconds may ask for (a reload's settle time).
+MAX_SECONDS = 60.0
+
+
+def seconds(value: object, what: str = "time", *, maximum: float = MAX_SECONDS) -> float:
+    """A number of seconds from 0 to ``maximum`` (a fraction is fine: 0.5)."""
+    try:
+        number = float(str(value).strip()) if not isinstance(value, bool) else -1.0
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= maximum:  # also refuses nan
+        raise InvalidValue(f"The {what} must be a number of seconds from 0 to {maximum:g}, "
+                           f"not {shown(value)}.")
+    return number
+
+
 def system_user(value: object, what: str = "user name") -> str:
     """A user or group name of the operating system."""
     name = text(value, what, max_length=32)

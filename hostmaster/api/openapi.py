@@ -22,6 +22,8 @@ SCHEMAS: dict[str, Any] = {
         "services": {"type": "array", "items": _object({
             "service": {"type": "string"}, "type": {"type": "string"},
             "port": {"type": ["integer", "null"]}})},
+        "settings": {"type": "object", "description": "every field PATCH changes but "
+                     "human_name and ip_addresses, as it is now (never db_password)"},
         "verified_at": TIME,
     }),
     "Platform": _object({
@@ -72,6 +74,20 @@ SCHEMAS: dict[str, Any] = {
         "aliases": {"type": "array", "items": {"type": "string"}},
         "redirection": {"type": "boolean"},
     }, "required": ["uri", "platform_id", "db_server_id"]},
+    "ServerChanges": {"type": "object", "properties": {
+        "human_name": {"type": "string"},
+        "ip_addresses": {"type": "array", "items": {"type": "string"}},
+        **{name: {"type": ["string", "null"]} for name in (
+            "http_type", "http_restart_cmd", "http_configtest_cmd", "http_include_dir",
+            "web_group", "php_fpm_socket", "db_type", "db_host", "db_socket", "db_user",
+            "db_password", "ssh_user", "ssh_key_file")},
+        "http_reload_settle": {"type": ["number", "string", "null"],
+                               "description": "seconds, 0 to 60"},
+        **{name: {"type": ["integer", "null"], "description": "a port; null: the default"}
+           for name in ("http_port", "db_port", "ssh_port")},
+    }, "additionalProperties": False,
+        "description": "The fields to change; null or an empty string puts back the default, "
+                       "an empty db_password keeps the stored one."},
     "NewTask": {"type": "object", "properties": {
         "type": {"type": "string", "description": "the task, e.g. verify, backup, migrate"},
         "arguments": {"type": "object", "description": "what the task's dialog asks"},
@@ -136,7 +152,18 @@ def document() -> dict[str, Any]:
                    "lines": {"type": "array", "items": _ref("LogLine")}})
     paths: dict[str, Any] = {
         "/servers": _list_of("Server", "Servers"),
-        "/servers/{id}": _read("Server", "A server"),
+        "/servers/{id}": {**_read("Server", "A server"), "patch": {
+            "summary": "Change a server (its verify task is queued)",
+            "parameters": [ID],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("ServerChanges")}}},
+            "responses": {
+                "200": _json(_object({"server": _ref("Server"), "task": _ref("Task")}),
+                             "The server, and its queued verify task."),
+                "400": _json(_ref("Error"), "Bad input; nothing was changed."),
+                **ERRORS,
+            },
+        }},
         "/servers/{id}/tasks": _queue("server"),
         "/platforms": _list_of("Platform", "Platforms"),
         "/platforms/{id}": _read("Platform", "A platform"),

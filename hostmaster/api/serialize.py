@@ -13,6 +13,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..models import Client, Platform, Server, Site, SiteBackup, Task, TaskLog, User
+from ..services.server_edits import changes_of, field_values
 
 
 def _time(value: datetime | None) -> str | None:
@@ -35,6 +36,9 @@ def _server(row: Server) -> dict[str, Any]:
         "ip_addresses": [ip.address for ip in row.ip_addresses],
         "services": [{"service": s.service, "type": s.type, "port": s.port}
                      for s in row.services],
+        # Every field PATCH /servers/{id} changes, as it is now (never the password).
+        "settings": {name: value for name, value in field_values(changes_of(row)).items()
+                     if name not in ("human_name", "ip_addresses")},
         "verified_at": _time(row.verified_at),
     }
 

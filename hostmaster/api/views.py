@@ -1,5 +1,5 @@
 """The REST API's operations: list and read servers, platforms, sites, clients, tasks and
-backups; create a site; queue a task; read a task's log."""
+backups; create a site; change a server; queue a task; read a task's log."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ..models import (
     TaskStatus,
     User,
 )
-from ..services import api_tokens, sites, tasks
+from ..services import api_tokens, server_edits, sites, tasks
 from ..services.errors import TaskNotAvailable, ValidationError
 from ..services.migration_targets import migration_targets
 from ..tasks import registry
@@ -215,6 +215,23 @@ def create_site() -> ResponseReturnValue:
         return _invalid(error.errors)
     task = tasks.pending_task(site, "install")
     return jsonify(site=as_dict(site), task=as_dict(task) if task else None), 201
+
+
+@bp.patch("/servers/<int:object_id>")
+def edit_server(object_id: int) -> ResponseReturnValue:
+    """Change a server's settings (the fields given; null or "" puts back the default, and an
+    absent or empty db_password keeps the stored one); its verify is queued."""
+    server = _visible_or_404(Server, object_id)
+    if not access.can_change(_user(), server, "edit"):
+        abort(404)
+    body = _json_object()
+    try:
+        changes = server_edits.with_changes(server_edits.changes_of(server), body)
+        server_edits.update_server(server, changes, user=_user())
+    except ValidationError as error:
+        return _invalid(error.errors)
+    task = tasks.pending_task(server, "verify")
+    return jsonify(server=as_dict(server), task=as_dict(task) if task else None)
 
 
 @bp.post("/<any(servers, platforms, sites):collection>/<int:entity_id>/tasks")

@@ -1,28 +1,26 @@
-"""``hostmaster server``: list, show and add servers, and every server task (verify, and
+"""``hostmaster server``: list, show, add and edit servers, and every server task (verify, and
 trust-key: record a remote server's new SSH host key after checking its fingerprint)."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
 from ..api.serialize import as_dict
-from ..services import contexts, servers, tasks
+from ..services import contexts, server_edits, servers, tasks
 from ..services.errors import ValidationError
-from ..services.servers import ServiceSpec, SshSpec
+from ..services.server_edits import ServerChanges, with_changes
 from ..ui import format_time
 from . import lookup
 from .follow import answer_created, wait_options
 from .options import field_option, plugin_values, refused
-from .output import emit, fields, listing, output_options, table
+from .output import F, emit, fields, listing, output_options, table
 from .task_commands import EntityGroup, offered_tasks
 
-server_cli = EntityGroup("server", "server", help="Servers: list, show, add, and their tasks.")
-
-SERVER_FLAGS = {"hostname": "HOSTNAME", "ip_addresses": "--ip", "http": "--http", "db": "--db",
-                "ssh_user": "--ssh-user", "ssh_port": "--ssh-port",
-                "ssh_key_file": "--ssh-key-file"}
+server_cli = EntityGroup("server", "server",
+                         help="Servers: list, show, add, edit, and their tasks.")
 
 
 @server_cli.command("list")
@@ -55,61 +53,119 @@ def server_show(server_word: str) -> None:
     details += [(f"{service.service} service",
                  f"{service.type}" + (f" on port {service.port}" if service.port else ""))
                 for service in server.services]
+    # The settings `server edit` changes, by their option (the password never).
+    changed = server_edits.field_values(server_edits.changes_of(server))
+    details += [(flag.lstrip("-"), changed[name]) for name, (flag, _) in SETTING_OPTIONS.items()
+                if changed.get(name) not in (None, "", "null") and name != "human_name"]
     details.append(("verified", format_time(server.verified_at)))
     emit(as_dict(server), [*fields(details), "", *offered_tasks(server)])
 
 
+#: The options ``server add`` and ``server edit`` share, by the field they set
+#: (hostmaster/services/server_edits.py), with their click settings.
+SETTING_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "human_name": ("--human-name", {}),
+    "http_type": ("--http", {"type": click.Choice(["apache", "nginx", "null"]),
+                             "help": "The web service (null: none)."}),
+    "http_port": ("--http-port", {"type": int}),
+    "http_restart_cmd": ("--http-restart-cmd", {}),
+    "http_configtest_cmd": ("--http-configtest-cmd", {}),
+    "http_include_dir": ("--http-include-dir", {}),
+    "web_group": ("--web-group", {"help": "The group the web server runs as (default "
+                                          "www-data)."}),
+    "http_reload_settle": ("--http-reload-settle", {
+        "metavar": "SECONDS", "help": "How long a configuration change waits after the "
+        "previous reload (default 1 for Apache, 0 for nginx)."}),
+    "php_fpm_socket": ("--php-fpm-socket", {"help": "nginx only: the php-fpm pool's unix "
+                                                    "socket (default /run/php/php8.2-fpm.sock)."}),
+    "db_type": ("--db", {"type": click.Choice(["mysql", "null"]),
+                         "help": "The database service (null: none)."}),
+    "db_host": ("--db-host", {}),
+    "db_port": ("--db-port", {"type": int}),
+    "db_socket": ("--db-socket", {}),
+    "db_user": ("--db-user", {}),
+    "ssh_user": ("--ssh-user", {"help": "A remote server's SSH user (default: yours)."}),
+    "ssh_port": ("--ssh-port", {"type": int, "help": "A remote server's SSH port (default: "
+                                                     "22)."}),
+    "ssh_key_file": ("--ssh-key-file", {"help": "The private key provision logs in with."}),
+}
+SERVER_FLAGS = {"hostname": "HOSTNAME", "ip_addresses": "--ip", "http": "--http", "db": "--db",
+                **{name: flag for name, (flag, _) in SETTING_OPTIONS.items()}}
+PASSWORD_VARIABLE = "HOSTMASTER_DB_PASSWORD"
+
+
+def setting_options(function: F) -> F:
+    """The options of a server's settings, and ``--ip`` (repeatable)."""
+    for name, (flag, settings) in reversed(SETTING_OPTIONS.items()):
+        function = click.option(flag, name, default=None, **settings)(function)
+    return click.option(
+        "--ip", "ip_addresses", multiple=True,
+        help="An IP address of the server (repeatable; given on edit, the list replaces the "
+             "stored one, and --ip '' empties it).")(function)
+
+
+def _changes(base: ServerChanges, options: dict[str, Any], ask_password: bool) -> ServerChanges:
+    """``base`` with the options given; the database admin password is read from
+    HOSTMASTER_DB_PASSWORD or asked for when ``ask_password`` or when a MySQL service is new,
+    never taken from the command line."""
+    values = {name: options[name] for name in SETTING_OPTIONS if options[name] is not None}
+    if options["ip_addresses"]:
+        values["ip_addresses"] = list(options["ip_addresses"])
+    try:
+        changes = with_changes(base, values)
+    except ValidationError as error:
+        raise refused(error, SERVER_FLAGS) from None
+    if changes.services["db"].type == "mysql" and (
+            ask_password or base.services["db"].type != "mysql"):
+        changes.services["db"].db_password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
+            "Database admin password", hide_input=True, err=True)
+    return changes
+
+
 @server_cli.command("add")
 @click.argument("hostname")
-@click.option("--human-name", default="")
-@click.option("--ip", "ips", multiple=True, help="An IP address of the server (repeatable).")
-@click.option("--http", "http_type", type=click.Choice(["apache", "nginx", "null"]), default="null")
-@click.option("--http-port", type=int)
-@click.option("--http-restart-cmd", default="")
-@click.option("--http-configtest-cmd", default="")
-@click.option("--http-include-dir", default="")
-@click.option("--php-fpm-socket", default="",
-              help="nginx only: the php-fpm pool's unix socket (default /run/php/php8.2-fpm.sock).")
-@click.option("--db", "db_type", type=click.Choice(["mysql", "null"]), default="null")
-@click.option("--db-host", default="")
-@click.option("--db-port", type=int)
-@click.option("--db-socket", default="")
-@click.option("--db-user", default="")
-@click.option("--ssh-user", default="", help="A remote server's SSH user (default: yours).")
-@click.option("--ssh-port", type=int, help="A remote server's SSH port (default: 22).")
-@click.option("--ssh-key-file", default="", help="The private key provision logs in with.")
+@setting_options
 @click.option("--master", is_flag=True, help="Register it as @server_master.")
 @field_option
 @wait_options
 @output_options
-def server_add(hostname: str, human_name: str, ips: tuple[str, ...], http_type: str,
-               http_port: int | None, http_restart_cmd: str, http_configtest_cmd: str,
-               http_include_dir: str, php_fpm_socket: str, db_type: str, db_host: str,
-               db_port: int | None, db_socket: str, db_user: str, ssh_user: str,
-               ssh_port: int | None, ssh_key_file: str, master: bool,
-               plugin_fields: tuple[str, ...], wait: bool, dispatch: bool) -> None:
+def server_add(hostname: str, master: bool, plugin_fields: tuple[str, ...], wait: bool,
+               dispatch: bool, **options: Any) -> None:
     """Register a server and queue its verify.
 
     The database admin password is read from the environment variable HOSTMASTER_DB_PASSWORD
     or asked for, never taken from the command line.
     """
-    db_password = ""
-    if db_type == "mysql":
-        db_password = os.environ.get("HOSTMASTER_DB_PASSWORD") or click.prompt(
-            "Database admin password", hide_input=True, err=True)
-    services = {
-        "http": ServiceSpec(http_type, http_port, http_restart_cmd, options={
-            "http_configtest_cmd": http_configtest_cmd, "http_include_dir": http_include_dir,
-            "php_fpm_socket": php_fpm_socket}),
-        "db": ServiceSpec(db_type, db_port, db_user=db_user, db_password=db_password,
-                          options={"db_host": db_host, "db_socket": db_socket}),
-    }
+    changes = _changes(ServerChanges(), options, ask_password=False)
     try:
         server = servers.create_server(
-            hostname, human_name=human_name, ip_addresses=list(ips), services=services,
-            ssh=SshSpec(ssh_user, ssh_port, ssh_key_file), master=master,
+            hostname, human_name=changes.human_name, ip_addresses=changes.ip_addresses,
+            services=changes.services, ssh=changes.ssh, master=master,
             plugin_fields=plugin_values(plugin_fields))
     except ValidationError as error:
         raise refused(error, SERVER_FLAGS) from None
     answer_created("server", server, f"Server {server.hostname} added (id {server.id})",
+                   tasks.pending_task(server, "verify"), wait=wait, dispatch=dispatch)
+
+
+@server_cli.command("edit")
+@click.argument("server_word", metavar="SERVER")
+@setting_options
+@click.option("--db-password", "new_db_password", is_flag=True,
+              help="Change the database admin password: read from HOSTMASTER_DB_PASSWORD or "
+                   "asked for.")
+@field_option
+@wait_options
+@output_options
+def server_edit(server_word: str, new_db_password: bool, plugin_fields: tuple[str, ...],
+                wait: bool, dispatch: bool, **options: Any) -> None:
+    """Change a server's settings (those given; an empty value puts back the default, a port
+    of 0 too) and queue its verify. Its host name stays: its context name is made from it."""
+    server = lookup.server(server_word)
+    changes = _changes(server_edits.changes_of(server), options, ask_password=new_db_password)
+    try:
+        server_edits.update_server(server, changes, plugin_fields=plugin_values(plugin_fields))
+    except ValidationError as error:
+        raise refused(error, SERVER_FLAGS) from None
+    answer_created("server", server, f"Server {server.hostname} saved",
                    tasks.pending_task(server, "verify"), wait=wait, dispatch=dispatch)

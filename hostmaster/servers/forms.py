@@ -1,8 +1,9 @@
-"""The form that registers a server with its web and database services."""
+"""The forms that register a server with its web and database services and change it."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +16,15 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from ..services.servers import ServiceSpec, SshSpec
+from ..models import Server
+from ..services.server_edits import (
+    FIELDS,
+    PORT_FIELDS,
+    ServerChanges,
+    changes_of,
+    field_values,
+    with_changes,
+)
 
 PORT = [Optional(), NumberRange(1, 65535, "A port is a number from 1 to 65535.")]
 # The service reports problems with a whole service under its name; show them on its type.
@@ -57,6 +66,19 @@ class ServerAddForm(FlaskForm):
         description="Where the web server reads extra configuration; default "
         "/etc/apache2/conf-enabled or /etc/nginx/conf.d.",
     )
+    web_group = StringField(
+        "Web group",
+        description="The group the web server runs as, which may read the sites' database "
+        "credentials; default www-data.",
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    http_reload_settle = StringField(
+        "Reload settle time (seconds)",
+        description="How long a configuration change waits after the previous reload, so that "
+        "the web server has read its configuration again; default 1 (Apache) or 0 (nginx). "
+        "0 only when the restart command returns once the reload is complete.",
+        render_kw={"inputmode": "decimal"},
+    )
     php_fpm_socket = StringField(
         "php-fpm socket",
         description="nginx only: the unix socket of the php-fpm pool that runs the sites' PHP; "
@@ -92,33 +114,32 @@ class ServerAddForm(FlaskForm):
     )
     submit = SubmitField("Add server")
 
-    def ip_list(self) -> list[str]:
-        """The IP addresses typed in, split on commas and white space."""
-        return [ip for ip in re.split(r"[\s,]+", self.ip_addresses.data or "") if ip]
+    def field_values(self) -> dict[str, Any]:
+        """What was typed in, by the field names hostmaster/services/server_edits.py uses
+        (addresses split on commas and white space)."""
+        values: dict[str, Any] = {name: self[name].data for name in FIELDS if name in self}
+        values["ip_addresses"] = [
+            ip for ip in re.split(r"[\s,]+", self.ip_addresses.data or "") if ip]
+        return values
 
-    def ssh(self) -> SshSpec:
-        """The SSH settings typed in."""
-        return SshSpec(self.ssh_user.data or "", self.ssh_port.data,
-                       self.ssh_key_file.data or "")
+    def changes(self, base: ServerChanges | None = None) -> ServerChanges:
+        """``base`` (a new server's blank settings) with what was typed in."""
+        return with_changes(base or ServerChanges(), self.field_values())
 
-    def services(self) -> dict[str, ServiceSpec]:
-        """The http and db services as the server service expects them."""
-        http = ServiceSpec(type=self.http_type.data or "null")
-        if http.type != "null":
-            http.port = self.http_port.data
-            http.restart_cmd = self.http_restart_cmd.data or ""
-            http.options = {
-                "http_configtest_cmd": (self.http_configtest_cmd.data or "").strip(),
-                "http_include_dir": (self.http_include_dir.data or "").strip(),
-                "php_fpm_socket": (self.php_fpm_socket.data or "").strip(),
-            }
-        db = ServiceSpec(type=self.db_type.data or "null")
-        if db.type != "null":
-            db.port = self.db_port.data
-            db.db_user = self.db_user.data or ""
-            db.db_password = self.db_password.data or ""
-            db.options = {
-                "db_host": (self.db_host.data or "").strip(),
-                "db_socket": (self.db_socket.data or "").strip(),
-            }
-        return {"http": http, "db": db}
+
+class ServerEditForm(ServerAddForm):
+    """Everything of a server but its host name (its context name is made from it)."""
+
+    hostname = None
+    db_password = PasswordField(
+        "Admin password", description="Leave it empty to keep the stored password.",
+        render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Save server")
+
+
+def edit_form_data(server: Server) -> dict[str, Any]:
+    """The edit form's values for ``server`` as it is (never its password)."""
+    values = field_values(changes_of(server))
+    values["ip_addresses"] = ", ".join(values["ip_addresses"])
+    return {name: "" if value is None and name not in PORT_FIELDS else value
+            for name, value in values.items()}

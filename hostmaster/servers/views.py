@@ -1,4 +1,4 @@
-"""Servers: list, add, and each server's page with its tasks."""
+"""Servers: list, add, edit, and each server's page with its tasks."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from werkzeug.wrappers import Response
 
 from .. import access
 from ..models import Server
-from ..plugin_forms import plugin_values, with_plugin_fields
-from ..services import contexts, servers, task_queries, tasks
+from ..plugin_forms import plugin_values, stored_values, with_plugin_fields
+from ..services import contexts, server_edits, servers, task_queries, tasks
 from ..services.errors import ValidationError
 from ..ui import apply_errors
-from .forms import ERROR_FIELDS, ServerAddForm
+from .forms import ERROR_FIELDS, ServerAddForm, ServerEditForm, edit_form_data
 
 bp = Blueprint("servers", __name__, url_prefix="/servers")
 
@@ -31,13 +31,14 @@ def add() -> Response | str:
     form = with_plugin_fields(ServerAddForm, "server", editing=False)()
     if form.validate_on_submit():
         try:
+            changes = form.changes()
             server = servers.create_server(
                 form.hostname.data or "",
-                human_name=form.human_name.data or "",
-                ip_addresses=form.ip_list(),
-                services=form.services(),
+                human_name=changes.human_name,
+                ip_addresses=changes.ip_addresses,
+                services=changes.services,
                 plugin_fields=plugin_values(form),
-                ssh=form.ssh(),
+                ssh=changes.ssh,
                 user=current_user._get_current_object(),
             )
         except ValidationError as error:
@@ -46,6 +47,25 @@ def add() -> Response | str:
             flash(f"Server {server.hostname} added; its verify task is queued.", "success")
             return redirect(url_for("servers.show", entity_id=server.id))
     return render_template("servers/add.html", form=form)
+
+
+@bp.route("/<int:entity_id>/edit", methods=["GET", "POST"])
+def edit(entity_id: int) -> Response | str:
+    """Change a server's name, addresses, services and SSH settings; its verify is queued."""
+    server = access.get_or_404(Server, entity_id, action="edit")
+    form = with_plugin_fields(ServerEditForm, "server", editing=True)(
+        data={**edit_form_data(server), **stored_values(server)})
+    if form.validate_on_submit():
+        try:
+            server_edits.update_server(server, form.changes(server_edits.changes_of(server)),
+                                       plugin_fields=plugin_values(form),
+                                       user=current_user._get_current_object())
+        except ValidationError as error:
+            apply_errors(form, error, ERROR_FIELDS)
+        else:
+            flash(f"Server {server.hostname} saved; its verify task is queued.", "success")
+            return redirect(url_for("servers.show", entity_id=server.id))
+    return render_template("servers/edit.html", form=form, server=server)
 
 
 @bp.route("/<int:entity_id>")

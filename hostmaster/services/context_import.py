@@ -39,7 +39,7 @@ from ..models import (
 from . import contexts, tasks
 from .clients import default_client
 from .errors import ValidationError
-from .servers import ServiceSpec, check_services, service_row
+from .servers import ServiceSpec, check_services, fill_service, service_row
 from .site_domains import check_site_domain, normalise
 from .transaction import transaction
 from .validation import check_hostname, check_ip_address, check_name, check_platform_root
@@ -155,14 +155,12 @@ class _Importer:
         kept_services = {row.service: row for row in server.services}
         rows = []
         for kind, spec in services.items():
-            row = service_row(kind, spec)
             old = kept_services.get(kind)
             if old is not None:  # the same row, updated: its id and unique key stay
-                for column in ("type", "port", "restart_cmd", "db_user", "db_password",
-                               "options"):
-                    setattr(old, column, getattr(row, column))
-                row = old
-            rows.append(row)
+                fill_service(old, spec)
+                rows.append(old)
+            else:
+                rows.append(service_row(kind, spec))
         server.services = rows
         return server, created
 

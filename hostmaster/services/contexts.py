@@ -119,7 +119,9 @@ def server_properties(server: Server) -> dict[str, Any]:
                 props["db_user"] = service.db_user
             if service.db_password:
                 props["db_passwd"] = service.db_password
-        props.update({key: value for key, value in (service.options or {}).items() if value})
+        # 0 is a value (a reload settle of 0 s); only an empty option means provision's default.
+        props.update({key: value for key, value in (service.options or {}).items()
+                      if value not in (None, "")})
     props.update(plugins.context_properties(server))
     return props
 

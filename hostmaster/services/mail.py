@@ -9,6 +9,7 @@ import ssl
 from email.message import EmailMessage
 
 from ..models import Site
+from ..store_secrets import SecretsUnreadable
 from . import settings
 
 #: Seconds to wait for the SMTP server: a page that sends a mail waits this long at most.
@@ -35,6 +36,9 @@ def _connect() -> smtplib.SMTP:
     host = str(settings.get("smtp_host") or "localhost")
     port = int(settings.get("smtp_port") or 25)
     security = str(settings.get("smtp_security") or "none")
+    username = str(settings.get("smtp_username") or "")
+    # Read before connecting: a password the key file cannot decrypt opens no connection.
+    password = str(settings.get("smtp_password") or "") if username else ""
     smtp: smtplib.SMTP
     if security == "tls":
         smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT,
@@ -44,17 +48,19 @@ def _connect() -> smtplib.SMTP:
     try:
         if security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
-        username = str(settings.get("smtp_username") or "")
         if username:
-            smtp.login(username, str(settings.get("smtp_password") or ""))
+            smtp.login(username, password)
     except BaseException:
         smtp.close()
         raise
     return smtp
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: OSError | smtplib.SMTPException | SecretsUnreadable) -> str:
     """Why talking to the SMTP server failed, in words that name the server."""
+    if isinstance(error, SecretsUnreadable):
+        return (f"the password for the SMTP server {server_name()} cannot be read: "
+                f"{str(error).rstrip('.')}")
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return f"the SMTP server {server_name()} refused the user name or password"
     if isinstance(error, smtplib.SMTPException):
@@ -68,7 +74,7 @@ def deliver(mail: EmailMessage) -> str | None:
     try:
         with _connect() as smtp:
             smtp.send_message(mail)
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, smtplib.SMTPException, SecretsUnreadable) as error:
         return _reason(error)
     return None
 
@@ -79,7 +85,7 @@ def check_connection() -> str | None:
     try:
         with _connect() as smtp:
             smtp.noop()
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, smtplib.SMTPException, SecretsUnreadable) as error:
         return _reason(error)
     return None
 

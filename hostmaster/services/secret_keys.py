@@ -11,11 +11,12 @@ from cryptography.fernet import Fernet
 
 from .. import store_secrets
 from ..extensions import db
-from ..models import OutgoingMail, Platform, Server, ServerService, Site
+from ..models import OutgoingMail, Platform, Server, ServerService, Setting, Site
 from ..models.encrypted import ENCRYPTED_KEY, is_encrypted_value
 from ..store_secrets import SecretsUnreadable
+from .setting_registry import SPECS
 
-# The model attributes that hold one encrypted value each.
+# The model attributes that hold one encrypted value each (and the secret settings' values).
 ENCRYPTED_ATTRIBUTES: tuple[tuple[type[Any], str], ...] = (
     (ServerService, "db_password_encrypted"),
     (Site, "cron_key_encrypted"),
@@ -59,6 +60,10 @@ def _stored_secrets() -> Iterator[_StoredSecret]:
         for row in db.session.scalars(db.select(model)):
             if getattr(row, attribute):
                 yield _StoredSecret(row, attribute)
+    for setting in SPECS:
+        row = db.session.get(Setting, setting.name) if setting.secret else None
+        if row is not None and row.value:
+            yield _StoredSecret(row, "value")
     for model in PLUGIN_FIELD_MODELS:
         for row in db.session.scalars(db.select(model)):
             for name, value in (row.plugin_fields or {}).items():

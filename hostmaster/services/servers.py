@@ -45,6 +45,8 @@ OPTION_RULES: dict[str, tuple[Callable[..., object], str]] = {
     "http_configtest_cmd": (rules.command, "config test command"),
     "http_include_dir": (rules.absolute_path, "include folder"),
     "php_fpm_socket": (rules.absolute_path, "php-fpm socket"),
+    "web_group": (rules.system_user, "web group"),
+    "http_reload_settle": (rules.seconds, "reload settle time"),
     "db_host": (rules.host, "database host"),
     "db_socket": (rules.absolute_path, "unix socket"),
 }
@@ -135,28 +137,20 @@ def create_server(
     hostname = normalised(rules.hostname, hostname.strip())
     human_name = human_name.strip()
     services = services or {}
+    ssh = ssh or SshSpec()
     errors: dict[str, list[str]] = {}
     problem = check_hostname(hostname)
     if problem:
         errors["hostname"] = [problem]
     elif db.session.scalar(select(Server.id).where(Server.hostname == hostname)) is not None:
         errors["hostname"] = [f"A server called {hostname} already exists."]
-    problem = check_text(human_name, "human-readable name", 255)
-    if problem:
-        errors["human_name"] = [problem]
-    bad_ips = [p for p in (check_ip_address(ip) for ip in ip_addresses) if p]
-    if bad_ips:
-        errors["ip_addresses"] = bad_ips
-    errors.update(check_services(services))
-    ssh = ssh or SshSpec()
-    errors.update(check_ssh(ssh))
-    errors.update(plugins.check_field_values("server", plugin_fields or {}))
+    errors.update(check_settings(human_name, ip_addresses, services, ssh, plugin_fields or {}))
     if master and contexts.master_server() is not None:
         errors.setdefault("hostname", []).append("There is already a master server.")
     if errors:
         raise ValidationError(errors)
 
-    addresses = dict.fromkeys(rules.ip_address(ip) for ip in ip_addresses)
+    addresses = unique_addresses(ip_addresses)
     with transaction(f"A server called {hostname} was added by another request a moment ago.",
                      field="hostname"):
         server = Server(hostname=hostname, human_name=human_name, status=ServerStatus.QUEUED,
@@ -173,22 +167,51 @@ def create_server(
     return server
 
 
+def check_settings(human_name: str, ip_addresses: list[str] | tuple[str, ...],
+                   services: dict[str, ServiceSpec], ssh: SshSpec,
+                   plugin_fields: dict[str, str]) -> dict[str, list[str]]:
+    """Field errors of what a server's form, ``server add|edit`` or the API give for it, but
+    its host name (empty when all are fine)."""
+    errors: dict[str, list[str]] = {}
+    problem = check_text(human_name, "human-readable name", 255)
+    if problem:
+        errors["human_name"] = [problem]
+    bad_ips = [p for p in (check_ip_address(ip) for ip in ip_addresses) if p]
+    if bad_ips:
+        errors["ip_addresses"] = bad_ips
+    errors.update(check_services(services))
+    errors.update(check_ssh(ssh))
+    errors.update(plugins.check_field_values("server", plugin_fields))
+    return errors
+
+
+def unique_addresses(ip_addresses: list[str] | tuple[str, ...]) -> list[str]:
+    """Checked IP addresses in their normal form, each once, in the order given."""
+    return list(dict.fromkeys(rules.ip_address(ip) for ip in ip_addresses))
+
+
 def service_row(name: str, spec: ServiceSpec) -> ServerService:
-    """The stored row for a checked service spec, its options as provision stores them (a
-    host name in lower case, a folder without its trailing slash)."""
+    """The stored row for a checked service spec."""
+    row = ServerService(service=name)
+    fill_service(row, spec)
+    return row
+
+
+def fill_service(row: ServerService, spec: ServiceSpec) -> None:
+    """Put a checked service spec into its row, its options as provision stores them (a host
+    name in lower case, a folder without its trailing slash); an empty password keeps the
+    stored one (the original's rule on a server's edit form)."""
     options = {key: value for key, value in spec.options.items() if value not in (None, "")}
     for key, value in options.items():
         rule, _what = OPTION_RULES.get(key, (rules.text, key))
         options[key] = normalised(rule, value)
-    return ServerService(
-        service=name,
-        type=spec.type,
-        port=spec.port,
-        restart_cmd=spec.restart_cmd.strip(),
-        db_user=spec.db_user.strip(),
-        db_password=spec.db_password,
-        options=options,
-    )
+    row.type = spec.type
+    row.port = spec.port
+    row.restart_cmd = spec.restart_cmd.strip()
+    row.db_user = spec.db_user.strip()
+    if spec.db_password or not row.db_password_encrypted:
+        row.db_password = spec.db_password
+    row.options = options
 
 
 def ssh_login(server: Server) -> str | None:

@@ -191,4 +191,13 @@ ENVIRONMENT: tuple[tuple[str, str, str], ...] = (
     ("TASK_TIMEOUT_SECONDS", "HOSTMASTER_TASK_TIMEOUT", "When a task's provision is stopped."),
     ("PROVISION_COMMAND", "HOSTMASTER_PROVISION_COMMAND", "How the dispatcher starts provision "
      "(empty: this installation's provision)."),
+    ("DISPATCH_STORE_TIMEOUT_SECONDS", "HOSTMASTER_STORE_TIMEOUT", "How long the dispatcher "
+     "waits for the store to answer one statement before it tries again (0: no limit)."),
+    ("PLATFORM_BASE_PATH", "HOSTMASTER_PLATFORM_BASE_PATH", "The folder every platform lies in "
+     "(empty: the aegir root's platforms folder)."),
+    ("SECRETS_KEY_FILE", "HOSTMASTER_SECRET_KEY_FILE", "The key file that encrypts the secrets "
+     "in the store (the SMTP password, database admin passwords); back it up apart from the "
+     "store."),
+    ("PROXY_COUNT", "HOSTMASTER_PROXY_COUNT", "How many reverse proxies in front of the panel "
+     "set X-Forwarded-For and X-Forwarded-Proto (0 trusts neither header)."),
 )

@@ -6,7 +6,8 @@ checking them all, and answers the two questions the panel's address raises: whe
 are sent (``public_url``) and what links in mails start with (``panel_url``).
 
 Secret settings pass through ``_sealed`` and ``_opened`` on their way into and out of the
-store: the one place where encryption at rest wraps them.
+store: the one place where encryption at rest (hostmaster/store_secrets.py) wraps them, as it
+wraps the store's other secrets.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any
 
 from flask import current_app
 
+from .. import store_secrets
 from ..extensions import db
 from ..models import Setting
 from .errors import ValidationError
-from .setting_checks import parse, problem
+from .setting_checks import parse, problem, shown
 from .setting_registry import REGISTRY, SettingSpec, spec
 
 #: The registry's defaults by name (what a setting reads as until someone sets it).
@@ -26,13 +28,14 @@ DEFAULTS: dict[str, Any] = {name: found.default for name, found in REGISTRY.item
 
 
 def _sealed(setting: SettingSpec, value: Any) -> Any:
-    """What is stored for ``value`` (secrets: where encryption at rest goes)."""
-    return value
+    """What is stored for ``value``: a secret encrypted (hostmaster/store_secrets.py)."""
+    return store_secrets.encrypt(str(value or "")) if setting.secret else value
 
 
 def _opened(setting: SettingSpec, stored: Any) -> Any:
-    """The value behind what is stored (the inverse of ``_sealed``)."""
-    return stored
+    """The value behind what is stored (the inverse of ``_sealed``); a secret the key file
+    cannot decrypt raises SecretsUnreadable with a sentence saying what to do."""
+    return store_secrets.decrypt(str(stored or "")) if setting.secret else stored
 
 
 def get(name: str) -> Any:
@@ -48,6 +51,19 @@ def get(name: str) -> Any:
 def is_set(name: str) -> bool:
     """Whether setting ``name`` has a stored value (rather than its default)."""
     return db.session.get(Setting, REGISTRY[name].name) is not None
+
+
+def shown_value(name: str) -> str:
+    """The value of ``name`` as the Settings page and the CLI show it; a secret only as set or
+    not, found without decrypting it (so a missing key file breaks no page that lists it)."""
+    setting = REGISTRY[name]
+    return shown(setting, holds_secret(name) if setting.secret else get(name))
+
+
+def holds_secret(name: str) -> bool:
+    """Whether the secret setting ``name`` holds a value (read without decrypting it)."""
+    row = db.session.get(Setting, REGISTRY[name].name)
+    return row is not None and row.value not in (None, "")
 
 
 def put(name: str, value: Any) -> None:

@@ -102,7 +102,7 @@ def group_form(group: str, *, submitted: bool = False) -> SettingsGroupForm:
     source: dict[str, Any] = {} if submitted else {"formdata": None}
     form: SettingsGroupForm = form_class(prefix=group, data=data, **source)
     form.stored_secrets = {spec.name for spec in specs
-                           if spec.secret and settings.get(spec.name)}
+                           if spec.secret and settings.holds_secret(spec.name)}
     for name in form.stored_secrets:
         form[name].render_kw = {**(form[name].render_kw or {}), "placeholder": "unchanged"}
     return form

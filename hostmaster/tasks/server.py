@@ -1,5 +1,6 @@
-"""Server task types: verify, trust-key (record a remote server's new SSH host key), and a
-no-op used to measure the dispatcher."""
+"""Server task types: verify, trust-key (record a remote server's new SSH host key), delete
+(refused for the master and while platforms or sites use the server), and a no-op used to
+measure the dispatcher."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Platform, PlatformStatus, Server, ServerStatus, Task, utcnow
-from ..services import tasks
+from ..services import contexts, server_edits, tasks
 from ..services.servers import ssh_login
-from .forms import ServerTrustKeyForm, TaskNoopForm
+from .forms import ServerTrustKeyForm, TaskConfirmForm, TaskNoopForm
 from .registry import TaskType
 
 
@@ -43,6 +44,30 @@ def _trusted(task: Task, server: Server, result: dict[str, Any]) -> None:
         tasks.queue(server, "verify", commit=False)
 
 
+def _delete_refusal(server: Server) -> str | None:
+    """Never the master (the panel and provision run on it); never while platforms or sites
+    use the server."""
+    if contexts.master_server() is server:
+        return (f"{server.title} is the master server: the panel and provision run on it, so "
+                "it cannot be deleted.")
+    uses = server_edits.uses_of(server)
+    if uses:
+        return (f"{server.title} cannot be deleted while {' and '.join(uses)}; delete them or "
+                "migrate them to another server first.")
+    return None
+
+
+def _deleted(task: Task, server: Server, result: dict[str, Any]) -> None:
+    """DELETED: its context name and services go; its tasks stay as history. Its host name
+    becomes ``<hostname>~deleted-<id>`` so that the name may be added again (no live host
+    name can hold a ``~``)."""
+    server.status = ServerStatus.DELETED
+    suffix = f"~deleted-{server.id}"
+    server.hostname = server.hostname[: Server.hostname.type.length - len(suffix)] + suffix
+    server.services = []
+    contexts.unregister(server)
+
+
 TASK_TYPES = [
     TaskType(
         entity_kind="server",
@@ -72,5 +97,15 @@ TASK_TYPES = [
         form=ServerTrustKeyForm,
         refusal=_local_refusal,
         on_success=_trusted,
+    ),
+    TaskType(
+        entity_kind="server",
+        name="delete",
+        title="Delete",
+        command="delete",
+        description="Remove the server's web server configuration and its context.",
+        form=TaskConfirmForm,
+        refusal=_delete_refusal,
+        on_success=_deleted,
     ),
 ]

@@ -9,14 +9,19 @@ are warnings, and the delete still succeeds.
 ``provision @platform delete`` refuses while any site context names the platform; otherwise it
 removes the platform's web server file and its context, and its codebase when that lies in the
 aegir root's ``platforms/`` folder (a codebase kept elsewhere is left where it is).
+
+``provision @server delete`` refuses for ``@server_master`` and while a platform or site
+context names the server; otherwise it removes the include file its web server reads (then
+tests and reloads that web server), its ``config/<server>`` folder and its context.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..contexts.model import PlatformContext, SiteContext
+from ..contexts.model import PlatformContext, ServerContext, SiteContext
 from ..errors import ProvisionError
+from ..orphans import MASTER
 from ..services.http.base import HttpService
 from ..sites.backup import backup_site
 from ..sites.drush_aliases import remove_aliases_after_commit
@@ -31,6 +36,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
     """Delete the site or platform; for a site the result names the backup taken first."""
     if isinstance(invocation.context, PlatformContext):
         return delete_platform(invocation, invocation.context)
+    if isinstance(invocation.context, ServerContext):
+        return delete_server(invocation, invocation.context)
     site = site_of(invocation)
     logger = invocation.logger
     journal = invocation.journal
@@ -111,4 +118,40 @@ def delete_platform(invocation: Invocation, platform: PlatformContext) -> dict[s
     journal.after_commit({"type": "delete_context", "name": invocation.name})
     finish(invocation, {})
     logger.success(f"Deleted the platform {platform.name}.")
+    return {}
+
+
+def delete_server(invocation: Invocation, server: ServerContext) -> dict[str, Any]:
+    """Remove a server that no platform or site uses any more."""
+    if server.name == MASTER:
+        raise ProvisionError(f"{MASTER} is the server provision runs on; it is never deleted.")
+    contexts = invocation.contexts
+    journal = invocation.journal
+    assert journal is not None
+    users = []
+    for name in contexts.store.names():
+        context = contexts.load(name)
+        if isinstance(context, PlatformContext):
+            uses = server.name in (context.raw("web_server"), context.raw("server"))
+        else:
+            uses = isinstance(context, SiteContext) and context.raw("db_server") == server.name
+        if uses:
+            users.append(context.name)
+    if users:
+        raise ProvisionError(
+            f"The server {server.name} is still used by {', '.join(users)}; delete them or "
+            "move them to another server first."
+        )
+    http = server.service("http")
+    if isinstance(http, HttpService):
+        journal.after_commit({"type": "remove_config", "server": server.name,
+                              "path": str(http.include_file)})
+        journal.after_commit({"type": "remove_tree", "server": server.name,
+                              "path": str(http.config_dir)})
+        if server.transport.remote:
+            journal.after_commit({"type": "remove_tree", "server": None,
+                                  "path": str(http.config_dir)})
+    journal.after_commit({"type": "delete_context", "name": invocation.name})
+    finish(invocation, {})
+    invocation.logger.success(f"Deleted the server {server.name}.")
     return {}

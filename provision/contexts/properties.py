@@ -24,7 +24,7 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 KINDS = frozenset({"str", "int", "port", "seconds", "bool", "list", "path", "ref",
                    "service_type"})
 #: The longest wait a ``seconds`` property may ask for.
-MAX_SECONDS = 60.0
+MAX_SECONDS = validation.MAX_SECONDS
 
 
 @dataclass(frozen=True)
@@ -105,16 +105,10 @@ class Property:
         return number
 
     def _convert_seconds(self, value: Any) -> float:
-        wanted = f"a number of seconds from 0 to {MAX_SECONDS:g}"
-        if isinstance(value, bool):
-            raise self._refuse(value, wanted)
         try:
-            number = float(str(value).strip())
-        except ValueError:
-            raise self._refuse(value, wanted) from None
-        if not 0 <= number <= MAX_SECONDS:  # also refuses nan
-            raise self._refuse(value, wanted)
-        return number
+            return validation.seconds(value, self.name, maximum=MAX_SECONDS)
+        except InvalidValue:
+            raise self._refuse(value, f"a number of seconds from 0 to {MAX_SECONDS:g}") from None
 
     def _convert_bool(self, value: Any) -> bool:
         if isinstance(value, bool):

@@ -194,6 +194,7 @@ ACCESS: dict[str, Rule] = {
     "servers.index": Rule(STAFF),
     "servers.show": Rule(STAFF, lambda w: {"entity_id": w.server}),
     "servers.add": Rule(ADMIN),
+    "servers.edit": Rule(ADMIN, lambda w: {"entity_id": w.server}),
     # Administration.
     "tasks.dispatch": Rule(ADMIN),
     "tasks.dispatch_switch": Rule(ADMIN, lambda w: {"action": "pause"}),
@@ -230,6 +231,7 @@ ACCESS: dict[str, Rule] = {
     "api.site_backups": Rule(A_ONLY, lambda w: {"object_id": w.site}, api=True),
     "api.task_log": Rule(A_ONLY, lambda w: {"object_id": w.task_done}, api=True),
     "api.create_site": Rule(frozenset({"a", "b", "admin"}), api=True, body={}),
+    "api.edit_server": Rule(ADMIN, lambda w: {"object_id": w.server}, api=True, body={}),
     "api.queue_task": Rule(A_ONLY, lambda w: {"collection": "sites", "entity_id": w.site},
                            api=True, body={"type": "verify"}),
 }

@@ -1,6 +1,7 @@
 """A remote server added in the panel: verified over SSH by the real dispatcher on a remote test
 host (a network namespace with its own sshd and Apache); when its sshd is down its verify fails
-in seconds naming the host and the reason, while other tasks run."""
+in seconds naming the host and the reason, while other tasks run; deleted, it leaves no file on
+its host or the master."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
 from hostmaster.models import Server, ServerStatus, Task, TaskStatus
 from hostmaster.services import tasks
+from provision.layout import ROOT_FOLDERS
 from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.remote_hosts import RemoteHost, RemoteNetwork
 from tests.hostmaster.helpers import log_text, null_server, queue_noop
@@ -129,3 +131,32 @@ def test_bad_ssh_settings_are_refused_beside_their_fields(
     assert "not an absolute path" in field_error(page, "ssh_key_file")
     with app.app_context():
         assert db.session.scalars(select(Server)).first() is None
+
+
+@one_store
+def test_a_remote_server_is_deleted_over_ssh_and_leaves_no_file_on_its_host_or_the_master(
+        app: Flask, client: FlaskClient, auth: AuthActions, host: RemoteHost,
+        aegir_root: Path) -> None:
+    server_id = add_remote_server(app, auth, host)
+    assert dispatch_once(app) == 0
+    name = f"server_{host.hostname.replace('.', '')}"
+    include = f"{host.include_dir}/aegir-{name}.conf"
+    assert host.run(f"cat {include}").stdout.strip()
+    assert f"config/{name}/apache.conf" in tree(host.own_root)
+    assert f"contexts/{name}.json" in tree(aegir_root)
+    with app.app_context():
+        tasks.queue(db.session.get_one(Server, server_id), "delete")
+        assert dispatch_once(app) == 0
+        task = db.session.scalars(select(Task).where(Task.type == "delete")).one()
+        assert task.status == TaskStatus.SUCCESS, log_text(task.id)
+    # Only the aegir root's own folders stay on the host (verify made them), no file.
+    assert tree(host.own_root) == sorted(ROOT_FOLDERS)
+    assert [path for path in tree(aegir_root) if name in path] == []
+    assert host.run(f"test -e {include}", check=False).returncode == 1
+    # The host's Apache was reloaded without the server's default vhost (which answers 404).
+    assert host.get("/", "unknown.test")[0] != 404
+
+
+def tree(root: Path) -> list[str]:
+    """Every file and folder under ``root``, relative to it."""
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*"))

@@ -18,8 +18,8 @@ from sqlalchemy import event, select, text
 from hostmaster import store_secrets
 from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
-from hostmaster.models import ServerService, Site, User
-from hostmaster.services import users
+from hostmaster.models import ServerService, Setting, Site, User
+from hostmaster.services import settings, users
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import make_app
 from tests.fixtures.stack import MariaDBAdmin
@@ -28,6 +28,7 @@ from tests.hostmaster.helpers import LOCAL
 from tests.hostmaster.site_helpers import new_site, ready_platform, run_pending
 
 BEFORE = "c5e7a9b1d3f4"  # the revision before secrets were encrypted
+BEFORE_SMTP_PASSWORD = "3c9f1a7b2d45"  # the revision before the SMTP password was encrypted
 
 
 @pytest.fixture
@@ -186,3 +187,41 @@ def test_after_a_lost_key_importing_a_servers_context_puts_its_password_back(
             select(ServerService).where(ServerService.service == "db")).one()
         assert service.db_password == mariadb_admin.password  # under a new key
     assert key_file.exists()
+
+
+def test_the_smtp_password_revision_encrypts_a_stored_password_its_downgrade_restores_it(
+    scratch_store_url: str, tmp_path: Path
+) -> None:
+    app = make_app(scratch_store_url, tmp_path / "aegir",
+                   SECRETS_KEY_FILE=str(tmp_path / "secrets.key"))
+    with app.app_context():
+        upgrade(revision=BEFORE_SMTP_PASSWORD)
+        db.session.execute(text("INSERT INTO setting (name, value) VALUES "
+                                "('smtp_password', :value), ('smtp_host', :host)"),
+                           {"value": json.dumps("older-smtp-pass"),
+                            "host": json.dumps("mail.example.com")})
+        db.session.commit()
+        upgrade()
+        stored = dict(db.session.execute(text("SELECT name, value FROM setting")).all())
+        assert json.loads(stored["smtp_host"]) == "mail.example.com"
+        assert store_secrets.is_encrypted(json.loads(stored["smtp_password"]))
+        assert settings.get("smtp_password") == "older-smtp-pass"
+        downgrade(revision=BEFORE_SMTP_PASSWORD)
+        clear = db.session.execute(text("SELECT value FROM setting WHERE name = "
+                                        "'smtp_password'")).scalar()
+        assert json.loads(clear) == "older-smtp-pass"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_rotating_the_key_encrypts_the_smtp_password_again(own_key_app: Flask) -> None:
+    with own_key_app.app_context():
+        settings.save({"smtp_password": "the smtp password"})
+        before = db.session.get_one(Setting, "smtp_password").value
+    rotated = own_key_app.test_cli_runner().invoke(args=["secrets", "rotate-key"])
+    assert "Encrypted 1 secrets again with a new key" in rotated.output
+    with own_key_app.app_context():
+        db.session.expire_all()
+        after = db.session.get_one(Setting, "smtp_password").value
+        assert after != before and store_secrets.is_encrypted(after)
+        assert settings.get("smtp_password") == "the smtp password"

@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from hostmaster import store_secrets
 from hostmaster.extensions import db
 from hostmaster.models import MailStatus, OutgoingMail, Setting
 from hostmaster.queues.retention import FIELDS
-from hostmaster.services import dispatch_control, settings
+from hostmaster.services import dispatch_control, secret_keys, settings
 from hostmaster.services.errors import ValidationError
-from hostmaster.services.setting_registry import REGISTRY
+from hostmaster.services.setting_registry import ENVIRONMENT, REGISTRY
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.pages import field_error, part, rows, text
 from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
@@ -151,6 +154,69 @@ def test_the_smtp_password_is_never_shown_and_a_blank_field_keeps_it(
         assert settings.get("smtp_password") == ""
 
 
+MAIL_FORM = {"mail-smtp_host": "mail.example.com", "mail-smtp_port": "587",
+             "mail-smtp_security": "starttls", "mail-smtp_username": "hostmaster",
+             "mail-smtp_password": "", "mail-mail_from": "panel@example.com"}
+
+
+def stored_settings() -> list[tuple[str, Any]]:
+    """Every stored setting as the store holds it (a secret as encrypted)."""
+    return sorted((row.name, row.value) for row in db.session.scalars(select(Setting)))
+
+
+def test_the_smtp_password_saved_on_the_page_is_kept_encrypted_and_read_back_for_mail(
+    app: Flask, client: FlaskClient, logged_in: AuthActions
+) -> None:
+    response = logged_in.submit("/admin/settings", {
+        **MAIL_FORM, "mail-smtp_password": "s3cret-smtp-pass"}, post_path="/admin/settings/mail")
+    assert response.status_code == 302
+    with app.app_context():
+        stored = db.session.get_one(Setting, "smtp_password").value
+        assert stored.startswith(store_secrets.PREFIX) and "s3cret" not in stored
+        assert settings.get("smtp_password") == "s3cret-smtp-pass"
+        assert secret_keys.count().stored == 1  # checked and rotated with the store's others
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "s3cret-smtp-pass" not in page and stored not in page
+    assert 'placeholder="unchanged"' in part(page, "mail-smtp_password", ">")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("smtp_host", "mail server!", "'mail server!' is not a valid host name"),
+    ("smtp_port", "0", "Enter a whole number from 1 to 65535."),
+    ("smtp_security", "ssl3", "Choose one of: none, starttls, tls."),
+    ("mail_from", "nobody", "'nobody' is not an e-mail address"),
+])
+def test_a_bad_mail_setting_on_the_page_is_refused_beside_its_field_and_nothing_changes(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, field: str, value: str,
+    message: str,
+) -> None:
+    with app.app_context():
+        settings.save({"smtp_host": "relay.example.com", "smtp_password": "old-pass"})
+        before = stored_settings()
+    response = logged_in.submit("/admin/settings", {
+        **MAIL_FORM, f"mail-{field}": value, "mail-smtp_password": "typed-smtp-secret"},
+        post_path="/admin/settings/mail")
+    markup = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in field_error(markup, f"mail-{field}")
+    assert "typed-smtp-secret" not in markup
+    with app.app_context():
+        assert stored_settings() == before
+        assert settings.get("smtp_password") == "old-pass"
+
+
+def test_the_page_and_the_cli_show_the_same_environment_settings(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, runner: Any
+) -> None:
+    page = text(client.get("/admin/settings").get_data(as_text=True))
+    listed = runner.invoke(args=["settings", "list", "--group", "environment"])
+    assert listed.exit_code == 0
+    for name, variable, _ in ENVIRONMENT:
+        assert variable in page and name in listed.output and variable in listed.output
+    assert app.config["SECRETS_KEY_FILE"] in listed.output
+    assert "SQLALCHEMY_DATABASE_URI" not in listed.output  # it may hold the store's password
+
+
 def test_a_test_mail_goes_through_the_saved_settings_and_lands_in_the_outbox(
     app: Flask, client: FlaskClient, logged_in: AuthActions, mailbox: Mailbox
 ) -> None:
@@ -181,6 +247,26 @@ def test_a_test_mail_that_cannot_be_sent_says_why_on_the_page(
     with app.app_context():
         (kept,) = db.session.query(OutgoingMail).all()
         assert kept.status == MailStatus.FAILED and "127.0.0.1:1" in kept.last_error
+
+
+def test_a_test_mail_whose_smtp_password_cannot_be_decrypted_says_so_on_the_page(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, tmp_path: Path
+) -> None:
+    with app.app_context():
+        settings.save({"smtp_host": "127.0.0.1", "smtp_port": 1, "smtp_username": "hostmaster",
+                       "smtp_password": "s3cret-smtp-pass"})
+    other_key = tmp_path / "other.key"  # the store's key file lost, another one in its place
+    store_secrets.write_keys(other_key, [Fernet.generate_key()])
+    app.config["SECRETS_KEY_FILE"] = str(other_key)
+    response = logged_in.submit("/admin/settings", {"to": "me@example.com"},
+                                post_path="/admin/settings/test-mail")
+    page = text(client.get(response.location).get_data(as_text=True))
+    assert ("The mail to me@example.com could not be sent: the password for the SMTP server "
+            "127.0.0.1:1 cannot be read: A secret in the store was encrypted with a key that "
+            f"is not in {other_key}") in page
+    with app.app_context():
+        (kept,) = db.session.query(OutgoingMail).all()
+        assert kept.status == MailStatus.FAILED
 
 
 def test_the_cli_lists_gets_and_sets_settings_with_the_same_checks(

@@ -1,5 +1,6 @@
 """Platform delete: refused while a site uses the platform; then its web config, codebase
-(inside the aegir root) and context are removed."""
+(inside the aegir root) and context are removed. Server delete: never the master, refused while
+a platform or site names the server."""
 
 from __future__ import annotations
 
@@ -59,3 +60,29 @@ def test_a_codebase_outside_the_aegir_root_is_kept(aegir_root: Path, tmp_path: P
     assert deleted.returncode == 0, deleted.stderr
     assert codebase.is_dir()
     assert "Kept the codebase" in deleted.stderr
+
+
+def test_a_server_is_deleted_only_once_no_platform_or_site_names_it_and_never_the_master(
+    aegir_root: Path,
+) -> None:
+    save_server(aegir_root, http_service_type="null")
+    save_server(aegir_root, "@server_web2", remote_host="web2.example.com",
+                ip_addresses="127.0.0.1", http_service_type="null")
+    master = provision(aegir_root, "@server_master", "delete")
+    assert master.returncode == 1 and "@server_master is the server provision runs on" in (
+        master.stderr)
+    provision(aegir_root, "save", "@platform_x", "--context_type=platform",
+              f"--root={aegir_root}/platforms/x", "--web_server=@server_web2")
+    provision(aegir_root, "save", "@a.example.com", "--context_type=site",
+              "--platform=@platform_x", "--db_server=@server_web2")
+    for user in ("@a.example.com", "@platform_x"):
+        refused = provision(aegir_root, "@server_web2", "delete")
+        assert refused.returncode == 1
+        assert "The server @server_web2 is still used by " in refused.stderr
+        assert user in refused.stderr
+        assert (aegir_root / "contexts" / "server_web2.json").exists()
+        assert provision(aegir_root, "save", user, "--delete").returncode == 0
+    deleted = provision(aegir_root, "@server_web2", "delete")
+    assert deleted.returncode == 0, deleted.stderr
+    assert not (aegir_root / "contexts" / "server_web2.json").exists()
+    assert (aegir_root / "contexts" / "server_master.json").exists()
