@@ -229,6 +229,7 @@ ACCESS: dict[str, Rule] = {
     "api.read_object": Rule(A_ONLY, lambda w: {"collection": "sites", "object_id": w.site},
                             api=True),
     "api.site_backups": Rule(A_ONLY, lambda w: {"object_id": w.site}, api=True),
+    "api.site_targets": Rule(A_ONLY, lambda w: {"object_id": w.site}, api=True),
     "api.task_log": Rule(A_ONLY, lambda w: {"object_id": w.task_done}, api=True),
     "api.create_site": Rule(frozenset({"a", "b", "admin"}), api=True, body={}),
     "api.edit_server": Rule(ADMIN, lambda w: {"object_id": w.server}, api=True, body={}),
