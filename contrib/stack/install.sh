@@ -24,7 +24,7 @@ run_packages=(
     mariadb-server mariadb-client apache2 libapache2-mod-php php-cli php-mysql php-gd php-xml
     php-mbstring php-curl rsync ca-certificates sudo
 )
-test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium)
+test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium pebble)
 
 say() { echo "install.sh: $*"; }
 
