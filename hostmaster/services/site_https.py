@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from provision.validation import HTTPS_MODES
 
 from ..extensions import db
@@ -131,6 +133,18 @@ def renewal_failed(site: Site, reason: str, now: datetime | None = None) -> None
     row.failures += 1
     row.failed_at = now
     row.retry_at = now + min(FIRST_RETRY * 2 ** (row.failures - 1), LONGEST_RETRY)
+
+
+def failed_renewals(viewer: Any, limit: int = 5) -> list[Site]:
+    """Enabled sites ``viewer`` may see whose last certificate renewal failed (the dashboard's
+    warning), the oldest failure first."""
+    from .. import access
+
+    query = (select(Site).join(SiteHttps, SiteHttps.site_id == Site.id)
+             .where(Site.status == SiteStatus.ENABLED, SiteHttps.mode != "off",
+                    SiteHttps.error != "")
+             .order_by(SiteHttps.failed_at, Site.id))
+    return list(db.session.scalars(access.visible(query, Site, viewer).limit(limit)))
 
 
 def renew_days() -> int:

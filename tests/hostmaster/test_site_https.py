@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hostmaster.extensions import db
-from hostmaster.models import Site, SiteHttps, Task, TaskStatus, utcnow
+from hostmaster.models import Site, SiteHttps, Task, TaskStatus, User, utcnow
 from hostmaster.queues import certificates
-from hostmaster.services import contexts, settings, site_https, tasks
+from hostmaster.services import api_tokens, contexts, settings, site_https, tasks
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.site_helpers import enabled_site, master_server, ready_platform, run_pending
 
@@ -149,3 +150,56 @@ def test_the_queue_picks_due_certificates_soonest_first_and_skips_backed_off_one
         db.session.commit()
         assert certificates.pick(now, 10) == [fresh.id]
         assert plain.id not in picked
+
+
+def test_the_sites_list_sorts_by_expiry_and_the_dashboard_names_failed_renewals(
+    app: Flask, client: FlaskClient, auth: AuthActions,
+) -> None:
+    with app.app_context():
+        server = master_server()
+        platform = ready_platform(server)
+        now = utcnow()
+        later, sooner = (enabled_site(platform, server, f"{name}.example.com")
+                         for name in ("a-later", "b-sooner"))
+        enabled_site(platform, server, "c-plain.example.com")
+        for site, days in ((later, 60), (sooner, 5)):
+            site_https.set_https(site, "enabled", False)
+            db.session.flush()
+            row = db.session.get(SiteHttps, site.id)
+            assert row is not None
+            row.expires_at = now + timedelta(days=days)
+        site_https.renewal_failed(sooner, "The CA could not validate b-sooner.example.com.")
+        db.session.commit()
+    auth.login()
+
+    listed = client.get("/sites?sort=certificate&dir=asc").get_data(as_text=True)
+    dashboard = client.get("/").get_data(as_text=True)
+
+    assert listed.index("b-sooner.example.com") < listed.index("a-later.example.com")
+    assert "renewal failed" in listed and "no HTTPS" in listed
+    assert 'id="certificate-renewals-failed"' in dashboard
+    assert "b-sooner.example.com</a>: The CA could not validate b-sooner.example.com." in dashboard
+
+
+def test_the_api_sets_and_shows_a_sites_https_and_refuses_bad_input(
+    app: Flask, client: FlaskClient, admin: User,
+) -> None:
+    with app.app_context():
+        site_id = _site().id
+        user = db.session.scalars(select(User).where(User.username == "admin")).one()
+        token = api_tokens.create(user, "https")[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"/api/v1/sites/{site_id}/https"
+
+    bad_mode = client.put(path, json={"https": "always"}, headers=headers)
+    bad_hsts = client.put(path, json={"https": "enabled", "hsts": "yes"}, headers=headers)
+    saved = client.put(path, json={"https": "enabled", "hsts": True}, headers=headers)
+    shown = client.get(f"/api/v1/sites/{site_id}", headers=headers).get_json()
+
+    assert bad_mode.status_code == 400 and "https" in bad_mode.get_json()["fields"]
+    assert bad_hsts.status_code == 400 and "hsts" in bad_hsts.get_json()["fields"]
+    assert saved.status_code == 200
+    assert saved.get_json()["https"] == "enabled" and saved.get_json()["hsts"] is True
+    assert shown["https"]["https"] == "enabled"
+    assert client.put("/api/v1/sites/999999/https", json={"https": "off"},
+                      headers=headers).status_code == 404
