@@ -281,6 +281,14 @@ def https_mode(value: object) -> str:
     return mode
 
 
+def certificate_source(value: object) -> str:
+    """``acme`` or ``uploaded``."""
+    source = str(value or "acme").strip().lower()
+    if source not in ("acme", "uploaded"):
+        raise InvalidValue(f"A certificate comes from acme or is uploaded, not {shown(value)}.")
+    return source
+
+
 def absolute_path(value: object, what: str = "path") -> str:
     """An absolute, normalised path (no ``..``, no ``//``, no trailing ``/``), not ``/``."""
     path = text(value, what, max_length=PATH_MAX)

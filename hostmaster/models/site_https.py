@@ -22,6 +22,8 @@ class SiteHttps(Base):
     )
     mode: Mapped[str] = mapped_column(String(8), default="off")
     hsts: Mapped[bool] = mapped_column(default=False)
+    #: Where the certificate comes from: "acme" (the CA, renewed) or "uploaded" (by an admin).
+    source: Mapped[str] = mapped_column(String(8), default="acme")
     # The certificate served, as provision reported it (None: not known yet).
     expires_at: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
     issuer: Mapped[str] = mapped_column(String(255), default="")

@@ -22,11 +22,13 @@ CLAIM = timedelta(hours=1)
 
 
 def _with_https() -> ColumnElement[bool]:
-    return and_(Site.status == SiteStatus.ENABLED, SiteHttps.mode != "off")
+    return and_(Site.status == SiteStatus.ENABLED, SiteHttps.mode != "off",
+                SiteHttps.source == "acme")
 
 
 def sites_with_https() -> int:
-    """The queue's items: enabled sites with HTTPS."""
+    """The queue's items: enabled sites with HTTPS whose certificate comes from the CA (an
+    uploaded one is the admin's to replace)."""
     return db.session.scalar(
         select(func.count(Site.id)).join(SiteHttps, SiteHttps.site_id == Site.id)
         .where(_with_https())) or 0

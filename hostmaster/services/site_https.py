@@ -8,15 +8,19 @@ until it arrives the site serves a self-signed one.
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from provision.validation import HTTPS_MODES
 
 from ..extensions import db
-from ..models import Site, SiteHttps, SiteStatus, utcnow
+from ..models import Site, SiteHttps, SiteStatus, Task, utcnow
 from . import settings
 from .errors import ValidationError
 
@@ -34,7 +38,7 @@ def https_of(site: Site) -> SiteHttps:
     """The site's HTTPS row; a new one (off, not added to the session) when it has none."""
     row = db.session.get(SiteHttps, site.id)
     return row if row is not None else SiteHttps(site_id=site.id, mode="off", hsts=False,
-                                                 names=[], error="", failures=0)
+                                                 source="acme", names=[], error="", failures=0)
 
 
 def _stored(site: Site) -> SiteHttps:
@@ -79,7 +83,7 @@ def set_https(site: Site, mode: Any, hsts: bool, *, user: Any = None) -> bool:
 def context_properties(site: Site) -> dict[str, Any]:
     """What provision's site context says of HTTPS."""
     row = https_of(site)
-    return {"https": row.mode, "hsts": row.hsts}
+    return {"https": row.mode, "hsts": row.hsts, "https_certificate": row.source}
 
 
 def acme_properties() -> dict[str, Any]:
@@ -94,6 +98,37 @@ def acme_properties() -> dict[str, Any]:
         if settings.get(name):
             properties[name] = settings.get(name)
     return properties
+
+
+def upload(site: Site, certificate_pem: str, key_pem: str, *, user: Any = None) -> Task:
+    """Check an uploaded certificate (with its chain) and key against the site's domains, leave
+    both in the aegir root's ``config/.uploads/`` (0600) and queue the task that serves them;
+    from then on the CA never replaces the site's certificate. The caller commits."""
+    from provision.tls.certificates import upload_problems
+    from provision.tls.site_tls import UPLOADS
+
+    from . import tasks
+
+    if https_of(site).mode == "off":
+        raise ValidationError({"certificate": [
+            "Turn HTTPS on (enabled or required) before uploading a certificate."]})
+    domains = [site.uri, *(alias.alias for alias in site.aliases if alias.alias != site.uri)]
+    problems = upload_problems(certificate_pem, key_pem, domains)
+    if problems:
+        raise ValidationError({"certificate": problems})
+    folder = Path(current_app.config["AEGIR_ROOT"]) / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_hex(8)
+    files = {"certificate_file": folder / f"{site.id}-{token}.pem",
+             "key_file": folder / f"{site.id}-{token}.key"}
+    for path, text in zip(files.values(), (certificate_pem, key_pem), strict=True):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+    task = tasks.queue(site, "certificate-upload", {key: str(path) for key, path in files.items()},
+                       user=user, commit=False)
+    _stored(site).source = "uploaded"
+    return task
 
 
 def _moment(text: Any) -> datetime | None:

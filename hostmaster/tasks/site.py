@@ -16,7 +16,7 @@ from typing import Any
 
 from ..models import MailStatus, Site, SiteStatus, Task, TaskStatus
 from ..services import mail, outbox, settings, site_https, site_results, tasks
-from .forms import TaskBackupForm, TaskConfirmForm
+from .forms import TaskBackupForm, TaskConfirmForm, TaskUploadedCertificateForm
 from .registry import TaskType
 
 
@@ -196,6 +196,18 @@ TASK_TYPES = [
         on_success=_renewed,
         on_failure=_renewal_failed,
         options=lambda task, site: {"force": True},
+    ),
+    TaskType(
+        entity_kind="site",
+        name="certificate-upload",
+        title="Install an uploaded certificate",
+        command="certificate",
+        description="Serve the certificate and key uploaded on the site's HTTPS page.",
+        hidden=True,
+        form=TaskUploadedCertificateForm,
+        refusal=rule("certificate"),
+        on_success=_renewed,
+        on_failure=_renewal_failed,
     ),
     site_task(
         "import",

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('site_id', sa.Integer(), nullable=False),
         sa.Column('mode', sa.String(length=8), nullable=False),
         sa.Column('hsts', sa.Boolean(), nullable=False),
+        sa.Column('source', sa.String(length=8), nullable=False),
         sa.Column('expires_at', timestamp, nullable=True),
         sa.Column('issuer', sa.String(length=255), nullable=False),
         sa.Column('serial', sa.String(length=64), nullable=False),

@@ -1,6 +1,8 @@
 """``provision @site certificate [--renew_days=N] [--force=true]``: the site's certificate renewed
 from the ACME CA when it expires within ``renew_days`` days (default 30), is self-signed or no
-longer covers the site's domains; with ``--force`` whatever its age.
+longer covers the site's domains; with ``--force`` whatever its age. With
+``--certificate_file=F --key_file=K`` (files the panel left in ``config/.uploads/``) the
+uploaded certificate is checked and served instead, and both files are removed.
 
 Unlike verify, a CA that refuses or cannot be reached fails the command with its reason; the
 old certificate and key stay where they were and keep serving. The result holds the facts of
@@ -13,7 +15,7 @@ from typing import Any
 
 from ..errors import ProvisionError
 from ..sites.steps import site_of
-from ..tls.site_tls import order_for_site
+from ..tls.site_tls import install_uploaded, order_for_site
 from . import Invocation
 
 CONTEXT = "required"
@@ -27,6 +29,10 @@ def run(invocation: Invocation) -> dict[str, Any]:
     if str(site.raw("https") or "off") == "off":
         raise ProvisionError(f"{site.uri} has no HTTPS (https is off): set it to enabled or "
                              "required and verify the site first.")
+    if options.get("certificate_file") or options.get("key_file"):
+        uploaded = install_uploaded(site, str(options.get("certificate_file") or ""),
+                                    str(options.get("key_file") or ""), invocation.logger)
+        return {"certificate": uploaded.as_result()}
     renew_days = options.get("renew_days")
     facts = order_for_site(
         site, invocation.logger,

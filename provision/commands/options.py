@@ -63,6 +63,8 @@ OPTION_RULES: dict[str, Callable[[Any], Any]] = {
     "cron_key": validation.key,
     "seconds": _seconds,
     "renew_days": _days,
+    "certificate_file": lambda value: validation.absolute_path(value, "certificate file"),
+    "key_file": lambda value: validation.absolute_path(value, "key file"),
 }
 
 

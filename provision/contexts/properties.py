@@ -241,6 +241,9 @@ SITE_PROPERTIES = (
              "301 to HTTPS)", default="off", check=validation.https_mode),
     Property("hsts", "whether HTTPS answers tell browsers to use only HTTPS for a year "
              "(Strict-Transport-Security)", kind="bool", default=False),
+    Property("https_certificate", "where the site's certificate comes from: acme (the CA "
+             "of @server_master, renewed) or uploaded (by an admin; never replaced by the CA)",
+             default="acme", check=validation.certificate_source),
     Property("install_method", "how the site is installed (profile or manual)",
              default="profile", check=validation.machine_name),
     Property("cron_key", "the key of the site's cron address", check=validation.key),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from ..errors import ProvisionError
@@ -138,10 +140,13 @@ def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 
 def _system_roots() -> list[x509.Certificate]:
-    try:
-        return x509.load_pem_x509_certificates(SYSTEM_ROOTS.read_bytes())
-    except (OSError, ValueError):
-        return []
+    # A few old roots of the bundle have serial numbers RFC 5280 forbids: cryptography warns.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        try:
+            return x509.load_pem_x509_certificates(SYSTEM_ROOTS.read_bytes())
+        except (OSError, ValueError):
+            return []
 
 
 def upload_problems(

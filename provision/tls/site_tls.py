@@ -142,6 +142,12 @@ def order_for_site(site: SiteContext, logger: Logger, *, renew_days: float = 30.
     http = _site_http(site)
     tls = SiteTls(http, site)
     serving = tls.serving()
+    if site.raw("https_certificate") == "uploaded":
+        if serving is not None and not serving.facts.self_signed:
+            return serving.facts
+        logger.warning(f"The uploaded certificate of {site.uri} does not cover its domains "
+                       f"({', '.join(domains(site))}): upload one that does.")
+        return serving.facts if serving is not None else None
     master = site.contexts.load("@server_master")
     directory = master.raw("acme_directory_url")
     due = (serving is None or serving.facts.self_signed or force
@@ -169,6 +175,43 @@ def order_for_site(site: SiteContext, logger: Logger, *, renew_days: float = 30.
     facts = certificate.facts
     logger.success(f"{site.uri} serves a certificate from {facts.issuer}, valid until "
                    f"{facts.not_after:%Y-%m-%d}.")
+    return facts
+
+
+#: Where the panel leaves an uploaded certificate and key for provision (aegir root).
+UPLOADS = Path("config") / ".uploads"
+
+
+def install_uploaded(site: SiteContext, certificate_file: str, key_file: str,
+                     logger: Logger) -> certificates.CertificateFacts:
+    """Serve the certificate and key the panel left in ``config/.uploads/``, checked again
+    (provision trusts no caller): the key matches, it is valid now, it covers the site's domains
+    and its chain is complete. Both files are removed whatever happens."""
+    folder = (site.contexts.root / UPLOADS).resolve()
+    paths = [Path(certificate_file), Path(key_file)]
+    try:
+        for path in paths:
+            if not path.resolve().is_relative_to(folder) or not path.is_file():
+                raise ProvisionError(f"{path} is not an uploaded file in {folder}; upload the "
+                                     "certificate through the panel.")
+        certificate = SiteCertificate(paths[0].read_text(errors="replace"),
+                                      paths[1].read_text(errors="replace"))
+        problems = certificates.upload_problems(certificate.chain, certificate.key,
+                                                domains(site))
+        if problems:
+            raise ProvisionError("The uploaded certificate is refused: " + " ".join(problems))
+        http = _site_http(site)
+        with http.config_lock() as lock:
+            checkpoint = Checkpoint(http.transport)
+            SiteTls(http, site).write(checkpoint, certificate, logger)
+            http.apply(checkpoint, lock, logger)
+    finally:
+        for path in paths:
+            if path.resolve().is_relative_to(folder):
+                path.unlink(missing_ok=True)
+    facts = certificate.facts
+    logger.success(f"{site.uri} serves the uploaded certificate from {facts.issuer}, valid "
+                   f"until {facts.not_after:%Y-%m-%d}.")
     return facts
 
 

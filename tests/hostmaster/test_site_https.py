@@ -5,6 +5,8 @@ choice of sites and back-off (results applied as the dispatcher applies them).""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,7 +16,9 @@ from hostmaster.extensions import db
 from hostmaster.models import Site, SiteHttps, Task, TaskStatus, User, utcnow
 from hostmaster.queues import certificates
 from hostmaster.services import api_tokens, contexts, settings, site_https, tasks
+from provision.tls import certificates as tls_certificates
 from tests.fixtures.app import AuthActions
+from tests.fixtures.certificates import private_ca
 from tests.hostmaster.site_helpers import enabled_site, master_server, ready_platform, run_pending
 
 FACTS = {"names": ["www.example.com"], "not_after": "2027-03-01T10:00:00+00:00",
@@ -203,3 +207,65 @@ def test_the_api_sets_and_shows_a_sites_https_and_refuses_bad_input(
     assert shown["https"]["https"] == "enabled"
     assert client.put("/api/v1/sites/999999/https", json={"https": "off"},
                       headers=headers).status_code == 404
+
+
+def test_the_command_line_shows_and_sets_a_sites_https(app: Flask, runner: Any) -> None:
+    with app.app_context():
+        site = _site()
+        uri, site_id = site.uri, site.id
+
+    refused = runner.invoke(args=["site", "https", uri, "--hsts"])
+    saved = runner.invoke(args=["site", "https", uri, "--mode", "required", "--hsts"])
+    shown = runner.invoke(args=["site", "https", uri])
+
+    assert refused.exit_code != 0 and "--hsts: HSTS tells browsers" in refused.output
+    assert saved.exit_code == 0, saved.output
+    assert "required" in shown.output and "hsts" in shown.output
+    with app.app_context():
+        row = db.session.get(SiteHttps, site_id)
+        assert row is not None and (row.mode, row.hsts) == ("required", True)
+
+
+def test_an_uploaded_certificate_is_checked_before_anything_changes_then_queued(
+    app: Flask, client: FlaskClient, auth: AuthActions, aegir_root: Path,
+) -> None:
+    with app.app_context():
+        site = _site()
+        site_https.set_https(site, "enabled", False)
+        db.session.commit()
+        site_id, uri = site.id, site.uri
+    auth.login()
+    page = f"/sites/{site_id}/https"
+    ca = private_ca()
+    leaf, key = ca.leaf([uri])
+    uploads = aegir_root / "config" / ".uploads"
+
+    def post(certificate: str, private_key: str) -> Any:
+        token = auth.csrf_token(page)
+        return client.post(page, data={"upload-certificate": certificate,
+                                        "upload-key": private_key, "upload-upload": "Upload",
+                                        "upload-csrf_token": token})
+
+    mismatched = post(leaf + ca.intermediate + ca.root, tls_certificates.new_key())
+    uncovered = post(ca.leaf(["other.example.com"])[0] + ca.intermediate + ca.root, key)
+
+    assert "The key does not match the certificate" in mismatched.get_data(as_text=True)
+    assert "does not cover www.example.com" in uncovered.get_data(as_text=True)
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        assert site is not None and _pending(site, "certificate-upload") is None
+
+    accepted = post(leaf + ca.intermediate + ca.root, key)
+
+    assert accepted.status_code == 302
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        assert site is not None
+        task = _pending(site, "certificate-upload")
+        assert task is not None and set(task.arguments) == {"certificate_file", "key_file"}
+        assert "PRIVATE KEY" not in str(task.arguments)
+        key_file = Path(task.arguments["key_file"])
+        assert key_file.read_text() == key and key_file.stat().st_mode & 0o777 == 0o600
+        assert contexts.site_properties(site)["https_certificate"] == "uploaded"
+        assert certificates.sites_with_https() == 0  # the CA never replaces it

@@ -15,6 +15,7 @@ import pytest
 from cryptography import x509
 
 from provision.tls import certificates
+from tests.fixtures.certificates import private_ca
 from tests.fixtures.pebble import PebbleCA, running_pebble
 from tests.fixtures.stack_process import poll
 from tests.provision.sites_support import SiteStack, unique_uri
@@ -173,3 +174,45 @@ def test_https_refuses_a_mode_it_does_not_know(site_stack: SiteStack) -> None:
     assert ran.status != 0
     assert "HTTPS is one of off, enabled, required, not 'always'." in ran.text
     assert not (site_stack.root / "contexts" / f"{uri}.json").exists()
+
+
+def _upload(stack: SiteStack, name: str, text: str) -> Path:
+    folder = stack.root / "config" / ".uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_an_uploaded_certificate_is_checked_served_and_never_replaced_by_the_ca(
+    site_stack: SiteStack,
+) -> None:
+    uri = unique_uri()
+    site_stack.install(uri, "--https=enabled", "--https_certificate=uploaded",
+                       f"--aliases=www.{uri}")
+    ca = private_ca()
+    wrong_name, wrong_name_key = ca.leaf([uri])
+    good, good_key = ca.leaf([uri, f"www.{uri}"])
+    chain = good + ca.intermediate + ca.root
+
+    wrong_chain = wrong_name + ca.intermediate + ca.root
+    refused = site_stack.run(
+        f"@{uri}", "certificate",
+        f"--certificate_file={_upload(site_stack, 'a.pem', wrong_chain)}",
+        f"--key_file={_upload(site_stack, 'a.key', wrong_name_key)}")
+    assert refused.status == 1
+    assert f"does not cover www.{uri}" in refused.text
+    assert https_get(site_stack, uri)[3].issuer == https_get(site_stack, uri)[3].subject
+    assert list((site_stack.root / "config" / ".uploads").iterdir()) == []
+
+    outside = site_stack.run(f"@{uri}", "certificate", "--certificate_file=/etc/passwd",
+                             f"--key_file={_upload(site_stack, 'b.key', good_key)}")
+    assert outside.status == 1 and "is not an uploaded file" in outside.text
+
+    site_stack.must(f"@{uri}", "certificate",
+                    f"--certificate_file={_upload(site_stack, 'c.pem', chain)}",
+                    f"--key_file={_upload(site_stack, 'c.key', good_key)}")
+    served = https_get(site_stack, f"www.{uri}", root_pem=ca.root, until=from_ca)[3]
+    assert "Test Intermediate" in served.issuer.rfc4514_string()
+    assert "BEGIN PRIVATE KEY" not in site_stack.must(f"@{uri}", "verify").text
+    assert https_get(site_stack, uri, root_pem=ca.root)[3].serial_number == served.serial_number
