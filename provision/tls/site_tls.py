@@ -229,6 +229,7 @@ def certificate_step(site: SiteContext, logger: Logger) -> dict[str, object] | N
 
 
 def remove_after_commit(site: SiteContext, http: SiteVhosts, journal: Journal) -> None:
-    """Declare the removal of the site's key and certificate, once its command has committed."""
+    """Declare the removal of the site's key and certificate (if it has them: a site that never
+    had HTTPS has none), once its command has committed."""
     journal.after_commit({"type": "remove_tree", "server": site.web_server.name,
-                          "path": str(SiteTls(http, site).folder), "warn": "certificate"})
+                          "path": str(SiteTls(http, site).folder)})
