@@ -204,6 +204,26 @@ MUTATIONS = [
         "smtp password stored in clear", "hostmaster/services/settings.py",
         'return store_secrets.encrypt(str(value or "")) if setting.secret else value',
         "return value", ("tests/hostmaster/test_settings.py",), "kept_encrypted and sqlite"),
+    Mutation(
+        "an uploaded key is not checked against its certificate",
+        "provision/tls/certificates.py",
+        "            leaf.public_key().public_bytes(serialization.Encoding.PEM, public)):",
+        "            key.public_key().public_bytes(serialization.Encoding.PEM, public)):",
+        ("tests/provision/test_tls_certificates.py",), "does_not_match"),
+    Mutation(
+        "a certificate that does not cover a new alias keeps serving",
+        "provision/tls/site_tls.py",
+        "        if any(not problem.startswith(\"The chain is\") for problem in problems):",
+        "        if False:",
+        ("tests/provision/test_site_https.py",), "self_signed and apache"),
+    Mutation(
+        "required HTTPS leaves HTTP serving the site", "provision/templates/apache/vhost.conf.j2",
+        '{%- if https == "required" %}', '{%- if https == "never" %}',
+        ("tests/provision/test_site_https.py",), "required and apache"),
+    Mutation(
+        "HSTS without HTTPS is accepted", "hostmaster/services/site_https.py",
+        '    if hsts and checked == "off":', '    if False:',
+        ("tests/hostmaster/test_site_https.py",), "bad_https_input and sqlite"),
 ]
 
 

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from . import access
 from .extensions import db
-from .services import dispatch_control, features, servers, task_queries, tasks
+from .services import dispatch_control, features, servers, site_https, task_queries, tasks
 from .services.errors import ValidationError
 from .services.transaction import COLLISION
 
@@ -45,6 +45,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(may_see, "may_see")
     app.add_template_global(feature_on, "feature_on")
     app.add_template_global(servers.ssh_login, "ssh_login")
+    app.add_template_global(site_https.https_of, "site_https_of")
     app.context_processor(queues_block)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, csrf_refused)

@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     from .public.views import bp as public_bp
     from .queues.views import bp as queues_bp
     from .servers.views import bp as servers_bp
+    from .sites import https_views  # noqa: F401  (the site's HTTPS page, on the sites blueprint)
     from .sites.views import bp as sites_bp
     from .tasks.views import bp as tasks_bp
     from .ui import register_template_helpers

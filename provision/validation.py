@@ -285,6 +285,26 @@ def url(value: object, what: str = "address") -> str:
     return address
 
 
+#: A site's HTTPS, as in the original's hosting_https: none, beside HTTP, or instead of it.
+HTTPS_MODES = ("off", "enabled", "required")
+
+
+def https_mode(value: object) -> str:
+    """``off``, ``enabled`` (HTTP and HTTPS both serve) or ``required`` (HTTP redirects)."""
+    mode = str(value or "off").strip().lower()
+    if mode not in HTTPS_MODES:
+        raise InvalidValue(f"HTTPS is one of {', '.join(HTTPS_MODES)}, not {shown(value)}.")
+    return mode
+
+
+def certificate_source(value: object) -> str:
+    """``acme`` or ``uploaded``."""
+    source = str(value or "acme").strip().lower()
+    if source not in ("acme", "uploaded"):
+        raise InvalidValue(f"A certificate comes from acme or is uploaded, not {shown(value)}.")
+    return source
+
+
 def absolute_path(value: object, what: str = "path") -> str:
     """An absolute, normalised path (no ``..``, no ``//``, no trailing ``/``), not ``/``."""
     path = text(value, what, max_length=PATH_MAX)

@@ -24,7 +24,7 @@ run_packages=(
     mariadb-server mariadb-client apache2 libapache2-mod-php php-cli php-mysql php-gd php-xml
     php-mbstring php-curl rsync ca-certificates sudo
 )
-test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium)
+test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium pebble)
 
 say() { echo "install.sh: $*"; }
 
@@ -187,7 +187,8 @@ apache_running() {
         [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)" != Z ]
 }
 
-# Enable prefork + mod_php + rewrite and a ServerName; sets apache_changed=1 if it changed anything.
+# Enable prefork + mod_php + rewrite, ssl and headers (sites' HTTPS and HSTS) and a ServerName; sets
+# apache_changed=1 if it changed anything.
 apache_changed=0
 configure_system_apache() {
     local php_load php_module mpm module
@@ -204,7 +205,7 @@ configure_system_apache() {
             apache_changed=1
         fi
     done
-    for module in mpm_prefork "$php_module" rewrite; do
+    for module in mpm_prefork "$php_module" rewrite ssl headers; do
         if [ ! -e "/etc/apache2/mods-enabled/$module.load" ]; then
             a2enmod -q "$module" >/dev/null
             say "enabled Apache module $module"

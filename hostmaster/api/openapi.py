@@ -39,7 +39,15 @@ SCHEMAS: dict[str, Any] = {
         "language": {"type": "string"}, "status": STATUS,
         "aliases": {"type": "array", "items": {"type": "string"}},
         "redirection": {"type": "boolean"}, "created_at": TIME, "verified_at": TIME,
-        "last_cron_at": TIME,
+        "last_cron_at": TIME, "https": {"$ref": "#/components/schemas/Https"},
+    }),
+    "Https": _object({
+        "https": {"type": "string", "enum": ["off", "enabled", "required"]},
+        "hsts": {"type": "boolean"}, "certificate_expires_at": TIME,
+        "certificate_issuer": {"type": "string"},
+        "certificate_self_signed": {"type": "boolean"},
+        "renewal_error": {"type": "string",
+                          "description": "why the last renewal failed; empty when it did not"},
     }),
     "Client": _object({
         "id": {"type": "integer"}, "name": {"type": "string"},
@@ -184,6 +192,17 @@ def document() -> dict[str, Any]:
         },
         "/sites/{id}": _read("Site", "A site"),
         "/sites/{id}/tasks": _queue("site"),
+        "/sites/{id}/https": {"put": {
+            "summary": "Set a site's HTTPS (its verify is queued when it changes)",
+            "parameters": [ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["https"], "properties": {
+                    "https": {"type": "string", "enum": ["off", "enabled", "required"]},
+                    "hsts": {"type": "boolean"}}}}}},
+            "responses": {"200": _json(_ref("Https"), "The site's HTTPS now."),
+                          "400": _json(_ref("Error"), "Bad input; nothing was changed."),
+                          **ERRORS},
+        }},
         "/sites/{id}/backups": {"get": {**_list_of("Backup", "A site's backups")["get"],
                                         "parameters": [ID, *PAGE]}},
         "/sites/{id}/targets": {"get": {

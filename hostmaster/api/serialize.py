@@ -12,7 +12,8 @@ from functools import singledispatch
 from pathlib import PurePath
 from typing import Any
 
-from ..models import Client, Platform, Server, Site, SiteBackup, Task, TaskLog, User
+from ..models import Client, Platform, Server, Site, SiteBackup, SiteHttps, Task, TaskLog, User
+from ..services import site_https
 from ..services.server_edits import changes_of, field_values
 
 
@@ -73,7 +74,16 @@ def _site(row: Site) -> dict[str, Any]:
         "created_at": _time(row.created_at),
         "verified_at": _time(row.verified_at),
         "last_cron_at": _time(row.last_cron_at),
+        "https": https_dict(site_https.https_of(row)),
     }
+
+
+def https_dict(row: SiteHttps) -> dict[str, Any]:
+    """A site's HTTPS and the certificate it serves."""
+    return {"https": row.mode, "hsts": row.hsts,
+            "certificate_expires_at": _time(row.expires_at),
+            "certificate_issuer": row.issuer, "certificate_self_signed": row.self_signed,
+            "renewal_error": row.error}
 
 
 @as_dict.register

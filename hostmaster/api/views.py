@@ -23,13 +23,13 @@ from ..models import (
     TaskStatus,
     User,
 )
-from ..services import api_tokens, server_edits, sites, tasks
+from ..services import api_tokens, server_edits, site_https, sites, tasks
 from ..services.errors import TaskNotAvailable, ValidationError
 from ..services.migration_targets import migration_targets
 from ..tasks import registry
 from . import bp
 from .openapi import document
-from .serialize import as_dict
+from .serialize import as_dict, https_dict
 
 csrf.exempt(bp)
 
@@ -232,6 +232,25 @@ def edit_server(object_id: int) -> ResponseReturnValue:
         return _invalid(error.errors)
     task = tasks.pending_task(server, "verify")
     return jsonify(server=as_dict(server), task=as_dict(task) if task else None)
+
+
+@bp.put("/sites/<int:entity_id>/https")
+def set_site_https(entity_id: int) -> ResponseReturnValue:
+    """Set a site's HTTPS: ``{"https": "required", "hsts": true}``; a change queues its verify."""
+    if entity_id > MAX_ID:
+        abort(404)
+    site = access.get_or_404(Site, entity_id, _user(), action="edit")
+    body = _json_object()
+    hsts = body.get("hsts", False)
+    try:
+        if not isinstance(hsts, bool):
+            raise ValidationError.field("hsts", "hsts is true or false.")
+        site_https.set_https(site, body.get("https"), hsts, user=_user())
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        return _invalid(error.errors)
+    return jsonify(https_dict(site_https.https_of(site)))
 
 
 @bp.post("/<any(servers, platforms, sites):collection>/<int:entity_id>/tasks")

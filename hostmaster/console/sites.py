@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 
 from .. import access
-from ..api.serialize import as_dict
+from ..api.serialize import as_dict, https_dict
+from ..extensions import db
 from ..models import Site, SiteStatus
-from ..services import contexts, sites, tasks
+from ..services import contexts, site_https, sites, tasks
 from ..services.errors import ValidationError
 from ..services.migration_targets import migration_targets
 from ..ui import format_time
@@ -163,3 +164,31 @@ def site_edit(site_word: str, client_word: str | None, aliases: tuple[str, ...],
     verify = tasks.pending_task(site, "verify")
     queued = f"; its verify is task #{verify.id}" if verify is not None else ""
     emit(as_dict(site), f"Site {site.uri} saved{queued}.")
+
+
+@site_cli.command("https")
+@click.argument("site_word", metavar="SITE")
+@click.option("--mode", type=click.Choice(["off", "enabled", "required"]), default=None,
+              help="off; enabled: HTTP and HTTPS serve; required: HTTP redirects to HTTPS.")
+@click.option("--hsts/--no-hsts", default=None,
+              help="Tell browsers to use only HTTPS for the site for a year.")
+@output_options
+def site_https_command(site_word: str, mode: str | None, hsts: bool | None) -> None:
+    """Show a site's HTTPS and its certificate, or change them (a change queues its verify;
+    what is not given stays as it is)."""
+    site = lookup.site(site_word)
+    row = site_https.https_of(site)
+    if mode is not None or hsts is not None:
+        try:
+            site_https.set_https(site, mode or row.mode, row.hsts if hsts is None else hsts)
+            db.session.commit()
+        except ValidationError as error:
+            db.session.rollback()
+            raise refused(error, {"https": "--mode", "hsts": "--hsts"}) from None
+        row = site_https.https_of(site)
+    shown = https_dict(row)
+    emit(shown, fields([
+        ("https", row.mode), ("hsts", "yes" if row.hsts else "no"),
+        ("certificate expires", format_time(row.expires_at, "not known")),
+        ("issuer", "self-signed" if row.self_signed else row.issuer or "none"),
+        ("last renewal", f"failed: {row.error}" if row.error else "ok")]))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import access
 from ..extensions import db
 from ..models import Platform, Server, Site, SiteStatus
-from ..services import inventory_queries, settings, task_queries
+from ..services import inventory_queries, settings, site_https, task_queries
 
 bp = Blueprint("dashboard", __name__)
 #: How many of a client's sites the dashboard lists.
@@ -39,6 +39,7 @@ def index() -> str:
         own_sites=None if access.can(user, "administer sites") else own_sites(user),
         own_sites_limit=OWN_SITES,
         public_url=settings.public_url(),
+        failed_renewals=site_https.failed_renewals(user),
     )
 
 

@@ -28,6 +28,7 @@ from .rate_event import RateEvent
 from .server import SERVICE_TYPES, Server, ServerIP, ServerService
 from .setting import Feature, QueueState, Setting
 from .site import Site, SiteAlias, SiteBackup, SiteStatistic
+from .site_https import SiteHttps
 from .site_schedule import SiteSchedule
 from .task import Task, TaskLog
 from .user import Role, RolePermission, User, user_roles
@@ -80,6 +81,7 @@ __all__ = [
     "Site",
     "SiteAlias",
     "SiteBackup",
+    "SiteHttps",
     "SiteSchedule",
     "SiteStatistic",
     "SiteStatus",

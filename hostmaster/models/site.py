@@ -13,6 +13,7 @@ from .client import Client
 from .encrypted import Encrypted, encrypt_plugin_values
 from .platform import Platform
 from .server import Server
+from .site_https import SiteHttps
 
 
 class Site(Base):
@@ -47,6 +48,8 @@ class Site(Base):
     client: Mapped[Client | None] = relationship()
     platform: Mapped[Platform] = relationship(lazy="joined")
     db_server: Mapped[Server | None] = relationship()
+    #: HTTPS and the certificate served (None: HTTPS off; hostmaster.services.site_https).
+    https: Mapped[SiteHttps | None] = relationship(lazy="selectin", viewonly=True)
     aliases: Mapped[list[SiteAlias]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="SiteAlias.alias"
     )

@@ -44,7 +44,7 @@ from flask import Flask
 log = logging.getLogger(__name__)
 
 #: The queue modules of this package, imported (when present) in this order.
-MODULES = ("cron", "backup", "statistics", "garbage")
+MODULES = ("cron", "backup", "statistics", "garbage", "certificates")
 
 
 @dataclass(frozen=True)

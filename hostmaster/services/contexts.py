@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from .. import plugins
 from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
-from . import settings
+from . import settings, site_https
 from .errors import ValidationError
 from .validation import platform_base_path
 
@@ -102,6 +102,8 @@ def server_properties(server: Server) -> dict[str, Any]:
     if entity_for(MASTER) is server:
         # Platforms live on the master: provision checks their roots against the same folder.
         props["platform_base_path"] = platform_base_path()
+        # The CA sites' certificates come from (provision reads it from @server_master).
+        props.update(site_https.acme_properties())
     # How provision logs in when the server is remote (docs/remote-servers.md).
     ssh = {"ssh_user": server.ssh_user, "ssh_port": server.ssh_port,
            "ssh_key_file": server.ssh_key_file}
@@ -187,5 +189,6 @@ def site_properties(site: Site) -> dict[str, Any]:
         props["db_server"] = name_of(site.db_server)
     if site.profile:
         props["profile"] = site.profile
+    props.update(site_https.context_properties(site))
     props.update(plugins.context_properties(site))
     return {key: value for key, value in props.items() if value != ""}

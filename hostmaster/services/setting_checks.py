@@ -33,6 +33,17 @@ def short_name_prefix(value: Any) -> str | None:
     return None
 
 
+def absolute_file(value: Any) -> str | None:
+    """A file named by its absolute path, as provision takes paths (provision.validation)."""
+    from provision.validation import InvalidValue, absolute_path
+
+    try:
+        absolute_path(value, "file")
+    except InvalidValue as refusal:
+        return str(refusal)
+    return None
+
+
 def public_address(value: Any) -> str | None:
     """A public http(s) address of the panel: never a loopback one, which on a visitor's
     machine would be the visitor's own."""

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ValidationError
-from .setting_checks import host_or_address, needs_link, public_address, short_name_prefix
+from .setting_checks import (
+    absolute_file,
+    host_or_address,
+    needs_link,
+    public_address,
+    short_name_prefix,
+)
 from .validation import check_language
 
 #: The groups of the Settings page, in order: key → title.
@@ -25,6 +31,7 @@ GROUPS = {
     "panel": "Panel",
     "mail": "Mail",
     "sites": "Sites and platforms",
+    "https": "HTTPS certificates",
     "tasks": "Tasks and the dispatcher",
     "backups": "Scheduled backups",
     "clients": "Clients",
@@ -93,6 +100,26 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("mail_from", "mail", "Sender address", "email",
                 "hostmaster@localhost.localdomain",
                 "The From address of every mail the panel sends."),
+    SettingSpec("acme_ca", "https", "Certificate authority", "choice", "none",
+                "Where sites set to HTTPS get their certificates (ACME, HTTP-01 through the "
+                "site's own web server). None: they serve self-signed certificates.",
+                choices=(("none", "None (self-signed certificates)"),
+                         ("letsencrypt", "Let's Encrypt"),
+                         ("letsencrypt_staging", "Let's Encrypt staging (for trials)"),
+                         ("custom", "Another ACME CA (directory URL below)"))),
+    SettingSpec("acme_directory_url", "https", "ACME directory URL", "url", "",
+                "The directory of another ACME CA, e.g. https://acme.example.com/directory "
+                "(only with \"Another ACME CA\").", optional=True),
+    SettingSpec("acme_email", "https", "Contact e-mail for the CA", "email", "",
+                "Where the CA writes about certificates that are about to expire.",
+                optional=True),
+    _text("acme_ca_bundle", "CA certificates of the ACME server", "",
+          "A file of certificates that verify the ACME server itself, for a CA inside your "
+          "network; empty: the machine's.", "https", optional=True, max_length=1024,
+          rule=absolute_file),
+    SettingSpec("certificate_renew_days", "https", "Renew certificates (days before expiry)",
+                "int", 30, "The renewal queue renews a certificate this many days before it "
+                "expires.", 1, 365),
     SettingSpec("site_language", "sites", "Language of new sites", "text", "en",
                 "The language code the Add-a-site form starts with, e.g. en, de or pt-br.",
                 max_length=12, rule=check_language),

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from ..extensions import db
 from ..models import PackageInstance, Site, SiteBackup, SiteStatus, utcnow
 from ..store_secrets import SecretsUnreadable
-from . import contexts, packages
+from . import contexts, packages, site_https
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ def store_verified(site: Site, result: dict[str, Any]) -> None:
             setattr(site, key, str(result[key])[: 64 if key == "profile" else 12])
     if "packages" in result:
         packages.sync("site", site.id, list(result.get("packages") or []))
+    if result.get("certificate"):
+        site_https.record_certificate(site, result["certificate"])
 
 
 def record_backup(site: Site, result: dict[str, Any], description: str) -> SiteBackup | None:

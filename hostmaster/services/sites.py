@@ -22,6 +22,7 @@ from ..models import (
     ServerStatus,
     Site,
     SiteAlias,
+    SiteHttps,
     SiteStatus,
     User,
 )
@@ -223,7 +224,8 @@ def import_found_sites(platform: Platform, uris: Iterable[str]) -> list[Site]:
 
 #: The columns the sites list sorts by, by the name its query string uses.
 SITE_SORTS = {"domain": Site.uri, "platform": Platform.name, "client": Client.name,
-              "status": Site.status, "verified": Site.verified_at}
+              "status": Site.status, "verified": Site.verified_at,
+              "certificate": SiteHttps.expires_at}
 
 
 def site_list(args: Mapping[str, str], *, viewer: Any) -> tuple[Select[Any], Sorting]:
@@ -234,7 +236,9 @@ def site_list(args: Mapping[str, str], *, viewer: Any) -> tuple[Select[Any], Sor
     # server is not shown, and the clients of a page come in one query.
     query = (select(Site).join(Platform, Site.platform_id == Platform.id)
              .outerjoin(Client, Site.client_id == Client.id)
-             .options(contains_eager(Site.platform).lazyload(Platform.web_server),
+             .outerjoin(SiteHttps, SiteHttps.site_id == Site.id)
+             .options(contains_eager(Site.https),
+                      contains_eager(Site.platform).lazyload(Platform.web_server),
                       selectinload(Site.client)))
     query = access.visible(query, Site, viewer)
     name = (args.get("status") or "").upper()

@@ -161,6 +161,15 @@ def add_log(task: Task, level: str, message: str) -> TaskLog:
     return line
 
 
+def last_error(task: Task) -> str:
+    """The task's last error line (what a failure says of itself), "" when it logged none."""
+    message = db.session.scalar(
+        select(TaskLog.message)
+        .where(TaskLog.task_id == task.id, TaskLog.level.in_(("error", "failed", "critical")))
+        .order_by(TaskLog.id.desc()).limit(1))
+    return str(message or "")
+
+
 def cancel(task: Task) -> None:
     """Cancel a queued task: it ends as WARNING with a log line, as in the original.
 

@@ -178,3 +178,34 @@ class OrphanRemoveForm(TaskForm):
     def arguments(self) -> dict[str, Any]:
         """``orphan``."""
         return {"orphan": self.orphan.data}
+
+
+class TaskUploadedCertificateForm(TaskForm):
+    """The uploaded certificate task's arguments: the two files the HTTPS page left in the aegir
+    root's ``config/.uploads/`` (hidden: only that page queues it; provision checks both again)."""
+
+    certificate_file = StringField("Certificate file", validators=[
+        InputRequired(message="Name the uploaded certificate file."), OneLine()])
+    key_file = StringField("Key file", validators=[
+        InputRequired(message="Name the uploaded key file."), OneLine()])
+
+    def validate_certificate_file(self, field: StringField) -> None:
+        _in_uploads(field.data)
+
+    def validate_key_file(self, field: StringField) -> None:
+        _in_uploads(field.data)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"certificate_file": self.certificate_file.data, "key_file": self.key_file.data}
+
+
+def _in_uploads(value: Any) -> None:
+    from pathlib import Path
+
+    from flask import current_app
+
+    from provision.tls.site_tls import UPLOADS
+
+    folder = (Path(current_app.config["AEGIR_ROOT"]) / UPLOADS).resolve()
+    if not Path(str(value or "")).resolve().is_relative_to(folder):
+        raise ValidationError("Upload the certificate through the site's HTTPS page.")

@@ -1,10 +1,12 @@
-"""Site task types: install, verify, backup, disable, enable, delete, login-reset, import.
+"""Site task types: install, verify, backup, disable, enable, delete, login-reset, certificate,
+import.
 
 Availability follows the original (hosting_task_menu_access): nothing once deleted or while a
 delete is pending; login-reset only on an enabled site; a site that is not enabled (and has no
 enable pending) offers only enable and delete; an enabled one everything but enable and,
 unless the setting ``require_disable_before_delete`` is off, delete. Disable needs the panel's
-public address (the setting ``public_url``), where the site's visitors are sent.
+public address (the setting ``public_url``), where the site's visitors are sent. Certificate
+(a renewal now) needs the site's HTTPS on.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..models import MailStatus, Site, SiteStatus, Task, TaskStatus
-from ..services import mail, outbox, settings, site_results, tasks
-from .forms import TaskBackupForm, TaskConfirmForm
+from ..services import mail, outbox, settings, site_https, site_results, tasks
+from .forms import TaskBackupForm, TaskConfirmForm, TaskUploadedCertificateForm
 from .registry import TaskType
 
 
@@ -34,6 +36,8 @@ def rule(name: str) -> Callable[[Site], str | None]:
             return None if site.status == SiteStatus.QUEUED else f"{site.uri} exists already."
         if name == "login-reset" and site.status != SiteStatus.ENABLED:
             return f"A login link is made only for an enabled site; {site.uri} is not enabled."
+        if name == "certificate" and site_https.https_of(site).mode == "off":
+            return f"{site.uri} has no HTTPS: turn it on in the site's HTTPS settings first."
         enabled = site.status == SiteStatus.ENABLED or _pending(site, "enable")
         if not enabled:
             if name in ("delete", "enable"):
@@ -118,6 +122,14 @@ def _enabled(task: Task, site: Site, result: dict[str, Any]) -> None:
     site.status = SiteStatus.ENABLED
 
 
+def _renewed(task: Task, site: Site, result: dict[str, Any]) -> None:
+    site_https.renewed(site, result.get("certificate"))
+
+
+def _renewal_failed(task: Task, site: Site, result: dict[str, Any]) -> None:
+    site_https.renewal_failed(site, tasks.last_error(task))
+
+
 def _login_reset(task: Task, site: Site, result: dict[str, Any]) -> None:
     site_results.remember_login_link(site, str(result.get("login_link") or ""))
 
@@ -175,6 +187,27 @@ TASK_TYPES = [
         "Reset password",
         "Make a new one-time login link for the site's administrator.",
         on_success=_login_reset,
+    ),
+    site_task(
+        "certificate",
+        "Renew certificate",
+        "Ask the certificate authority for a new HTTPS certificate now; the old one serves "
+        "until the new one is in place.",
+        on_success=_renewed,
+        on_failure=_renewal_failed,
+        options=lambda task, site: {"force": True},
+    ),
+    TaskType(
+        entity_kind="site",
+        name="certificate-upload",
+        title="Install an uploaded certificate",
+        command="certificate",
+        description="Serve the certificate and key uploaded on the site's HTTPS page.",
+        hidden=True,
+        form=TaskUploadedCertificateForm,
+        refusal=rule("certificate"),
+        on_success=_renewed,
+        on_failure=_renewal_failed,
     ),
     site_task(
         "import",

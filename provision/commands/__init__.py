@@ -28,6 +28,7 @@ from .options import check_options
 COMMANDS = {
     "backup": "provision.commands.backup",
     "backup-delete": "provision.commands.backup_delete",
+    "certificate": "provision.commands.certificate",
     "clone": "provision.commands.clone",
     "cron": "provision.commands.cron",
     "delete": "provision.commands.delete",

@@ -27,6 +27,7 @@ from ..sites.backup import backup_site
 from ..sites.drush_aliases import remove_aliases_after_commit
 from ..sites.stepping import Steps
 from ..sites.steps import db_service, http_service, site_of
+from ..tls.site_tls import remove_after_commit as remove_tls_after_commit
 from . import Invocation, finish
 
 CONTEXT = "required"
@@ -78,6 +79,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
         journal.after_commit({"type": "remove_tree", "server": site.web_server.name,
                               "path": str(http.credentials_file(site)),
                               "warn": "credentials file"})
+        remove_tls_after_commit(site, http, journal)
     remove_aliases_after_commit(site, journal)
     journal.after_commit({"type": "delete_context", "name": invocation.name})
     with steps.step("cleanup", site):

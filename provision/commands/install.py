@@ -17,6 +17,7 @@ from ..sites.folders import ensure_site_folders
 from ..sites.stepping import Steps
 from ..sites.steps import db_service, save_site, site_credentials, site_of, write_vhost
 from ..spoke import master_files, push_site
+from ..tls.site_tls import certificate_step
 from . import Invocation
 
 CONTEXT = "required"
@@ -53,6 +54,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
         # The installer may change modes (Drupal makes the folder read-only) and create files.
         ensure_site_folders(site, logger)
         push_site(site, logger, content=True)
+    with steps.step("certificate", site):
+        certificate = certificate_step(site, logger)
     with steps.step("packages", site):
         packages = call_driver(driver, "site_packages", site, credentials, logger)
         cron_key = installed.get("cron_key") or site.raw("cron_key")
@@ -67,4 +70,5 @@ def run(invocation: Invocation) -> dict[str, Any]:
         "profile": site.raw("profile"),
         "language": site.raw("language"),
         "packages": packages,
+        "certificate": certificate,
     }

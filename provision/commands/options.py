@@ -42,6 +42,17 @@ def _seconds(value: Any) -> float:
     return seconds
 
 
+def _days(value: Any) -> float:
+    try:
+        days = float(value) if not isinstance(value, bool) else -1.0
+    except (TypeError, ValueError):
+        days = -1.0
+    if not 0 <= days <= 3650:
+        raise InvalidValue(f"--renew_days must be a number of days between 0 and 3650, not "
+                           f"{validation.shown(value)}.")
+    return days
+
+
 #: Each option's own rule; the result replaces the value given.
 OPTION_RULES: dict[str, Callable[[Any], Any]] = {
     "new_uri": validation.site_domain,
@@ -51,6 +62,9 @@ OPTION_RULES: dict[str, Callable[[Any], Any]] = {
     "backup_files": _files,
     "cron_key": validation.key,
     "seconds": _seconds,
+    "renew_days": _days,
+    "certificate_file": lambda value: validation.absolute_path(value, "certificate file"),
+    "key_file": lambda value: validation.absolute_path(value, "key file"),
 }
 
 

@@ -182,6 +182,13 @@ SERVER_PROPERTIES = (
     Property("ssh_port", "the port of a remote server's sshd", kind="port", default=22),
     Property("ssh_key_file", "the private key provision logs in to a remote server with "
              "(default: the usual keys of the user running provision)", kind="path"),
+    Property("acme_directory_url", "the ACME directory of the CA that issues the sites' "
+             "certificates (read from @server_master; none: sites keep self-signed ones), e.g. "
+             "https://acme-v02.api.letsencrypt.org/directory", check=validation.url),
+    Property("acme_email", "where the CA writes about expiring certificates (read from "
+             "@server_master)", check=validation.email),
+    Property("acme_ca_bundle", "the CA certificates that verify the ACME server itself "
+             "(default: the machine's; a private CA's for one inside the network)", kind="path"),
     Property("platform_base_path", "the folder every platform of this server lies in "
              "(default: <aegir root>/platforms); never a system folder", kind="path"),
 )
@@ -224,6 +231,13 @@ SITE_PROPERTIES = (
              check=validation.alias_list),
     Property("redirection", "whether the aliases answer with a redirect to the uri",
              kind="bool", default=False),
+    Property("https", "HTTPS: off, enabled (HTTP and HTTPS serve) or required (HTTP answers "
+             "301 to HTTPS)", default="off", check=validation.https_mode),
+    Property("hsts", "whether HTTPS answers tell browsers to use only HTTPS for a year "
+             "(Strict-Transport-Security)", kind="bool", default=False),
+    Property("https_certificate", "where the site's certificate comes from: acme (the CA "
+             "of @server_master, renewed) or uploaded (by an admin; never replaced by the CA)",
+             default="acme", check=validation.certificate_source),
     Property("install_method", "how the site is installed (profile or manual)",
              default="profile", check=validation.machine_name),
     Property("cron_key", "the key of the site's cron address", check=validation.key),

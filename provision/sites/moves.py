@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..contexts.model import PlatformContext, ServerContext, SiteContext
 from ..errors import ContextError, ProvisionError
+from ..tls.site_tls import remove_after_commit as remove_tls_after_commit
 from .drush_aliases import remove_aliases_after_commit
 from .steps import http_service, site_credentials
 
@@ -118,6 +119,7 @@ def declare_source_cleanup(
                               "path": str(source_http.vhost_file(source))})
         journal.after_commit({"type": "remove_tree", "server": source.web_server.name,
                               "path": str(source_http.credentials_file(source))})
+        remove_tls_after_commit(source, source_http, journal)
     server = source.db_server.name
     journal.after_commit({"type": "drop_database", "server": server, "name": credentials.name})
     journal.after_commit({"type": "drop_user", "server": server, "user": credentials.user})

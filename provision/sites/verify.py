@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spoke import master_files, push_site
+from ..tls.site_tls import certificate_step
 from .driver import call_driver
 from .drush_aliases import write_aliases
 from .folders import ensure_site_folders
@@ -58,6 +59,8 @@ def verify_site(invocation: Invocation) -> dict[str, Any]:
         push_site(site, logger)
     with steps.step("vhost", site):
         write_vhost(site, credentials, logger)
+    with steps.step("certificate", site):
+        certificate = certificate_step(site, logger)
     with steps.step("packages", site):
         packages = call_driver(driver, "site_packages", site, credentials, logger)
     logger.success(f"Verified the site {site.uri}.")
@@ -66,4 +69,5 @@ def verify_site(invocation: Invocation) -> dict[str, Any]:
         "db_user": site.raw("db_user"),
         "cron_key": site.raw("cron_key"),
         "packages": packages,
+        "certificate": certificate,
     }

@@ -175,6 +175,7 @@ ACCESS: dict[str, Rule] = {
     "sites.add": Rule(frozenset({"a", "b", "admin"})),
     "sites.show": Rule(A_ONLY, _site),
     "sites.edit": Rule(A_ONLY, _site),
+    "sites.https": Rule(A_ONLY, _site),
     "sites.packages": Rule(A_ONLY, _site),
     "sites.goto": Rule(A_ONLY, _site),
     "sites.compare": Rule(A_ONLY, lambda w: {"site_id": w.site, "platform_id": w.platform}),
@@ -235,6 +236,7 @@ ACCESS: dict[str, Rule] = {
     "api.edit_server": Rule(ADMIN, lambda w: {"object_id": w.server}, api=True, body={}),
     "api.queue_task": Rule(A_ONLY, lambda w: {"collection": "sites", "entity_id": w.site},
                            api=True, body={"type": "verify"}),
+    "api.set_site_https": Rule(A_ONLY, lambda w: {"entity_id": w.site}, api=True),
 }
 #: Task routes: checked once per registered task type (see ``task_rule``).
 TASK_ROUTES = {"tasks.run", "tasks.confirm"}

@@ -113,6 +113,8 @@ class SiteStack:
             "db_passwd": self.admin.password,
             "master_url": MASTER_URL,
         }
+        if self.instance.https_port:
+            properties["https_port"] = self.instance.https_port
         socket = getattr(self.instance, "php_fpm_socket", None)
         if socket is not None:
             properties["php_fpm_socket"] = str(socket)

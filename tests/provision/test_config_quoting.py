@@ -32,6 +32,14 @@ def vhost_values(**changes: Any) -> dict[str, Any]:
         "disabled_url": "http://hostmaster.example.com/hosting/disabled/www.example.com",
         "php_fpm_socket": "/run/php/php8.2-fpm.sock",
         "extra": [],
+        "https": "off",
+        "https_port": 443,
+        "https_authority": "",
+        "hsts": False,
+        "tls": None,
+        "tls_ciphers": "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+        "challenge_folder": "/var/aegir/config/server_master/acme-challenge",
+        "site_url": "http://www.example.com",
     }
     return {**values, **changes}
 
@@ -46,7 +54,13 @@ HOSTILE = {
                   "db_credentials": "/var/aegir/a+b@c~d/config/x/credentials/a b;c.json"},
     "disabled_url": f"https://hostmaster.example.com:8443/hosting/disabled/{LONG_LABEL}.example",
     "php_fpm_socket": "/run/php/php8.2-fpm~pool+a.sock",
+    "challenge_folder": "/var/aegir/a+b@c~d/config/server_x/acme-challenge",
+    "site_url": f"https://xn--bcher-kva.{LONG_LABEL}.example:8443",
 }
+
+#: A site's HTTPS: its certificate files, with the same hostile path as its other files.
+TLS = {"certificate": "/var/aegir/a+b@c~d/config/x/tls/a.example/fullchain.pem",
+       "key": "/var/aegir/a+b@c~d/config/x/tls/a.example/privkey.pem"}
 
 
 def render_both(template: str, **common: Any) -> tuple[str, str]:
@@ -58,8 +72,11 @@ def render_both(template: str, **common: Any) -> tuple[str, str]:
 @pytest.mark.parametrize("server_type", ["apache", "nginx"])
 @pytest.mark.parametrize(
     "mode",
-    [{"enabled": True}, {"enabled": False}, {"enabled": True, "redirection": True}],
-    ids=["enabled", "disabled", "redirecting"],
+    [{"enabled": True}, {"enabled": False}, {"enabled": True, "redirection": True},
+     {"enabled": True, "redirection": True, "https": "enabled", "tls": TLS, "hsts": True},
+     {"enabled": True, "https": "required", "tls": TLS, "https_port": 8443,
+      "https_authority": ":8443"}],
+    ids=["enabled", "disabled", "redirecting", "https-enabled", "https-required"],
 )
 def test_a_vhost_with_hostile_values_has_exactly_the_templates_lines(
     server_type: str, mode: dict[str, Any]

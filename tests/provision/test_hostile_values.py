@@ -148,11 +148,13 @@ class Corpus:
         if any(control_character(text) for text in _strings(context.stored.properties)):
             return "a control character was stored"
         if context.context_type == "site":
-            values = vhost_values(context.raw("uri") or name[1:], context.raw("aliases") or [])
+            https = str(context.raw("https"))
+            values = vhost_values(context.raw("uri") or name[1:], context.raw("aliases") or [],
+                                  https)
             for server_type in ("apache", "nginx"):
                 got = config_skeleton(render(f"{server_type}/vhost.conf.j2", **values))
                 wanted = config_skeleton(render(f"{server_type}/vhost.conf.j2", **vhost_values(
-                    "site.example", ["alias.example"] * len(values["aliases"]))))
+                    "site.example", ["alias.example"] * len(values["aliases"]), https)))
                 if got != wanted:
                     return f"the {server_type} vhost has lines the template does not have"
         return None
@@ -174,12 +176,18 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def vhost_values(uri: str, aliases: list[str]) -> dict[str, Any]:
+def vhost_values(uri: str, aliases: list[str], https: str = "off") -> dict[str, Any]:
     """What a site's vhost is rendered with."""
+    tls = None if https == "off" else {"certificate": f"/var/aegir/config/x/tls/{uri}/c.pem",
+                                       "key": f"/var/aegir/config/x/tls/{uri}/k.pem"}
     return {"uri": uri, "aliases": aliases, "redirection": False, "enabled": True, "port": 80,
             "docroot": "/var/aegir/platforms/x", "sites_dir": "/var/aegir/platforms/x/sites",
             "denied_files": [], "variables": {"db_name": "x"}, "disabled_url": "",
-            "php_fpm_socket": "/run/php/php8.2-fpm.sock", "extra": []}
+            "php_fpm_socket": "/run/php/php8.2-fpm.sock", "extra": [], "https": https,
+            "https_port": 443, "https_authority": "", "hsts": True, "tls": tls,
+            "tls_ciphers": "ECDHE-RSA-AES128-GCM-SHA256",
+            "challenge_folder": "/var/aegir/config/x/acme-challenge",
+            "site_url": f"http://{uri}"}
 
 
 @pytest.fixture

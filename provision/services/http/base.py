@@ -24,6 +24,7 @@ from ...layout import (
     AegirRoot,
 )
 from ...locks import ConfigLock
+from ...tls.site_tls import CHALLENGE_FOLDER_MODE, challenge_folder
 from ..base import Service
 from .vhost import SiteVhosts
 
@@ -51,6 +52,8 @@ class HttpService(SiteVhosts, Service):
         """Port, reload and test commands, include folder and web group."""
         return [
             Property("http_port", "the port the web server listens on", kind="port", default=80),
+            Property("https_port", "the port sites' HTTPS is served on (Apache: the server's "
+                     "own ports configuration listens on it)", kind="port", default=443),
             Property("http_restart_cmd", "the command that reloads the web server",
                      default=cls.default_restart_cmd, check=validation.command),
             Property("http_configtest_cmd", "the command that tests its configuration",
@@ -108,6 +111,7 @@ class HttpService(SiteVhosts, Service):
         self.transport.makedirs(self.config_dir, SERVER_CONFIG_MODE)
         folders = {self.folder(name): HTTP_FOLDER_MODE for name in HTTP_FOLDERS}
         folders[self.config_dir / CREDENTIALS_FOLDER] = CREDENTIALS_FOLDER_MODE
+        folders[challenge_folder(self)] = CHALLENGE_FOLDER_MODE
         for folder, mode in folders.items():
             created = not self.transport.exists(folder)
             self.transport.makedirs(folder, mode)

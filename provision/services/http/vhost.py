@@ -7,7 +7,9 @@ phpinfo() shows and that no PHP call takes out of php-fpm's getenv(). It goes in
 docroot); the vhost passes PHP only that file's path (``db_credentials``). Both are written
 through one checkpoint, so a failed configuration test puts both back.
 A disabled site's vhost sends every request but certificate challenges to the front end's
-"site disabled" page.
+"site disabled" page. A site with HTTPS gets a second virtual host on the server's
+``https_port`` with its certificate (``provision.tls.site_tls``); when HTTPS is required, HTTP
+answers every request but certificate challenges with a 301 to its https:// address.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ...apps.sitefiles import CREDENTIALS_VARIABLE
 from ...checkpoint import Checkpoint
 from ...errors import ContextError
 from ...layout import CREDENTIALS_FOLDER, CREDENTIALS_MODE, AegirRoot
+from ...tls.site_tls import SiteTls, challenge_folder, https_mode
 from ..db.credentials import SiteCredentials
 
 if TYPE_CHECKING:
@@ -32,6 +35,11 @@ if TYPE_CHECKING:
     from ...transport import Transport
 
 VHOST_MODE = 0o600
+#: Mozilla's "intermediate" cipher list (TLS 1.2; TLS 1.3 suites are all allowed).
+TLS_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+               "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+               "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+               "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305")
 #: Names of the variables plugins may hand PHP through a vhost.
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 #: Files under ``sites/<uri>/`` that a driver keeps away from browsers, by application.
@@ -88,6 +96,10 @@ class SiteVhosts:
         """The vhost of ``site``, enabled (serving it) or disabled (redirecting)."""
         platform = site.platform
         driver = site.driver
+        https = https_mode(site)
+        https_port = int(self.setting("https_port"))
+        https_authority = "" if https_port == 443 else f":{https_port}"
+        secure = https == "required"
         return self.render(
             f"{self.server.service_type('http')}/vhost.conf.j2",
             uri=site.uri,
@@ -103,6 +115,15 @@ class SiteVhosts:
             disabled_url="" if enabled else self.disabled_url(site),
             php_fpm_socket=self.server.raw("php_fpm_socket") or "",
             extra=self.extra_config(site, "vhost"),
+            https=https,
+            https_port=https_port,
+            https_authority=https_authority,
+            hsts=bool(site.raw("hsts")),
+            tls=None if https == "off" else SiteTls(self, site).paths(),
+            tls_ciphers=TLS_CIPHERS,
+            challenge_folder=str(challenge_folder(self)),
+            site_url=(f"https://{site.uri}{https_authority}" if secure
+                      else f"http://{site.uri}"),
         )
 
     def plugin_variables(self, site: SiteContext) -> dict[str, str]:
@@ -186,6 +207,8 @@ class SiteVhosts:
             if checkpoint.write(secret, credentials.file_content(), CREDENTIALS_MODE):
                 logger.info(f"Wrote {secret}")
             self.transport.set_group(secret, str(self.setting("web_group")))
+            if https_mode(site) != "off":
+                SiteTls(self, site).ensure(checkpoint, logger)
             if checkpoint.write(path, text, VHOST_MODE):
                 logger.info(f"Wrote {path}")
             return self.apply(checkpoint, lock, logger)

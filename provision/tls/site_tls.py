@@ -1,0 +1,235 @@
+"""A site's certificate on its web server: ``config/<server>/tls/<uri>/`` holds ``fullchain.pem``
+(0644) and ``privkey.pem`` (0600), read by the web server's master process as it starts.
+
+A site set to HTTPS always has a certificate there: a self-signed one is written with its
+vhost when none covers its domains, and a certificate from the ACME CA named by
+``@server_master``'s ``acme_directory_url`` replaces it (see :func:`order_for_site`). Files are
+written through the vhost's checkpoint (and so through the journal), and a failed
+configuration test puts them back with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..checkpoint import Checkpoint
+from ..errors import ProvisionError
+from . import certificates
+
+if TYPE_CHECKING:
+    from ..contexts.model import SiteContext
+    from ..journal import Journal
+    from ..log import Logger
+    from ..services.http.vhost import SiteVhosts
+
+KEY_MODE = 0o600
+CERTIFICATE_MODE = 0o644
+TLS_FOLDER_MODE = 0o700
+CHALLENGE_FOLDER_MODE = 0o755
+
+
+@dataclass(frozen=True)
+class SiteCertificate:
+    """The PEM text of a site's certificate (leaf first, then its chain) and its key."""
+
+    chain: str
+    key: str
+
+    @property
+    def facts(self) -> certificates.CertificateFacts:
+        return certificates.facts(self.chain)
+
+
+def domains(site: SiteContext) -> list[str]:
+    """The names a site's certificate must cover: its uri, then its aliases."""
+    aliases = [str(alias) for alias in site.raw("aliases") or [] if alias != site.uri]
+    return [site.uri, *aliases]
+
+
+def https_mode(site: SiteContext) -> str:
+    return str(site.raw("https") or "off")
+
+
+class SiteTls:
+    """The certificate files of ``site`` on the web server ``http``."""
+
+    def __init__(self, http: SiteVhosts, site: SiteContext) -> None:
+        self.http = http
+        self.site = site
+        self.folder = http.config_dir / "tls" / site.uri
+
+    @property
+    def certificate_file(self) -> Path:
+        return self.folder / "fullchain.pem"
+
+    @property
+    def key_file(self) -> Path:
+        return self.folder / "privkey.pem"
+
+    def current(self) -> SiteCertificate | None:
+        """The certificate and key on the web server, None when either is missing."""
+        transport = self.http.transport
+        try:
+            chain = transport.read_file(self.certificate_file).decode()
+            key = transport.read_file(self.key_file).decode()
+        except FileNotFoundError:
+            return None
+        return SiteCertificate(chain, key)
+
+    def serving(self) -> SiteCertificate | None:
+        """The current certificate if it covers the site's domains and its key matches."""
+        current = self.current()
+        if current is None:
+            return None
+        problems = certificates.upload_problems(current.chain, current.key, domains(self.site),
+                                                roots=[])
+        # Self-signed or from a CA: only the names and the key matter here, not the chain.
+        if any(not problem.startswith("The chain is") for problem in problems):
+            return None
+        return current
+
+    def write(self, checkpoint: Checkpoint, certificate: SiteCertificate, logger: Logger) -> None:
+        """Write the key (0600) and the certificate through ``checkpoint``."""
+        transport = self.http.transport
+        transport.makedirs(self.folder.parent, TLS_FOLDER_MODE)
+        transport.makedirs(self.folder, TLS_FOLDER_MODE)
+        if checkpoint.write(self.key_file, certificate.key, KEY_MODE):
+            logger.info(f"Wrote {self.key_file}")
+        if checkpoint.write(self.certificate_file, certificate.chain, CERTIFICATE_MODE):
+            logger.info(f"Wrote {self.certificate_file}")
+
+    def ensure(self, checkpoint: Checkpoint, logger: Logger) -> None:
+        """Give the site a self-signed certificate when none on the server covers it."""
+        if self.serving() is not None:
+            return
+        key = certificates.new_key()
+        self.write(checkpoint, SiteCertificate(certificates.self_signed(domains(self.site), key),
+                                               key), logger)
+        logger.info(f"{self.site.uri} serves HTTPS with a self-signed certificate until one "
+                    "from a CA arrives.")
+
+    def paths(self) -> dict[str, str]:
+        """What the vhost template needs: the certificate and key files."""
+        return {"certificate": str(self.certificate_file), "key": str(self.key_file)}
+
+
+def challenge_folder(http: SiteVhosts) -> Path:
+    """Where the server's vhosts serve ``/.well-known/acme-challenge/`` from."""
+    return http.config_dir / "acme-challenge"
+
+
+def _site_http(site: SiteContext) -> SiteVhosts:
+    from ..sites.steps import http_service
+
+    http = http_service(site)
+    if http is None:
+        raise ProvisionError(f"{site.uri} has no web server: HTTPS needs one.")
+    return http
+
+
+def order_for_site(site: SiteContext, logger: Logger, *, renew_days: float = 30.0,
+                   force: bool = False) -> certificates.CertificateFacts | None:
+    """A certificate from the ACME CA for a site whose current one is self-signed, does not
+    cover its domains or expires within ``renew_days`` (or always, with ``force``); written
+    and the web server reloaded. The facts of the certificate now served; None when the site
+    has no HTTPS. A refusal of the CA raises a ProvisionError and changes nothing."""
+    from .acme_order import AcmeCA, order_certificate
+
+    if https_mode(site) == "off":
+        return None
+    http = _site_http(site)
+    tls = SiteTls(http, site)
+    serving = tls.serving()
+    if site.raw("https_certificate") == "uploaded":
+        if serving is not None and not serving.facts.self_signed:
+            return serving.facts
+        logger.warning(f"The uploaded certificate of {site.uri} does not cover its domains "
+                       f"({', '.join(domains(site))}): upload one that does.")
+        return serving.facts if serving is not None else None
+    master = site.contexts.load("@server_master")
+    directory = master.raw("acme_directory_url")
+    due = (serving is None or serving.facts.self_signed or force
+           or serving.facts.days_left() < renew_days)
+    if not directory or not due:
+        if not directory and serving is not None and serving.facts.self_signed:
+            logger.info(f"No ACME CA is set (acme_directory_url of @server_master): "
+                        f"{site.uri} keeps its self-signed certificate.")
+        return serving.facts if serving else None
+    ca = AcmeCA(str(directory), ca_bundle=master.raw("acme_ca_bundle") or None,
+                email=str(master.raw("acme_email") or ""))
+    folder = challenge_folder(http)
+    transport = http.transport
+    key = certificates.new_key()
+    logger.info(f"Asking {directory} for a certificate for {', '.join(domains(site))}.")
+    chain = order_certificate(
+        ca, site.contexts.root / "config" / ".acme", domains(site), key,
+        publish=lambda token, content: transport.write_file(folder / token, content, 0o644),
+        withdraw=lambda token: transport.remove(folder / token))
+    certificate = SiteCertificate(chain, key)
+    with http.config_lock() as lock:
+        checkpoint = Checkpoint(transport)
+        tls.write(checkpoint, certificate, logger)
+        http.apply(checkpoint, lock, logger)
+    facts = certificate.facts
+    logger.success(f"{site.uri} serves a certificate from {facts.issuer}, valid until "
+                   f"{facts.not_after:%Y-%m-%d}.")
+    return facts
+
+
+#: Where the panel leaves an uploaded certificate and key for provision (aegir root).
+UPLOADS = Path("config") / ".uploads"
+
+
+def install_uploaded(site: SiteContext, certificate_file: str, key_file: str,
+                     logger: Logger) -> certificates.CertificateFacts:
+    """Serve the certificate and key the panel left in ``config/.uploads/``, checked again
+    (provision trusts no caller): the key matches, it is valid now, it covers the site's domains
+    and its chain is complete. Both files are removed whatever happens."""
+    folder = (site.contexts.root / UPLOADS).resolve()
+    paths = [Path(certificate_file), Path(key_file)]
+    try:
+        for path in paths:
+            if not path.resolve().is_relative_to(folder) or not path.is_file():
+                raise ProvisionError(f"{path} is not an uploaded file in {folder}; upload the "
+                                     "certificate through the panel.")
+        certificate = SiteCertificate(paths[0].read_text(errors="replace"),
+                                      paths[1].read_text(errors="replace"))
+        problems = certificates.upload_problems(certificate.chain, certificate.key,
+                                                domains(site))
+        if problems:
+            raise ProvisionError("The uploaded certificate is refused: " + " ".join(problems))
+        http = _site_http(site)
+        with http.config_lock() as lock:
+            checkpoint = Checkpoint(http.transport)
+            SiteTls(http, site).write(checkpoint, certificate, logger)
+            http.apply(checkpoint, lock, logger)
+    finally:
+        for path in paths:
+            if path.resolve().is_relative_to(folder):
+                path.unlink(missing_ok=True)
+    facts = certificate.facts
+    logger.success(f"{site.uri} serves the uploaded certificate from {facts.issuer}, valid "
+                   f"until {facts.not_after:%Y-%m-%d}.")
+    return facts
+
+
+def certificate_step(site: SiteContext, logger: Logger) -> dict[str, object] | None:
+    """The certificate step of install and verify: a certificate from the CA when one is due.
+    A CA that refuses or cannot be reached is a warning, not a failure: the site keeps serving
+    HTTPS with the certificate it has. The facts of the certificate served (None: no HTTPS)."""
+    try:
+        facts = order_for_site(site, logger)
+    except ProvisionError as refusal:
+        logger.warning(f"{refusal} {site.uri} keeps its current certificate.")
+        serving = SiteTls(_site_http(site), site).serving()
+        facts = serving.facts if serving is not None else None
+    return facts.as_result() if facts is not None else None
+
+
+def remove_after_commit(site: SiteContext, http: SiteVhosts, journal: Journal) -> None:
+    """Declare the removal of the site's key and certificate (if it has them: a site that never
+    had HTTPS has none), once its command has committed."""
+    journal.after_commit({"type": "remove_tree", "server": site.web_server.name,
+                          "path": str(SiteTls(http, site).folder)})
