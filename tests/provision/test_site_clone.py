@@ -49,7 +49,7 @@ def test_a_clone_failing_at_any_step_leaves_no_database_folder_vhost_or_context(
     uri, copy = install_on_a(stack), unique_uri("copy")
     original = stack.context(uri)
     for step in ("backup", "target", "unpack", "database", "settings", "import", "schema",
-                 "updates", "paths", "caches", "vhost", "verify"):
+                 "updates", "domain", "caches", "vhost", "verify"):
         with failing_at(step):
             ran = stack.run(f"@{uri}", "clone", f"--new_uri={copy}")
         assert ran.status == 1 and f"The step {step} of clone failed" in ran.text, step

@@ -15,7 +15,7 @@ from tests.provision.sites_support import SiteStack, unique_uri
 __all__ = ["moves_stack"]  # the fixture, imported for pytest
 
 MIGRATE_STEPS = ["maintenance", "backup", "target", "unpack", "database", "settings", "import",
-                 "schema", "updates", "paths", "caches", "vhost", "verify", "cleanup"]
+                 "schema", "updates", "domain", "caches", "vhost", "verify", "cleanup"]
 
 
 def test_a_site_migrated_to_platform_b_is_served_from_b_updated_and_a_is_cleaned_up(
