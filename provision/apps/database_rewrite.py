@@ -45,12 +45,14 @@ class RewriteScope:
 
 @dataclass
 class RewriteReport:
-    """What a rewrite changed (values per table), kept (values per reason) and emptied."""
+    """What a rewrite changed (values per table), kept as the scope says, left as they were
+    because they could not be rewritten safely (values per where and why), and emptied."""
 
     old: str
     new: str
     changed: Counter[str] = field(default_factory=Counter)
     kept: Counter[str] = field(default_factory=Counter)
+    left: Counter[str] = field(default_factory=Counter)
     cleared: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -58,12 +60,24 @@ class RewriteReport:
         changed = ", ".join(f"{table} {count}" for table, count in sorted(self.changed.items()))
         text = f"Rewrote {self.old} as {self.new}: {changed or 'no value named it'}."
         if +self.kept:
-            text += " Kept " + "; ".join(
-                f"{count} {'value' if count == 1 else 'values'} {reason}"
-                for reason, count in sorted((+self.kept).items())) + "."
+            text += f" Kept {_counted(self.kept)}."
         if self.cleared:
             text += f" Emptied the cache tables {', '.join(self.cleared)}."
         return text
+
+    def problems(self) -> str:
+        """A warning for the task log when values that name the old domain were left as they
+        were; empty when none were."""
+        if not +self.left:
+            return ""
+        return (f"Left {_counted(self.left)} as they were, though they name {self.old}: "
+                "check those on the site and change them by hand.")
+
+
+def _counted(counts: Counter[str]) -> str:
+    """``3 values in x; 1 value in y``, for the counts above zero."""
+    return "; ".join(f"{count} {'value' if count == 1 else 'values'} {where}"
+                     for where, count in sorted((+counts).items()))
 
 
 @dataclass(frozen=True)
@@ -110,7 +124,7 @@ def rewrite_database(
             if not rewritten:
                 continue
             if not keys.get(table):
-                report.kept[f"in {table}, which has no primary key"] += _naming(
+                report.left[f"in {table}, which has no primary key"] += _naming(
                     connection, table, rewritten, rewrite)
                 continue
             _rewrite_table(connection, table, keys[table], rewritten, rewrite, report)
@@ -179,11 +193,11 @@ def _rewrite_row(cursor: Any, table: str, keys: list[str], columns: list[_Column
         data = value if isinstance(value, bytes) else str(value).encode()
         new = rewrite.value(data)
         if new is None:
-            report.kept[f"in {table}.{column.name} (serialized and unreadable)"] += 1
+            report.left[f"in {table}.{column.name} (serialized and unreadable)"] += 1
         elif new != data:
             written = new if isinstance(value, bytes) else new.decode()
             if len(written) > column.max_chars or len(new) > column.max_bytes:
-                report.kept[f"in {table}.{column.name} (too long for the column)"] += 1
+                report.left[f"in {table}.{column.name} (too long for the column)"] += 1
                 continue
             changes[column.name] = written
     if changes:

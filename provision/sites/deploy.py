@@ -87,6 +87,8 @@ def deploy_archive(
             report = call_driver(site.driver, "rewrite_site_uri", site, credentials, old_uri,
                                  logger)
             logger.info(report.summary())
+            if report.problems():
+                logger.warning(report.problems())
     with steps.step("caches", site):
         call_driver(site.driver, "clear_caches", site, credentials, logger)
     with steps.step("copy", site):

@@ -102,10 +102,13 @@ def test_wordpress_tables_are_rewritten_in_batches_and_guids_are_kept(
     assert column(connection, "SELECT value FROM variable ORDER BY name")[1] == (
         b's:9:"b.example";')  # not a WordPress table
     assert report.summary() == (
-        "Rewrote b.example as longer-name.example: wp_options 2, wp_posts 4. Kept 1 value in "
-        "wp_log, which has no primary key; 1 value in wp_options.option_value (serialized and "
-        "unreadable); 7 values in wp_posts.guid (guids, which WordPress says never to change); "
-        "1 value in wp_short.url (too long for the column).")
+        "Rewrote b.example as longer-name.example: wp_options 2, wp_posts 4. Kept 7 values in "
+        "wp_posts.guid (guids, which WordPress says never to change).")
+    assert report.problems() == (
+        "Left 1 value in wp_log, which has no primary key; 1 value in wp_options.option_value "
+        "(serialized and unreadable); 1 value in wp_short.url (too long for the column) as "
+        "they were, though they name b.example: check those on the site and change them by "
+        "hand.")
 
 
 def test_drupal_tables_are_rewritten_and_its_cache_tables_emptied(
@@ -122,3 +125,4 @@ def test_drupal_tables_are_rewritten_and_its_cache_tables_emptied(
         "http://d.example/?p=1"]  # not kept outside WordPress
     assert report.cleared == ["cache_page"]
     assert report.changed["field_data_body"] == 1 and report.changed["variable"] == 2
+    assert "Emptied the cache tables cache_page." in report.summary()
