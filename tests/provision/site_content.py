@@ -63,6 +63,10 @@ use Drupal\\Core\\File\\FileSystemInterface;
 use Drupal\\node\\Entity\\Node;
 use Symfony\\Component\\HttpFoundation\\Request;
 $autoloader = require_once __DIR__ . '/autoload.php';
+// Links are made as the front controller makes them, not relative to this script.
+$_SERVER['SCRIPT_NAME'] = $_SERVER['PHP_SELF'] = '/index.php';
+$_SERVER['SCRIPT_FILENAME'] = __DIR__ . '/index.php';
+$_SERVER['REQUEST_URI'] = '/';
 $request = Request::createFromGlobals();
 $kernel = DrupalKernel::createFromRequest($request, $autoloader, 'prod');
 $kernel->boot();
@@ -112,6 +116,30 @@ def add_linked_content(stack: SiteStack, application: str, uri: str) -> LinkedCo
     content = LinkedContent(kind, int(json.loads(body)["id"]))
     assert {url.split("/")[2] for url in content_urls(stack, content, uri)} == {uri}
     return content
+
+
+def site_urls(stack: SiteStack, uri: str) -> dict[str, str]:
+    """WordPress's ``home`` and ``siteurl`` options of the site ``uri``."""
+    connection = stack.admin.connect(str(stack.context(uri)["db_name"]))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT option_name, option_value FROM wp_options "
+                           "WHERE option_name IN ('home', 'siteurl')")
+            return {str(name): str(value) for name, value in cursor.fetchall()}
+    finally:
+        connection.close()
+
+
+def point_siteurl_at_an_alias(stack: SiteStack, uri: str) -> None:
+    """``siteurl`` on an alias of the site, over HTTPS and in a folder (WordPress serves
+    the site whatever it says: provision's wp-config.php sets both from the request)."""
+    connection = stack.admin.connect(str(stack.context(uri)["db_name"]))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE wp_options SET option_value = %s "
+                           "WHERE option_name = 'siteurl'", (f"https://www.{uri}/wp",))
+    finally:
+        connection.close()
 
 
 def content_urls(stack: SiteStack, content: LinkedContent, uri: str) -> list[str]:
@@ -172,6 +200,7 @@ def assert_old_domain_only_in_guids(stack: SiteStack, application: str, old: str
     if application != "wordpress":
         assert mentions == [] and f"Rewrote {old} as {new}: " in report, mentions
         return
+    assert site_urls(stack, new) == {"home": f"http://{new}", "siteurl": f"https://{new}/wp"}
     guids = kept_guids(stack, new, old)
     assert len(guids) >= 3  # the front page's first post, the image and the linked post
     assert len(mentions) == sum(guid.count(old) for guid in guids), mentions
