@@ -51,17 +51,18 @@ def test_serialized_strings_are_rewritten_with_their_byte_lengths_nested_objects
         "$object = new stdClass(); $object->url = 'https://b.example/été/ünï.png';"
         "echo serialize(['home' => 'http://b.example', 'nested' => [$object, 'b.example'],"
         " 'inner' => serialize(['u' => '//b.example/sites/b.example/x'])]);")
-    rewritten = RENAME.value(stored)
+    rewritten = UriRewrite("b.example", "new-name.example").value(stored)  # longer
     assert rewritten is not None
     value = unserialize(rewritten)
-    assert value["home"] == "http://d.example"
-    assert value["nested"][0]["url"] == "https://d.example/été/ünï.png"
-    assert value["nested"][1] == "d.example"
-    assert unserialize(value["inner"]) == {"u": "//d.example/sites/d.example/x"}
-    assert php("$v = unserialize(stream_get_contents(STDIN));"
-               "echo $v['nested'][0]->url, ' ', unserialize($v['inner'])['u'];",
-               rewritten).decode() == "https://d.example/été/ünï.png //d.example/sites/d.example/x"
-    assert b's:33:"https://d.example/' in rewritten  # bytes, not characters: é, ü, ï are two
+    assert value["home"] == "http://new-name.example"
+    assert value["nested"][0]["url"] == "https://new-name.example/été/ünï.png"
+    assert value["nested"][1] == "new-name.example"
+    assert unserialize(value["inner"]) == {"u": "//new-name.example/sites/new-name.example/x"}
+    read_by_php = php("$v = unserialize(stream_get_contents(STDIN));"
+                      "echo $v['nested'][0]->url, ' ', unserialize($v['inner'])['u'];", rewritten)
+    assert read_by_php.decode().split() == ["https://new-name.example/été/ünï.png",
+                                            "//new-name.example/sites/new-name.example/x"]
+    assert b's:40:"https://new-name.example/' in rewritten  # bytes: é, ü, ï are two
 
 
 def test_a_longer_domain_changes_every_length_it_passes() -> None:
