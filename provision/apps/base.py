@@ -91,7 +91,7 @@ class AppDriver(ABC):
 
     #: The module implementing the site lifecycle (settings, install, login link, packages).
     site_module: ClassVar[str] = ""
-    #: The module implementing what follows a deploy (updates, paths, caches).
+    #: The module implementing what follows a deploy (updates, domain rewrite, caches).
     deploy_module: ClassVar[str] = ""
 
     def site_path(self, uri: str) -> Path:
