@@ -54,8 +54,9 @@ def site_database(mariadb_admin: MariaDBAdmin) -> Iterator[tuple[SiteCredentials
                        "(4, 'mail', 'admin@b.example')")
         cursor.execute("INSERT INTO wp_short VALUES (1, 'http://b.example/abc')")
         cursor.execute("INSERT INTO wp_log VALUES ('http://b.example/')")
-        cursor.execute("INSERT INTO field_data_body VALUES ('node', 1, 'und', "
-                       "'<img src=\"http://b.example/sites/b.example/files/a.png\">')")
+        for node, language in ((1, "und"), (1, "en"), (2, "und"), (3, "de"), (3, "en")):
+            cursor.execute("INSERT INTO field_data_body VALUES ('node', %s, %s, %s)",
+                           (node, language, '<img src="http://b.example/sites/b.example/a.png">'))
         cursor.execute("INSERT INTO variable VALUES ('site_name', 's:9:\"b.example\";'), "
                        "('file_public_path', 's:21:\"sites/b.example/files\";')")
         cursor.execute("INSERT INTO cache_page VALUES ('http://b.example/', "
@@ -111,18 +112,19 @@ def test_wordpress_tables_are_rewritten_in_batches_and_guids_are_kept(
         "hand.")
 
 
-def test_drupal_tables_are_rewritten_and_its_cache_tables_emptied(
-    site_database: tuple[SiteCredentials, object]
+def test_drupal_tables_are_rewritten_by_composite_keys_and_its_cache_tables_emptied(
+    site_database: tuple[SiteCredentials, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     credentials, connection = site_database
+    monkeypatch.setattr(database_rewrite, "BATCH_ROWS", 2)  # five field rows: three batches
     report = rename(credentials, DRUPAL_SCOPE)
     assert column(connection, "SELECT body_value FROM field_data_body") == [
-        '<img src="http://d.example/sites/d.example/files/a.png">']
+        '<img src="http://d.example/sites/d.example/a.png">'] * 5
     assert column(connection, "SELECT value FROM variable ORDER BY name") == [
         b's:21:"sites/d.example/files";', b's:9:"d.example";']
     assert column(connection, "SELECT cid FROM cache_page") == []
     assert column(connection, "SELECT guid FROM wp_posts WHERE ID = 1") == [
         "http://d.example/?p=1"]  # not kept outside WordPress
     assert report.cleared == ["cache_page"]
-    assert report.changed["field_data_body"] == 1 and report.changed["variable"] == 2
+    assert report.changed["field_data_body"] == 5 and report.changed["variable"] == 2
     assert "Emptied the cache tables cache_page." in report.summary()
