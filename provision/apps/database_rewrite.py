@@ -6,6 +6,10 @@ only rows that name the old domain, and each changed value written back
 (:class:`provision.apps.uri_rewrite.UriRewrite` says what changes). Cache tables are emptied
 instead: they are rebuilt, and a rewritten cache entry could be a damaged one.
 
+Rows are picked with ``LIKE '%<old domain>%'``, which ignores case in text columns (their
+collations do) but not in blob columns: an old domain written in capitals in a blob (Drupal's
+variables, config) is not found there.
+
 Nothing here needs to be undone on its own: deploy runs it on the database it has just
 created, which the command's journal drops when the command is rolled back.
 """
