@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..contexts.model import PlatformContext, SiteContext
     from ..log import Logger
     from ..transport import Transport
+    from .database_rewrite import RewriteReport
 
 __all__ = ["AppDriver", "DatabaseCredentials", "make_package", "read_head", "version_code"]
 
@@ -90,7 +91,7 @@ class AppDriver(ABC):
 
     #: The module implementing the site lifecycle (settings, install, login link, packages).
     site_module: ClassVar[str] = ""
-    #: The module implementing what follows a deploy (updates, paths, caches).
+    #: The module implementing what follows a deploy (updates, domain rewrite, caches).
     deploy_module: ClassVar[str] = ""
 
     def site_path(self, uri: str) -> Path:
@@ -166,12 +167,14 @@ class AppDriver(ABC):
         """Run the application's pending database updates; the names of those run."""
         return list(self._forward("deploy", "update_database", site, credentials, logger))
 
-    def rewrite_site_paths(
+    def rewrite_site_uri(
         self, site: SiteContext, credentials: DatabaseCredentials, old_uri: str, logger: Logger
-    ) -> int:
-        """Rewrite ``sites/<old_uri>/`` paths stored in the database; the values changed."""
-        return int(self._forward("deploy", "rewrite_site_paths", site, credentials, old_uri,
-                                 logger))
+    ) -> RewriteReport:
+        """Rewrite the site's old domain ``old_uri`` as its uri in its database (URLs, paths
+        of its folder); what changed and what was kept."""
+        report: RewriteReport = self._forward("deploy", "rewrite_site_uri", site, credentials,
+                                              old_uri, logger)
+        return report
 
     def clear_caches(
         self, site: SiteContext, credentials: DatabaseCredentials, logger: Logger

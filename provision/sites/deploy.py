@@ -4,9 +4,11 @@ The archive is unpacked next to the site's folder (its dump into the journal's p
 its uncloaked settings nowhere) and moved into place (a folder already there is kept aside
 until the command's commit point, then removed); then a new database and user, the settings,
 the dump, a check that the site's schema is not newer than the platform's, the application's
-database updates, ``sites/<old uri>`` paths rewritten, caches cleared. Each is a named step
-(see provision.sites.stepping) and every change is in the journal, so a failure, or a kill
-found later, leaves nothing behind.
+database updates, the old domain rewritten as the new one (URLs, ``sites/<old uri>`` paths),
+caches cleared. Each is a named step (see provision.sites.stepping) and every change is in the
+journal, so a failure, or a kill found later, leaves nothing behind: the domain rewrite needs
+no undo of its own, as it changes only the database made by the step ``database``, which the
+journal drops.
 """
 
 from __future__ import annotations
@@ -80,11 +82,13 @@ def deploy_archive(
                        or [])
         logger.info(f"Ran {len(updates)} database updates" + (
             f": {', '.join(updates)}." if updates else "."))
-    with steps.step("paths", site):
+    with steps.step("domain", site):
         if old_uri != site.uri:
-            count = call_driver(site.driver, "rewrite_site_paths", site, credentials, old_uri,
-                                logger)
-            logger.info(f"Rewrote sites/{old_uri} as sites/{site.uri} in {count} values.")
+            report = call_driver(site.driver, "rewrite_site_uri", site, credentials, old_uri,
+                                 logger)
+            logger.info(report.summary())
+            if report.problems():
+                logger.warning(report.problems())
     with steps.step("caches", site):
         call_driver(site.driver, "clear_caches", site, credentials, logger)
     with steps.step("copy", site):

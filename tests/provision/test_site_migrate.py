@@ -15,7 +15,7 @@ from tests.provision.sites_support import SiteStack, unique_uri
 __all__ = ["moves_stack"]  # the fixture, imported for pytest
 
 MIGRATE_STEPS = ["maintenance", "backup", "target", "unpack", "database", "settings", "import",
-                 "schema", "updates", "paths", "caches", "vhost", "verify", "cleanup"]
+                 "schema", "updates", "domain", "caches", "vhost", "verify", "cleanup"]
 
 
 def test_a_site_migrated_to_platform_b_is_served_from_b_updated_and_a_is_cleaned_up(
@@ -54,7 +54,8 @@ def test_a_rename_serves_the_new_domain_and_the_old_one_falls_to_the_catch_all(
     stack = moves_stack
     uri, new_uri = install_on_a(stack), unique_uri("renamed")
     site_query(stack, uri, "CREATE TABLE field_data_body (entity_type VARCHAR(32), entity_id INT,"
-                           " revision_id INT, delta INT, language VARCHAR(12), body_value TEXT)")
+                           " revision_id INT, delta INT, language VARCHAR(12), body_value TEXT,"
+                           " PRIMARY KEY (entity_type, entity_id, delta, language))")
     site_query(stack, uri, "INSERT INTO field_data_body VALUES ('node', 1, 1, 0, 'und', %s)",
                (f'<img src="/sites/{uri}/files/a.png">',))
 

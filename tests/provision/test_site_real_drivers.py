@@ -1,8 +1,10 @@
 """Sites of real applications through the backend protocol, as the dispatcher runs them, served
 by Apache and by nginx: real Drupal 7.103 and 9.1.0 core (tests/fixtures/drupal_core.py) and
 Debian's WordPress. One site lives its whole life: install (and its one-time login link), cron,
-statistics, backup, restore, clone, migrate to a second platform of the same code, disable,
-enable, delete.
+statistics, backup, restore, content linking to itself and showing an uploaded image, clone,
+migrate to a second platform of the same code under a new domain, disable, enable, delete. The
+clone and the renamed site name their new domain: the content's links answer there, and their
+databases name the old domain nowhere (WordPress's guids excepted, as the log reports).
 
 ``--real-drupal PATH`` (repeatable: a Drupal 7 folder, or Drupal 8+ with its ``vendor/``) runs
 the same test on a copy of another core as well.
@@ -26,6 +28,13 @@ import yaml
 from tests.fixtures.drupal_core import CORES, UnpackedCores
 from tests.fixtures.platforms import make_wordpress_platform
 from tests.provision.helpers import Run, provision
+from tests.provision.site_content import (
+    LinkedContent,
+    add_linked_content,
+    assert_content_answers_under,
+    assert_old_domain_only_in_guids,
+    point_siteurl_at_an_alias,
+)
 from tests.provision.sites_support import (
     MASTER_URL,
     SiteStack,
@@ -151,8 +160,8 @@ def assert_no_credentials_file_answers_503(stack: SiteStack, uri: str) -> None:
 
 def title(application: str, uri: str) -> str:
     """What the site's front page title holds: WordPress puts the site name (the uri) first,
-    Drupal after the page's own title ("Welcome to … | uri")."""
-    return f"<title>{uri}" if application == "wordpress" else f"| {uri}</title>"
+    Drupal last ("Welcome to … | uri", or the name alone once the front page lists content)."""
+    return f"<title>{uri}" if application == "wordpress" else f"{uri}</title>"
 
 
 def assert_login_link_works_once(stack: SiteStack, uri: str, link: str) -> None:
@@ -199,27 +208,34 @@ def restore_undoes_what_came_after_the_backup(stack: SiteStack, application: str
     stack.instance.wait_for_body(title(application, uri), host=uri)
 
 
-def clone_is_served_beside_the_original(stack: SiteStack, application: str, uri: str) -> None:
-    """Clone the site under a new domain: both are served, each with its own database; then
-    delete the clone."""
+def clone_is_served_beside_the_original(stack: SiteStack, application: str, uri: str,
+                                        content: LinkedContent) -> None:
+    """Clone the site under a new domain: both are served, each with its own database, the
+    clone's content naming its own domain; then delete the clone."""
     copy = unique_uri("copy")
     with stack.instance.expect_reload():
         cloned = backend(stack, uri, "clone", options={"new_uri": copy})
     assert cloned.returncode == 0, cloned.stdout
     assert stack.context(copy)["db_name"] != stack.context(uri)["db_name"]
-    stack.instance.wait_for_body(title(application, uri), host=copy)
+    stack.instance.wait_for_body(title(application, copy), host=copy)
     stack.instance.wait_for_body(title(application, uri), host=uri)
+    assert_content_answers_under(stack, content, copy)
+    assert_content_answers_under(stack, content, uri)  # the original is untouched
+    assert_old_domain_only_in_guids(stack, application, uri, copy,
+                                    "\n".join(cloned.messages()))
     with stack.instance.expect_reload():
         deleted = backend(stack, copy, "delete")
     assert deleted.returncode == 0, deleted.stdout
     assert stack.databases_like(copy) == []
 
 
-def migrate_to_a_copy(stack: SiteStack, application: str, uri: str, target: Path) -> str:
+def migrate_to_a_copy_renamed(stack: SiteStack, application: str, uri: str, target: Path,
+                              content: LinkedContent) -> tuple[str, str]:
     """Migrate the site to ``target``, a second platform of the same code (its database
-    updates and cache clear run for real); afterwards ``stack.platform_root`` is ``target``.
-    Returns the new platform's context name."""
-    source = stack.platform_root
+    updates and cache clear run for real), under a new domain; its content names the new
+    domain. Afterwards ``stack.platform_root`` is ``target``. Returns the new platform's
+    context name and the new uri."""
+    source, renamed = stack.platform_root, unique_uri("renamed")
     roots = {"@platform_app": source, "@platform_app2": target}
     with stack.instance.expect_reload():
         assert backend(stack, uri, "noop", roots=roots).returncode == 0
@@ -227,12 +243,15 @@ def migrate_to_a_copy(stack: SiteStack, application: str, uri: str, target: Path
     assert verified.returncode == 0, verified.stderr
     with stack.instance.expect_reload():
         migrated = backend(stack, uri, "migrate", roots=roots,
-                           options={"target_platform": "@platform_app2"})
+                           options={"target_platform": "@platform_app2", "new_uri": renamed})
     assert migrated.returncode == 0, migrated.stdout
-    assert not (source / "sites" / uri).exists() and (target / "sites" / uri).is_dir()
-    stack.instance.wait_for_body(title(application, uri), host=uri)
+    assert not (source / "sites" / uri).exists() and (target / "sites" / renamed).is_dir()
     stack.platform_root = target
-    return "@platform_app2"
+    stack.instance.wait_for_body(title(application, renamed), host=renamed)
+    assert_content_answers_under(stack, content, renamed)
+    assert_old_domain_only_in_guids(stack, application, uri, renamed,
+                                    "\n".join(migrated.messages()))
+    return "@platform_app2", renamed
 
 
 def assert_clean_urls(stack: SiteStack, application: str, uri: str) -> None:
@@ -324,8 +343,12 @@ def test_a_site_is_installed_restored_cloned_migrated_disabled_and_deleted_on_re
         assert "database.sql" in tar.getnames()
 
     restore_undoes_what_came_after_the_backup(site_stack, application, uri, backup_file)
-    clone_is_served_beside_the_original(site_stack, application, uri)
-    platform = migrate_to_a_copy(site_stack, application, uri, second_platform)
+    content = add_linked_content(site_stack, application, uri)
+    if application == "wordpress":
+        point_siteurl_at_an_alias(site_stack, uri)  # the copies' are on their own domain
+    clone_is_served_beside_the_original(site_stack, application, uri, content)
+    platform, uri = migrate_to_a_copy_renamed(site_stack, application, uri, second_platform,
+                                              content)
     assert_drush_aliases(site_stack, application, uri, second_platform)
     assert_clean_urls(site_stack, application, uri)
 

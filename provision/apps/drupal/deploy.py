@@ -1,12 +1,15 @@
-"""A deployed Drupal site's database brought up to its platform: pending updates, paths of a
-renamed site, caches (the ``update`` and ``clear_caches`` actions of the PHP helpers)."""
+"""A deployed Drupal site's database brought up to its platform: pending updates, the domain
+of a renamed or cloned site, caches (the ``update`` and ``clear_caches`` actions of the PHP
+helpers)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from ..database_rewrite import RewriteReport, RewriteScope, rewrite_database
 from ..helper import run_helper
-from ..site_paths import Column, rewrite_paths
+from ..uri_rewrite import UriRewrite
 from .site import _request, _script
 
 if TYPE_CHECKING:
@@ -15,27 +18,10 @@ if TYPE_CHECKING:
     from ..base import DatabaseCredentials
     from .driver import DrupalDriver
 
-#: Where Drupal 7 and 8+ keep paths of a site's folder.
-PATH_COLUMNS = {
-    "7": (
-        Column("system", ("filename",), "filename"),
-        Column("variable", ("name",), "value", serialized=True),
-        Column("file_managed", ("fid",), "uri"),
-        Column("block_custom", ("bid",), "body"),
-        Column("field_data_body", ("entity_type", "entity_id", "revision_id", "delta",
-                                   "language"), "body_value"),
-        Column("field_revision_body", ("entity_type", "entity_id", "revision_id", "delta",
-                                       "language"), "body_value"),
-    ),
-    "8": (
-        Column("file_managed", ("fid",), "uri"),
-        Column("node__body", ("entity_id", "revision_id", "delta", "langcode"), "body_value"),
-        Column("node_revision__body", ("entity_id", "revision_id", "delta", "langcode"),
-               "body_value"),
-        Column("block_content__body", ("entity_id", "revision_id", "delta", "langcode"),
-               "body_value"),
-    ),
-}
+#: Every table of the site's database: field data and revisions, blocks, Drupal 7's variables,
+#: 8+'s config, paths in ``system`` and ``file_managed``; but the cache bins (7 and 8+) and 8+'s
+#: cache tags are emptied: Drupal rebuilds them, and a cached render array is no place to edit.
+REWRITE_SCOPE = RewriteScope(cache_tables=re.compile(r"cache|cache_\w+|cachetags"))
 
 
 def update_database(
@@ -47,13 +33,12 @@ def update_database(
     return [str(name) for name in result.get("updates") or []]
 
 
-def rewrite_site_paths(
+def rewrite_site_uri(
     driver: DrupalDriver, site: SiteContext, credentials: DatabaseCredentials, old_uri: str,
     logger: Logger,
-) -> int:
-    """``sites/<old_uri>/`` → ``sites/<uri>/`` in the tables that hold paths."""
-    columns = PATH_COLUMNS["7" if driver.core == "7" else "8"]
-    return rewrite_paths(credentials, old_uri, site.uri, columns)
+) -> RewriteReport:
+    """``old_uri`` → the site's uri in URLs, ``sites/`` paths and values of the site's tables."""
+    return rewrite_database(credentials, UriRewrite(old_uri, site.uri), REWRITE_SCOPE)
 
 
 def clear_caches(
