@@ -3,8 +3,9 @@ library: one account per panel and CA, one order per certificate, HTTP-01 challe
 by the site's own web server.
 
 The account lives in ``<aegir root>/config/.acme/acme-<hash of the directory URL>.json`` (0600:
-its key signs every request to the CA). A challenge is answered by ``publish(token, content)``,
-which puts the file where the web server serves ``/.well-known/acme-challenge/<token>``;
+its key signs every request to the CA). A challenge is answered by
+``publish(domain, token, content)``, which puts the file where the web server serves
+``/.well-known/acme-challenge/<token>``;
 ``withdraw(token)`` removes it again, whatever the outcome.
 """
 
@@ -32,7 +33,8 @@ USER_AGENT = "hostmaster-provision"
 ORDER_SECONDS = 90
 ACCOUNT_MODE = 0o600
 
-Publish = Callable[[str, str], None]
+#: ``publish(domain, token, content)``: serve ``content`` at the domain's challenge address.
+Publish = Callable[[str, str, str], None]
 Withdraw = Callable[[str], None]
 
 
@@ -106,7 +108,7 @@ def order_certificate(
             challenge = _http01(authorization)
             response, validation = challenge.response_and_validation(acme.net.key)
             token = challenge.chall.encode("token")
-            publish(token, validation)
+            publish(authorization.body.identifier.value, token, validation)
             published.append(token)
             acme.answer_challenge(challenge, response)
         deadline = datetime.datetime.now() + datetime.timedelta(seconds=ORDER_SECONDS)

@@ -10,6 +10,8 @@ configuration test puts them back with it.
 
 from __future__ import annotations
 
+import http.client as http_client
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,6 +122,48 @@ def challenge_folder(http: SiteVhosts) -> Path:
     return http.config_dir / "acme-challenge"
 
 
+#: How long the web server may take to serve a challenge file it was just given (a reload that
+#: has not reached every worker yet), before the CA is asked to fetch it.
+CHALLENGE_SECONDS = 20.0
+#: How long it must go on serving it: a worker of the configuration before the reload may still
+#: take a connection for a moment after the first right answer (seen with nginx under load).
+CHALLENGE_STEADY_SECONDS = 1.0
+
+
+def wait_until_served(http: SiteVhosts, domain: str, token: str, content: str) -> None:
+    """Fetch the challenge file the way the CA will (the web server's address, the domain as
+    Host) until it has answered with ``content`` for CHALLENGE_STEADY_SECONDS: a reload still
+    under way, or a vhost that does not serve challenges, is found here rather than by the CA."""
+    address = str(http.server.raw("remote_host") or "localhost")
+    port = int(http.setting("http_port"))
+    path = f"/.well-known/acme-challenge/{token}"
+    deadline = time.monotonic() + CHALLENGE_SECONDS
+    answer, served_since = "no answer", None
+    while True:
+        connection = http_client.HTTPConnection(address, port, timeout=5)
+        try:
+            connection.request("GET", path, headers={"Host": domain})
+            response = connection.getresponse()
+            body = response.read(4096).decode("utf-8", "replace")
+            answer = f"status {response.status}"
+            if response.status == 200 and body.strip() == content:
+                served_since = served_since or time.monotonic()
+                if time.monotonic() - served_since >= CHALLENGE_STEADY_SECONDS:
+                    return
+            else:
+                served_since = None
+        except (OSError, http_client.HTTPException) as error:
+            answer, served_since = str(error) or type(error).__name__, None
+        finally:
+            connection.close()
+        if time.monotonic() > deadline:
+            raise ProvisionError(
+                f"The web server at {address}:{port} does not serve the certificate challenge "
+                f"of {domain} (http://{domain}{path} gave {answer} within "
+                f"{CHALLENGE_SECONDS:g} s), so the CA was not asked; verify the site.")
+        time.sleep(0.2)
+
+
 def _site_http(site: SiteContext) -> SiteVhosts:
     from ..sites.steps import http_service
 
@@ -163,10 +207,13 @@ def order_for_site(site: SiteContext, logger: Logger, *, renew_days: float = 30.
     transport = http.transport
     key = certificates.new_key()
     logger.info(f"Asking {directory} for a certificate for {', '.join(domains(site))}.")
+    def publish(domain: str, token: str, content: str) -> None:
+        transport.write_file(folder / token, content, 0o644)
+        wait_until_served(http, domain, token, content)
+
     chain = order_certificate(
         ca, site.contexts.root / "config" / ".acme", domains(site), key,
-        publish=lambda token, content: transport.write_file(folder / token, content, 0o644),
-        withdraw=lambda token: transport.remove(folder / token))
+        publish=publish, withdraw=lambda token: transport.remove(folder / token))
     certificate = SiteCertificate(chain, key)
     with http.config_lock() as lock:
         checkpoint = Checkpoint(transport)

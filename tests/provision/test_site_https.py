@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def https_get(stack: SiteStack, host: str, path: str = "/", root_pem: str | None
     ask again until the certificate served passes it (nginx's old workers serve the old one
     for a moment after a reload)."""
     answers: list[Answer] = []
+    since: list[float] = []
 
     def served() -> bool:
         try:
@@ -48,10 +50,18 @@ def https_get(stack: SiteStack, host: str, path: str = "/", root_pem: str | None
         except ssl.SSLCertVerificationError:
             if until is None:
                 raise
+            since.clear()
             return False
-        return until is None or until(answers[0][3])
+        if until is None:
+            return True
+        if not until(answers[0][3]):
+            since.clear()
+            return False
+        # The same answer for a second: no worker of the configuration before is left.
+        since[:] = since or [time.monotonic()]
+        return time.monotonic() - since[0] >= 1.0
 
-    if not poll(served) and not answers:
+    if not poll(served, timeout=30) and not answers:
         pytest.fail(f"https://{host}/ never served a certificate that verifies")
     return answers[0]
 
@@ -128,8 +138,9 @@ def test_a_site_keeps_serving_its_certificate_when_the_ca_is_gone(
     with running_pebble(tmp_path, site_stack.instance.port) as ca:
         site_stack.must("save", "@server_master", f"--acme_directory_url={ca.directory_url}",
                         f"--acme_ca_bundle={ca.ca_bundle}")
-        site_stack.install(uri, "--https=enabled")
+        installed = site_stack.install(uri, "--https=enabled")
         root = ca.root_pem()
+    assert installed.result["certificate"]["self_signed"] is False, installed.text
     _status, _body, _headers, before = https_get(site_stack, uri, "/", root, until=from_ca)
 
     failed = site_stack.run(f"@{uri}", "certificate", "--force=true")

@@ -128,7 +128,7 @@ def _order(pebble: PebbleCA, folder: Path, tls_folder: Path, key: str) -> str:
     ca = AcmeCA(pebble.directory_url, ca_bundle=str(pebble.ca_bundle))
     return order_certificate(
         ca, tls_folder, DOMAINS, key,
-        publish=lambda token, content: (folder / token).write_text(content),
+        publish=lambda domain, token, content: (folder / token).write_text(content),
         withdraw=lambda token: (folder / token).unlink(missing_ok=True))
 
 
@@ -161,12 +161,14 @@ def test_a_challenge_the_web_server_cannot_answer_fails_with_the_cas_reason(
     ca = AcmeCA(pebble.directory_url, ca_bundle=str(pebble.ca_bundle))
     with pytest.raises(ProvisionError, match=r"The CA could not validate shop\.test"):
         order_certificate(ca, tmp_path / "tls", DOMAINS, certificates.new_key(),
-                          publish=lambda token, content: None, withdraw=lambda token: None)
+                          publish=lambda domain, token, content: None,
+                          withdraw=lambda token: None)
 
 
 def test_an_unreachable_ca_is_said_in_one_sentence(tmp_path: Path) -> None:
     ca = AcmeCA(f"https://127.0.0.1:{free_port()}/dir")
     with pytest.raises(ProvisionError, match=r"could not be reached or answered wrongly"):
         order_certificate(ca, tmp_path / "tls", DOMAINS, certificates.new_key(),
-                          publish=lambda token, content: None, withdraw=lambda token: None)
+                          publish=lambda domain, token, content: None,
+                          withdraw=lambda token: None)
     assert not (tmp_path / "tls").exists()
