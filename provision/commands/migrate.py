@@ -1,11 +1,14 @@
-"""``provision @site migrate --target_platform=@p [--target_db_server=@s] [--new_uri=x]``.
+"""``provision @site migrate --target_platform=@p [--target_db_server=@s] [--new_uri=x]
+[--keep_old_uri] [--aliases=a,b] [--redirect_aliases=c]``.
 
 Moves a site to another platform, another database server and/or a new domain in one run:
 maintenance, backup, the target context, deploy (new database, settings, dump, schema check,
 updates, paths, caches), vhost, verify; only then the old folder, vhost, database and user
-go, as the cleanup after the commit point. When any step fails, or provision is killed
-before the commit point, the journal undoes every step done: the site is served from where it
-was, with its database, vhost and settings, and the log names the step that failed.
+go, as the cleanup after the commit point. A renamed site takes the aliases given (else its
+own) and, with keep_old_uri, its old domain as an alias that redirects to the new one.
+When any step fails, or provision is killed before the commit point, the journal undoes every
+step done: the site is served from where it was, with its database, vhost and settings, and
+the log names the step that failed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..sites.deploy import deploy_archive
 from ..sites.moves import (
     DATABASE_PROPERTIES,
     declare_source_cleanup,
+    renamed_aliases,
     serve,
     stored_properties,
     take_offline,
@@ -70,6 +74,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
         properties.update(uri=new_uri, platform=platform, db_server=db_server,
                           site_enabled=True)
         if renamed:
+            properties.update(renamed_aliases(original, source.uri, new_uri, options))
             contexts.save(target_name, {"context_type": "site", **properties})
         else:
             contexts.save(target_name, {**properties, **{key: "null"

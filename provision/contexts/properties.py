@@ -228,8 +228,11 @@ SITE_PROPERTIES = (
              check=validation.language),
     Property("aliases", "other addresses of the site", kind="list", default=[],
              check=validation.alias_list),
-    Property("redirection", "whether the aliases answer with a redirect to the uri",
-             kind="bool", default=False),
+    Property("redirect_aliases", "other addresses of the site that answer with a permanent "
+             "redirect to the uri (never also in aliases)", kind="list", default=[],
+             check=validation.alias_list),
+    Property("redirection", "whether every alias answers with a redirect to the uri (the "
+             "original's switch for all of them at once)", kind="bool", default=False),
     Property("install_method", "how the site is installed (profile or manual)",
              default="profile", check=validation.machine_name),
     Property("cron_key", "the key of the site's cron address", check=validation.key),

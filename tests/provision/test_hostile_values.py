@@ -176,7 +176,7 @@ def _strings(value: Any) -> list[str]:
 
 def vhost_values(uri: str, aliases: list[str]) -> dict[str, Any]:
     """What a site's vhost is rendered with."""
-    return {"uri": uri, "aliases": aliases, "redirection": False, "enabled": True, "port": 80,
+    return {"uri": uri, "aliases": aliases, "redirects": [], "enabled": True, "port": 80,
             "docroot": "/var/aegir/platforms/x", "sites_dir": "/var/aegir/platforms/x/sites",
             "denied_files": [], "variables": {"db_name": "x"}, "disabled_url": "",
             "php_fpm_socket": "/run/php/php8.2-fpm.sock", "extra": []}
