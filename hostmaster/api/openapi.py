@@ -36,7 +36,9 @@ SCHEMAS: dict[str, Any] = {
         "db_server_id": {"type": ["integer", "null"]}, "profile": {"type": "string"},
         "language": {"type": "string"}, "status": STATUS,
         "aliases": {"type": "array", "items": {"type": "string"}},
-        "redirection": {"type": "boolean"}, "created_at": TIME, "verified_at": TIME,
+        "redirect_aliases": {"type": "array", "items": {"type": "string"}},
+        "automatic_aliases": {"type": "array", "items": {"type": "string"}},
+        "created_at": TIME, "verified_at": TIME,
         "last_cron_at": TIME,
     }),
     "Client": _object({
@@ -70,7 +72,7 @@ SCHEMAS: dict[str, Any] = {
         "client_id": {"type": "integer"}, "profile": {"type": "string"},
         "language": {"type": "string"},
         "aliases": {"type": "array", "items": {"type": "string"}},
-        "redirection": {"type": "boolean"},
+        "redirect_aliases": {"type": "array", "items": {"type": "string"}},
     }, "required": ["uri", "platform_id", "db_server_id"]},
     "NewTask": {"type": "object", "properties": {
         "type": {"type": "string", "description": "the task, e.g. verify, backup, migrate"},

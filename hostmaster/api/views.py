@@ -176,6 +176,14 @@ def _id_of(body: dict[str, Any], key: str, model: Any, *, required: bool) -> Any
     return found
 
 
+def _domains(body: dict[str, Any], key: str) -> list[str]:
+    """``body[key]``: a list of domains (empty when absent)."""
+    value = body.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError.field(key, f"{key} is a list of domains.")
+    return value
+
+
 @bp.post("/sites")
 def create_site() -> ResponseReturnValue:
     """Create a site: its install task is queued at once."""
@@ -183,9 +191,10 @@ def create_site() -> ResponseReturnValue:
         abort(404)
     body = _json_object()
     try:
-        aliases = body.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            raise ValidationError.field("aliases", "aliases is a list of domains.")
+        aliases = {key: _domains(body, key) for key in ("aliases", "redirect_aliases")}
+        if body.get("redirection") not in (None, False):
+            raise ValidationError.field("redirection", "redirection is no more: list the "
+                                        "aliases that redirect in redirect_aliases.")
         for key in ("uri", "profile", "language"):
             if not isinstance(body.get(key, ""), str):
                 raise ValidationError.field(key, f"{key} is a string.")
@@ -196,8 +205,8 @@ def create_site() -> ResponseReturnValue:
             profile=body.get("profile", ""),
             language=body.get("language", "en") or "en",
             db_server=_id_of(body, "db_server_id", Server, required=True),
-            aliases=aliases,
-            redirection=bool(body.get("redirection", False)),
+            aliases=aliases["aliases"],
+            redirect_aliases=aliases["redirect_aliases"],
         )
         site = sites.create_site(spec, user=_user())
     except ValidationError as error:

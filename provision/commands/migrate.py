@@ -94,7 +94,9 @@ def run(invocation: Invocation) -> dict[str, Any]:
     invocation.context = target.context
     assert isinstance(target.context, SiteContext)
     result = {**backup, **verified, "uri": new_uri, "updates": deployed.updates,
-              "profile": target.context.raw("profile")}
+              "profile": target.context.raw("profile"),
+              "aliases": target.context.served_aliases,
+              "redirect_aliases": target.context.redirected_aliases}
     with steps.step("cleanup", source):
         finish(invocation, result)
     logger.success(f"Migrated {source.uri} to {new_uri} on {platform}.")

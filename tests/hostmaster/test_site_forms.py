@@ -73,7 +73,7 @@ def test_creating_a_site_queues_its_install_under_the_default_client(
     app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
 ) -> None:
     response = logged_in.submit(
-        "/sites/add", site_form(ids, aliases="example.com\nwww.example.org", redirection="y")
+        "/sites/add", site_form(ids, aliases="example.com", redirect_aliases="www.example.org")
     )
     with app.app_context():
         site = db.session.scalars(select(Site)).one()
@@ -85,8 +85,8 @@ def test_creating_a_site_queues_its_install_under_the_default_client(
         assert (site.client.name, site.client.uname, site.client.email) == (
             "Default client", "default", "admin@example.com"
         )
-        assert [(a.alias, a.redirection) for a in site.aliases] == [
-            ("example.com", True), ("www.example.org", True)
+        assert [(a.alias, a.redirection, a.automatic) for a in site.aliases] == [
+            ("example.com", False, False), ("www.example.org", True, False)
         ]
         assert db.session.scalar(select(ContextName.name).where(ContextName.entity_id == site.id,
                                  ContextName.entity_kind == "site")) == "www.example.com"
@@ -94,7 +94,7 @@ def test_creating_a_site_queues_its_install_under_the_default_client(
         assert task is not None and task.status == TaskStatus.QUEUED
     page = text(client.get(response.location).get_data(as_text=True))
     assert "Site www.example.com created; its install task is queued." in page
-    assert "Aliases example.com (redirects), www.example.org (redirects)" in page
+    assert "Aliases example.com, www.example.org (redirects)" in page
 
 
 @pytest.mark.parametrize(
