@@ -4,11 +4,12 @@
 Moves a site to another platform, another database server and/or a new domain in one run:
 maintenance, backup, the target context, deploy (new database, settings, dump, schema check,
 updates, paths, caches), vhost, verify; only then the old folder, vhost, database and user
-go, as the cleanup after the commit point. A renamed site takes the aliases given (else its
-own) and, with keep_old_uri, its old domain as an alias that redirects to the new one.
-When any step fails, or provision is killed before the commit point, the journal undoes every
-step done: the site is served from where it was, with its database, vhost and settings, and
-the log names the step that failed.
+go, as the cleanup after the commit point. When any step fails, or provision is killed
+before the commit point, the journal undoes every step done: the site is served from where it
+was, with its database, vhost and settings, and the log names the step that failed.
+
+A renamed site takes the aliases given (else its own, never the new domain) and, with
+keep_old_uri, its old domain as an alias that redirects to the new one.
 """
 
 from __future__ import annotations
