@@ -109,6 +109,13 @@ def test_site_add_edit_and_the_tasks_a_site_offers(app: Flask, runner: Any) -> N
         assert "delete         not now: Disable shop.example.com before deleting it" in shown
         assert "verify         not now: A verify task is already queued" in shown
         assert "backup         available" in shown
+        kept = invoke(runner, "site", "migrate", "shop.example.com", "--keep-old-uri", "--json",
+                      code=1)
+        assert "The old domain can only be kept when the domain changes" in kept["error"]
+        renamed = invoke(runner, "site", "migrate", "shop.example.com", "--domain",
+                         "new.example.com", "--keep-old-uri", "--json")
+        assert (renamed["arguments"]["new_uri"], renamed["arguments"]["keep_old_uri"]) == (
+            "new.example.com", True)
 
 
 def finish_install(site: Site) -> None:
