@@ -101,6 +101,9 @@ def test_site_add_edit_and_the_tasks_a_site_offers(app: Flask, runner: Any) -> N
             ["old.example.com"], ["example.com"])
         assert "aliases that redirect: example.com" in invoke(
             runner, "site", "show", "shop.example.com")
+        both = invoke(runner, "site", "edit", "shop.example.com", "--no-aliases", "--alias",
+                      "x.example.com", code=2)
+        assert "Give --no-aliases or the aliases the site keeps, not both." in both
         edited = invoke(runner, "site", "edit", "shop.example.com", "--client", "janedoe",
                         "--no-aliases", "--json")
         assert edited["aliases"] == edited["redirect_aliases"] == []
