@@ -74,6 +74,12 @@ SCHEMAS: dict[str, Any] = {
         "aliases": {"type": "array", "items": {"type": "string"}},
         "redirect_aliases": {"type": "array", "items": {"type": "string"}},
     }, "required": ["uri", "platform_id", "db_server_id"]},
+    "SiteAliases": {"type": "object", "properties": {
+        "aliases": {"type": "array", "items": {"type": "string"},
+                    "description": "the aliases that serve the site (left as they are if absent)"},
+        "redirect_aliases": {"type": "array", "items": {"type": "string"},
+                             "description": "the aliases that redirect (301) to its domain"},
+    }},
     "NewTask": {"type": "object", "properties": {
         "type": {"type": "string", "description": "the task, e.g. verify, backup, migrate"},
         "arguments": {"type": "object", "description": "what the task's dialog asks"},
@@ -157,7 +163,15 @@ def document() -> dict[str, Any]:
                 },
             },
         },
-        "/sites/{id}": _read("Site", "A site"),
+        "/sites/{id}": {**_read("Site", "A site"), "patch": {
+            "summary": "Change a site's aliases (its verify is queued)",
+            "parameters": [ID],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("SiteAliases")}}},
+            "responses": {"200": _json(_ref("Site"), "The site, changed."),
+                          "400": _json(_ref("Error"), "Bad input; nothing was changed."),
+                          **ERRORS},
+        }},
         "/sites/{id}/tasks": _queue("site"),
         "/sites/{id}/backups": {"get": {**_list_of("Backup", "A site's backups")["get"],
                                         "parameters": [ID, *PAGE]}},

@@ -23,7 +23,7 @@ from ..models import (
     TaskStatus,
     User,
 )
-from ..services import api_tokens, sites, tasks
+from ..services import api_tokens, features, site_aliases, sites, tasks
 from ..services.errors import TaskNotAvailable, ValidationError
 from ..tasks import registry
 from . import bp
@@ -213,6 +213,29 @@ def create_site() -> ResponseReturnValue:
         return _invalid(error.errors)
     task = tasks.pending_task(site, "install")
     return jsonify(site=as_dict(site), task=as_dict(task) if task else None), 201
+
+
+@bp.patch("/sites/<int:site_id>")
+def edit_site_aliases(site_id: int) -> ResponseReturnValue:
+    """Change a site's aliases: ``aliases`` (served) and ``redirect_aliases``, each left as it
+    is when not given; automatic ones are made again and the site's verify is queued."""
+    if site_id > MAX_ID:
+        abort(404)
+    site = access.get_or_404(Site, site_id, _user(), action="edit")
+    body = _json_object()
+    try:
+        if not features.enabled("site_aliases"):
+            raise ValidationError.field("aliases", "Site aliases are switched off.")
+        sites.update_site(
+            site, client=site.client,
+            aliases=(_domains(body, "aliases") if "aliases" in body
+                     else site_aliases.typed_served(site)),
+            redirect_aliases=(_domains(body, "redirect_aliases") if "redirect_aliases" in body
+                              else site_aliases.redirected(site)),
+            user=_user())
+    except ValidationError as error:
+        return _invalid(error.errors)
+    return jsonify(as_dict(site))
 
 
 @bp.post("/<any(servers, platforms, sites):collection>/<int:entity_id>/tasks")

@@ -414,3 +414,26 @@ def test_the_store_keeps_one_row_per_alias_of_a_site(app: Flask, ids: dict[str, 
             db.session.commit()
         db.session.rollback()
         assert [(a.alias, a.redirection) for a in site.aliases] == [("a.example.com", False)]
+
+
+def test_the_api_changes_a_sites_aliases_and_refuses_one_listed_twice(
+    app: Flask, client: FlaskClient, admin: Any, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        site = enabled_site(*_platform_and_server(ids))
+        site_id = site.id
+        headers = {"Authorization": f"Bearer {token_of(the_admin())}"}
+    path = f"/api/v1/sites/{site_id}"
+    moved = client.patch(path, headers=headers, json={"redirect_aliases": ["old.example.com"]})
+    twice = client.patch(path, headers=headers, json={"aliases": ["old.example.com"]})
+    assert moved.status_code == 200 and twice.status_code == 400
+    assert moved.json["redirect_aliases"] == ["old.example.com"]  # type: ignore[index]
+    assert twice.json["fields"]["redirect_aliases"][0].startswith(  # type: ignore[index]
+        "old.example.com is listed twice")
+    swapped = client.patch(path, headers=headers, json={
+        "aliases": ["old.example.com"], "redirect_aliases": []})
+    assert swapped.json["aliases"] == ["old.example.com"]  # type: ignore[index]
+    with app.app_context():
+        site = db.session.get_one(Site, site_id)
+        assert [(a.alias, a.redirection) for a in site.aliases] == [("old.example.com", False)]
+        assert tasks.pending_task(site, "verify") is not None
