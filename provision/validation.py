@@ -161,6 +161,15 @@ def alias_list(values: Iterable[object], uri: str | None = None) -> list[str]:
     return found
 
 
+def alias_lists(served: Iterable[object], redirected: Iterable[object], uri: str) -> None:
+    """A site's served and redirecting aliases: each list valid, and no alias in both."""
+    both = set(alias_list(served, uri)) & set(alias_list(redirected, uri))
+    if both:
+        raise InvalidValue(
+            f"{min(both)} is listed both as an alias that serves the site and as one that "
+            "redirects; list it once.")
+
+
 def context_name(value: object) -> str:
     """A context name: ``@``, then letters, digits, ``_``, ``-`` and single dots."""
     name = text(value, "context name", max_length=TEXT_MAX)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
 from hostmaster.models import Platform, PlatformStatus, Server, Site, SiteStatus, Task, TaskStatus
+from hostmaster.services import settings
 from hostmaster.services.platforms import create_platform
 from hostmaster.services.servers import ServiceSpec, create_server
 from tests.fixtures.app import AuthActions, one_store
@@ -272,35 +273,55 @@ def test_a_drupal_site_is_disabled_enabled_and_deleted_from_the_ui(
     assert "Pre-disable" in backups and "Pre-delete" in backups
 
 
-def test_an_alias_redirects_to_the_main_domain_or_serves_the_site(
+@pytest.mark.parametrize("kind", ["apache", "nginx"])
+def test_aliases_serve_or_redirect_automatic_ones_answer_and_a_rename_keeps_the_old_domain(
     app: Flask, client: FlaskClient, auth: AuthActions, aegir_root: Path,
-    mariadb_admin: MariaDBAdmin, mailbox: Mailbox, apache_instance: Any,
+    mariadb_admin: MariaDBAdmin, mailbox: Mailbox, kind: str, request: pytest.FixtureRequest,
 ) -> None:
+    instance = request.getfixturevalue(f"{kind}_instance")
     root = make_drupal7_platform(aegir_root / "platforms" / "drupal7")
+    title = "<title>main.example.test</title>"  # the stand-in's site name, kept by the rename
     auth.login()
     with app.app_context():
         use_mailbox(mailbox)
-        server_id, platform_id = ready(app, "apache", apache_instance, mariadb_admin, root)
-        moved = create_in_ui(auth, "moved.example.test", server_id, platform_id, "standard",
-                             aliases="old.example.test", redirection="y")
-        run_task(app, apache_instance, moved, "install")
-        served = create_in_ui(auth, "main.example.test", server_id, platform_id, "standard",
-                              aliases="other.example.test")
-        run_task(app, apache_instance, served, "install")
+        settings.save({"alias_automatic_subdomain": "hosting.example.test",
+                       "alias_automatic_www": True})
+        server_id, platform_id = ready(app, kind, instance, mariadb_admin, root)
+        site_id = create_in_ui(auth, "main.example.test", server_id, platform_id, "standard",
+                               aliases="other.example.test", redirect_aliases="old.example.test")
+        run_task(app, instance, site_id, "install")
     try:
-        status, headers, _ = fetch(apache_instance, "/", "old.example.test")
-        assert status == 301 and headers["location"].startswith("http://moved.example.test")
-        body = apache_instance.wait_for_body("<title>main.example.test</title>",
-                                             host="other.example.test")
-        assert "<title>main.example.test</title>" in body
+        status, headers, _ = fetch(instance, "/some/page?q=1", "old.example.test")
+        assert status == 301
+        assert headers["location"] == "http://main.example.test/some/page?q=1"
+        for host in ("other.example.test", "www.main.example.test",
+                     "main-example-test.hosting.example.test"):
+            assert title in instance.wait_for_body(title, host=host), host
+        page = text(client.get(f"/sites/{site_id}").get_data(as_text=True))
+        assert "main-example-test.hosting.example.test (automatic)" in page
+
+        assert auth.submit(f"/tasks/confirm/site/{site_id}/migrate", {
+            "target_platform": platform_id, "target_db_server": server_id,
+            "new_uri": "renamed.example.test", "keep_old_uri": "y"}).status_code == 302
+        with app.app_context():
+            run_task(app, instance, site_id, "migrate")
+        status, headers, _ = fetch(instance, "/a/page", "main.example.test")
+        assert status == 301 and headers["location"] == "http://renamed.example.test/a/page"
+        status, headers, _ = fetch(instance, "/", "old.example.test")
+        assert status == 301 and headers["location"] == "http://renamed.example.test/"
+        for host in ("renamed.example.test", "other.example.test", "www.renamed.example.test",
+                     "renamed-example-test.hosting.example.test"):
+            assert title in instance.wait_for_body(title, host=host), host
+        assert fetch(instance, "/", "www.main.example.test")[2].count(CATCH_ALL) == 1
+        page = text(client.get(f"/sites/{site_id}").get_data(as_text=True))
+        assert "main.example.test (redirects)" in page
     finally:
         with app.app_context():
-            for site_id in (moved, served):
-                site = db.session.get_one(Site, site_id)
-                site.status = SiteStatus.DISABLED
-                db.session.commit()
-                confirm(auth, site_id, "delete")
-                run_task(app, apache_instance, site_id, "delete")
+            site = db.session.get_one(Site, site_id)
+            site.status = SiteStatus.DISABLED
+            db.session.commit()
+            confirm(auth, site_id, "delete")
+            run_task(app, instance, site_id, "delete")
 
 
 @pytest.mark.parametrize("kind", ["apache", "nginx"])

@@ -38,7 +38,9 @@ SCHEMAS: dict[str, Any] = {
         "db_server_id": {"type": ["integer", "null"]}, "profile": {"type": "string"},
         "language": {"type": "string"}, "status": STATUS,
         "aliases": {"type": "array", "items": {"type": "string"}},
-        "redirection": {"type": "boolean"}, "created_at": TIME, "verified_at": TIME,
+        "redirect_aliases": {"type": "array", "items": {"type": "string"}},
+        "automatic_aliases": {"type": "array", "items": {"type": "string"}},
+        "created_at": TIME, "verified_at": TIME,
         "last_cron_at": TIME, "https": {"$ref": "#/components/schemas/Https"},
     }),
     "Https": _object({
@@ -80,7 +82,7 @@ SCHEMAS: dict[str, Any] = {
         "client_id": {"type": "integer"}, "profile": {"type": "string"},
         "language": {"type": "string"},
         "aliases": {"type": "array", "items": {"type": "string"}},
-        "redirection": {"type": "boolean"},
+        "redirect_aliases": {"type": "array", "items": {"type": "string"}},
     }, "required": ["uri", "platform_id", "db_server_id"]},
     "ServerChanges": {"type": "object", "properties": {
         "human_name": {"type": "string"},
@@ -96,6 +98,12 @@ SCHEMAS: dict[str, Any] = {
     }, "additionalProperties": False,
         "description": "The fields to change; null or an empty string puts back the default, "
                        "an empty db_password keeps the stored one."},
+    "SiteAliases": {"type": "object", "properties": {
+        "aliases": {"type": "array", "items": {"type": "string"},
+                    "description": "the aliases that serve the site (left as they are if absent)"},
+        "redirect_aliases": {"type": "array", "items": {"type": "string"},
+                             "description": "the aliases that redirect (301) to its domain"},
+    }},
     "NewTask": {"type": "object", "properties": {
         "type": {"type": "string", "description": "the task, e.g. verify, backup, migrate"},
         "arguments": {"type": "object", "description": "what the task's dialog asks"},
@@ -190,7 +198,15 @@ def document() -> dict[str, Any]:
                 },
             },
         },
-        "/sites/{id}": _read("Site", "A site"),
+        "/sites/{id}": {**_read("Site", "A site"), "patch": {
+            "summary": "Change a site's aliases (its verify is queued)",
+            "parameters": [ID],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("SiteAliases")}}},
+            "responses": {"200": _json(_ref("Site"), "The site, changed."),
+                          "400": _json(_ref("Error"), "Bad input; nothing was changed."),
+                          **ERRORS},
+        }},
         "/sites/{id}/tasks": _queue("site"),
         "/sites/{id}/https": {"put": {
             "summary": "Set a site's HTTPS (its verify is queued when it changes)",

@@ -13,7 +13,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..models import Client, Platform, Server, Site, SiteBackup, SiteHttps, Task, TaskLog, User
-from ..services import site_https
+from ..services import site_aliases, site_https
 from ..services.server_edits import changes_of, field_values
 
 
@@ -69,8 +69,9 @@ def _site(row: Site) -> dict[str, Any]:
         "profile": row.profile,
         "language": row.language,
         "status": row.status.name.lower(),
-        "aliases": [alias.alias for alias in row.aliases],
-        "redirection": any(alias.redirection for alias in row.aliases),
+        "aliases": site_aliases.served(row),
+        "redirect_aliases": site_aliases.redirected(row),
+        "automatic_aliases": site_aliases.automatic(row),
         "created_at": _time(row.created_at),
         "verified_at": _time(row.verified_at),
         "last_cron_at": _time(row.last_cron_at),

@@ -23,7 +23,7 @@ from ..models import (
     TaskStatus,
     User,
 )
-from ..services import api_tokens, server_edits, site_https, sites, tasks
+from ..services import api_tokens, features, server_edits, site_aliases, site_https, sites, tasks
 from ..services.errors import TaskNotAvailable, ValidationError
 from ..services.migration_targets import migration_targets
 from ..tasks import registry
@@ -187,6 +187,14 @@ def _id_of(body: dict[str, Any], key: str, model: Any, *, required: bool) -> Any
     return found
 
 
+def _domains(body: dict[str, Any], key: str) -> list[str]:
+    """``body[key]``: a list of domains (empty when absent)."""
+    value = body.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError.field(key, f"{key} is a list of domains.")
+    return value
+
+
 @bp.post("/sites")
 def create_site() -> ResponseReturnValue:
     """Create a site: its install task is queued at once."""
@@ -194,9 +202,10 @@ def create_site() -> ResponseReturnValue:
         abort(404)
     body = _json_object()
     try:
-        aliases = body.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            raise ValidationError.field("aliases", "aliases is a list of domains.")
+        aliases = {key: _domains(body, key) for key in ("aliases", "redirect_aliases")}
+        if body.get("redirection") not in (None, False):
+            raise ValidationError.field("redirection", "redirection is no more: list the "
+                                        "aliases that redirect in redirect_aliases.")
         for key in ("uri", "profile", "language"):
             if not isinstance(body.get(key, ""), str):
                 raise ValidationError.field(key, f"{key} is a string.")
@@ -207,8 +216,8 @@ def create_site() -> ResponseReturnValue:
             profile=body.get("profile", ""),
             language=body.get("language", "en") or "en",
             db_server=_id_of(body, "db_server_id", Server, required=True),
-            aliases=aliases,
-            redirection=bool(body.get("redirection", False)),
+            aliases=aliases["aliases"],
+            redirect_aliases=aliases["redirect_aliases"],
         )
         site = sites.create_site(spec, user=_user())
     except ValidationError as error:
@@ -251,6 +260,29 @@ def set_site_https(entity_id: int) -> ResponseReturnValue:
         db.session.rollback()
         return _invalid(error.errors)
     return jsonify(https_dict(site_https.https_of(site)))
+
+
+@bp.patch("/sites/<int:site_id>")
+def edit_site_aliases(site_id: int) -> ResponseReturnValue:
+    """Change a site's aliases: ``aliases`` (served) and ``redirect_aliases``, each left as it
+    is when not given; automatic ones are made again and the site's verify is queued."""
+    if site_id > MAX_ID:
+        abort(404)
+    site = access.get_or_404(Site, site_id, _user(), action="edit")
+    body = _json_object()
+    try:
+        if not features.enabled("site_aliases"):
+            raise ValidationError.field("aliases", "Site aliases are switched off.")
+        sites.update_site(
+            site, client=site.client,
+            aliases=(_domains(body, "aliases") if "aliases" in body
+                     else site_aliases.typed_served(site)),
+            redirect_aliases=(_domains(body, "redirect_aliases") if "redirect_aliases" in body
+                              else site_aliases.redirected(site)),
+            user=_user())
+    except ValidationError as error:
+        return _invalid(error.errors)
+    return jsonify(as_dict(site))
 
 
 @bp.post("/<any(servers, platforms, sites):collection>/<int:entity_id>/tasks")

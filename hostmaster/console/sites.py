@@ -9,7 +9,7 @@ from .. import access
 from ..api.serialize import as_dict, https_dict
 from ..extensions import db
 from ..models import Site, SiteStatus
-from ..services import contexts, site_https, sites, tasks
+from ..services import contexts, site_aliases, site_https, sites, tasks
 from ..services.errors import ValidationError
 from ..services.migration_targets import migration_targets
 from ..ui import format_time
@@ -24,7 +24,7 @@ site_cli = EntityGroup("site", "site", help="Sites: list, show, add, edit, and t
 #: The option (or argument) that gives each field of the site services.
 SITE_FLAGS = {"uri": "DOMAIN", "platform": "--platform", "db_server": "--db-server",
               "client": "--client", "profile": "--profile", "language": "--language",
-              "aliases": "--alias"}
+              "aliases": "--alias", "redirect_aliases": "--redirect-alias"}
 
 
 @site_cli.command("list")
@@ -89,8 +89,9 @@ def _details(site: Site) -> list[tuple[str, object]]:
         ("platform", site.platform.name), ("client", site.client.name if site.client else ""),
         ("database server", site.db_server.title if site.db_server else ""),
         ("profile", site.profile), ("language", site.language),
-        ("aliases", ", ".join(a.alias for a in site.aliases) or "none"),
-        ("redirection", "yes" if any(a.redirection for a in site.aliases) else "no"),
+        ("aliases", ", ".join(site_aliases.served(site)) or "none"),
+        ("aliases that redirect", ", ".join(site_aliases.redirected(site)) or "none"),
+        ("automatic aliases", ", ".join(site_aliases.automatic(site)) or "none"),
         ("created", format_time(site.created_at)), ("verified", format_time(site.verified_at)),
         ("last cron", format_time(site.last_cron_at)),
     ]
@@ -106,24 +107,27 @@ def _details(site: Site) -> list[tuple[str, object]]:
               help="The client that owns the site (default: the default client).")
 @click.option("--profile", default="", help="The install profile (default: the platform's).")
 @click.option("--language", default="en", show_default=True)
-@click.option("--alias", "aliases", multiple=True, help="Another domain of the site (repeat).")
-@click.option("--redirection", is_flag=True, help="Send visitors of the aliases to DOMAIN.")
+@click.option("--alias", "aliases", multiple=True,
+              help="Another domain that serves the site (repeat).")
+@click.option("--redirect-alias", "redirect_aliases", multiple=True,
+              help="Another domain whose visitors are redirected to DOMAIN (repeat).")
 @field_option
 @wait_options
 @output_options
 def site_add(uri: str, platform_word: str, db_server_word: str | None, client_word: str | None,
-             profile: str, language: str, aliases: tuple[str, ...], redirection: bool,
+             profile: str, language: str, aliases: tuple[str, ...],
+             redirect_aliases: tuple[str, ...],
              plugin_fields: tuple[str, ...], wait: bool, dispatch: bool) -> None:
     """Create a site; its install task is queued. With --json the answer is the REST API's
     {"site": ..., "task": ...}."""
-    if aliases:
+    if aliases or redirect_aliases:
         require_feature("site_aliases")
     spec = sites.SiteSpec(
         uri=uri, platform=lookup.platform(platform_word),
         client=lookup.client(client_word) if client_word else None,
         profile=profile, language=language,
         db_server=lookup.server(db_server_word) if db_server_word else None,
-        aliases=list(aliases), redirection=redirection,
+        aliases=list(aliases), redirect_aliases=list(redirect_aliases),
         plugin_fields=plugin_values(plugin_fields))
     try:
         site = sites.create_site(spec)
@@ -137,27 +141,34 @@ def site_add(uri: str, platform_word: str, db_server_word: str | None, client_wo
 @click.argument("site_word", metavar="SITE")
 @click.option("--client", "client_word", metavar="CLIENT", help="Give the site to this client.")
 @click.option("--alias", "aliases", multiple=True,
-              help="The site's aliases become these (repeat); see --no-aliases.")
-@click.option("--no-aliases", is_flag=True, help="Remove every alias.")
-@click.option("--redirection/--no-redirection", default=None,
-              help="Send visitors of the aliases to the main domain, or serve them.")
+              help="The site's aliases become these and the --redirect-alias ones (repeat); "
+              "see --no-aliases.")
+@click.option("--redirect-alias", "redirect_aliases", multiple=True,
+              help="An alias whose visitors are redirected to the site's domain (repeat).")
+@click.option("--no-aliases", is_flag=True, help="Remove every alias (automatic ones stay).")
 @field_option
 @output_options
 def site_edit(site_word: str, client_word: str | None, aliases: tuple[str, ...],
-              no_aliases: bool, redirection: bool | None, plugin_fields: tuple[str, ...]) -> None:
+              redirect_aliases: tuple[str, ...], no_aliases: bool,
+              plugin_fields: tuple[str, ...]) -> None:
     """Change a site's client, aliases or plugin fields; its verify is queued (as the panel's
     edit form does). What is not given stays as it is."""
     site = lookup.site(site_word)
-    if aliases or no_aliases:
+    given = bool(aliases or redirect_aliases)
+    if given or no_aliases:
         require_feature("site_aliases")
-    kept = [a.alias for a in site.aliases]
+    if no_aliases and given:
+        raise click.UsageError("Give --no-aliases or the aliases the site keeps, not both.")
+    if no_aliases or given:
+        served, redirected = list(aliases), list(redirect_aliases)
+    else:
+        served, redirected = site_aliases.typed_served(site), site_aliases.redirected(site)
     try:
         sites.update_site(
             site,
             client=lookup.client(client_word) if client_word else site.client,
-            aliases=[] if no_aliases else (list(aliases) or kept),
-            redirection=(any(a.redirection for a in site.aliases) if redirection is None
-                         else redirection),
+            aliases=served,
+            redirect_aliases=redirected,
             plugin_fields=plugin_values(plugin_fields))
     except ValidationError as error:
         raise refused(error, SITE_FLAGS) from None

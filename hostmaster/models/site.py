@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, IntEnumType, SiteStatus, Timestamp, utcnow
@@ -67,9 +67,11 @@ class Site(Base):
 
 
 class SiteAlias(Base):
-    """Another domain of a site, served by it or redirected to it."""
+    """Another domain of a site, served by it or redirected (301) to its domain; automatic ones
+    come from the settings (hostmaster/services/site_aliases.py). A site has each alias once."""
 
     __tablename__ = "site_alias"
+    __table_args__ = (UniqueConstraint("site_id", "alias"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))

@@ -32,7 +32,6 @@ from ..models import (
     ServerIP,
     ServerStatus,
     Site,
-    SiteAlias,
     SiteStatus,
     User,
 )
@@ -40,6 +39,7 @@ from . import contexts, tasks
 from .clients import default_client
 from .errors import ValidationError
 from .servers import ServiceSpec, check_services, fill_service, service_row
+from .site_aliases import alias_rows
 from .site_domains import check_site_domain, normalise
 from .transaction import transaction
 from .validation import check_hostname, check_ip_address, check_name, check_platform_root
@@ -211,7 +211,10 @@ class _Importer:
         if not isinstance(platform, Platform) or not isinstance(db_server, Server):
             _refuse(f"{stored.name} must name a platform and a database server.")
         aliases = [normalise(str(a)) for a in props.get("aliases") or []]
-        for alias in aliases:
+        redirect_aliases = [normalise(str(a)) for a in props.get("redirect_aliases") or []]
+        if props.get("redirection"):  # the site-wide switch: every alias redirects
+            aliases, redirect_aliases = [], [*aliases, *redirect_aliases]
+        for alias in [*aliases, *redirect_aliases]:
             problem = check_site_domain(alias, ignore_site_id=site.id if site else None)
             if problem:
                 _refuse(f"{stored.name}, alias {alias}: {problem}")
@@ -227,11 +230,8 @@ class _Importer:
         site.language = str(props.get("language") or "en")
         site.db_name = str(props.get("db_name") or site.db_name or "")
         site.cron_key = str(props.get("cron_key") or site.cron_key or "")
-        redirection = bool(props.get("redirection"))
-        kept = {a.alias: a for a in site.aliases}
-        site.aliases = [kept.get(a) or SiteAlias(alias=a) for a in dict.fromkeys(aliases)]
-        for row in site.aliases:
-            row.redirection = redirection
+        site.aliases = alias_rows(site, uri, dict.fromkeys(aliases),
+                                  dict.fromkeys(redirect_aliases))
         return site, created
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from .. import plugins
 from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
-from . import settings, site_https
+from . import settings, site_aliases, site_https
 from .errors import ValidationError
 from .validation import platform_base_path
 
@@ -182,8 +182,9 @@ def site_properties(site: Site) -> dict[str, Any]:
         "client_name": client.uname if client is not None else "",
         "client_email": client.email if client is not None else "",
         "language": site.language or "en",
-        "aliases": [alias.alias for alias in site.aliases],
-        "redirection": any(alias.redirection for alias in site.aliases),
+        "aliases": site_aliases.served(site),
+        "redirect_aliases": site_aliases.redirected(site),
+        "redirection": False,  # each alias says whether it redirects
     }
     if site.db_server is not None:
         props["db_server"] = name_of(site.db_server)

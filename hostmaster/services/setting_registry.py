@@ -24,7 +24,7 @@ from .setting_checks import (
     public_address,
     short_name_prefix,
 )
-from .validation import check_language
+from .validation import check_domain, check_language
 
 #: The groups of the Settings page, in order: key → title.
 GROUPS = {
@@ -127,6 +127,14 @@ SPECS: tuple[SettingSpec, ...] = (
                 "is deleted", "bool", True, "The original's rule: delete only a disabled site."),
     SettingSpec("lock_platforms_by_default", "sites", "Lock new platforms", "bool", False,
                 "A newly verified platform starts locked (not offered for new sites)."),
+    SettingSpec("alias_automatic_subdomain", "sites", "Domain for automatic aliases", "text",
+                "", "Every site gets an alias under this domain, e.g. hosting.example.net gives "
+                "my-shop.com the alias my--shop-com.hosting.example.net (a wildcard DNS entry "
+                "must point it at the web server). Empty: none.", optional=True,
+                rule=check_domain),
+    SettingSpec("alias_automatic_www", "sites", "Automatic www aliases", "bool", False,
+                "A site gets www.<its domain> as an alias, or, when its domain starts with "
+                "www., the domain without it."),
     SettingSpec("dispatch_concurrency", "tasks", "Tasks at once", "int", None,
                 "How many tasks may run at once over all dispatchers.", 1, 64,
                 edited_on="tasks.dispatch",

@@ -64,8 +64,9 @@ def check_site_domain(domain: str, *, ignore_site_id: int | None = None) -> str 
 
 
 def parse_aliases(text: str) -> list[str]:
-    """The aliases typed one per line (blank lines dropped, order kept, duplicates once)."""
-    return list(dict.fromkeys(normalise(line) for line in text.splitlines() if line.strip()))
+    """The aliases typed one per line (blank lines dropped, order and duplicates kept: an
+    alias typed twice is refused, not silently dropped)."""
+    return [normalise(line) for line in text.splitlines() if line.strip()]
 
 
 def check_aliases(

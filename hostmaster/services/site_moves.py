@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import Entity, Platform, Server, Site, SiteBackup, SiteStatus, Task
-from . import contexts, site_results
+from . import contexts, site_aliases, site_results
 
 PRE_RESTORE = "Generated before being restored to a previous version"
 
@@ -69,6 +69,19 @@ def move_options(site: Site, arguments: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def migrate_options(site: Site, arguments: dict[str, Any]) -> dict[str, Any]:
+    """What a move sends, and for a rename the aliases under the new domain: the ones given
+    (less the new domain), the automatic ones of the new domain instead of the old's, and
+    ``keep_old_uri`` when the old domain stays as an alias that redirects."""
+    options = move_options(site, arguments)
+    new_uri = str(options.get("new_uri") or site.uri)
+    if new_uri != site.uri:
+        options.update(site_aliases.renamed(site, new_uri))
+        if arguments.get("keep_old_uri"):
+            options["keep_old_uri"] = True
+    return options
+
+
 def restored(site: Site, result: dict[str, Any]) -> None:
     """The backup made first is recorded; the restored database and packages stored."""
     site_results.record_backup(site, result, PRE_RESTORE)
@@ -99,6 +112,10 @@ def migrated(site: Site, arguments: dict[str, Any], result: dict[str, Any]) -> N
         db.session.flush()
         site.uri = new_uri
         contexts.register(site, new_uri)
+        # The aliases provision gave the renamed site (the old domain among them when kept).
+        site.aliases = site_aliases.alias_rows(site, new_uri, result.get("aliases") or [],
+                                               result.get("redirect_aliases") or [],
+                                               add_automatic=False)
     if result.get("profile"):
         site.profile = str(result["profile"])[:64]
     site_results.store_verified(site, result)

@@ -21,7 +21,6 @@ from ..models import (
     Server,
     ServerStatus,
     Site,
-    SiteAlias,
     SiteHttps,
     SiteStatus,
     User,
@@ -29,7 +28,8 @@ from ..models import (
 from . import contexts, tasks
 from .clients import default_client
 from .errors import ValidationError
-from .site_domains import check_aliases, check_site_domain, normalise
+from .site_aliases import alias_rows, check_alias_lists
+from .site_domains import check_site_domain, normalise
 from .transaction import transaction
 from .validation import check_language
 
@@ -45,7 +45,7 @@ class SiteSpec:
     language: str = "en"
     db_server: Server | None = None
     aliases: list[str] = field(default_factory=list)
-    redirection: bool = False
+    redirect_aliases: list[str] = field(default_factory=list)
     plugin_fields: dict[str, str] = field(default_factory=dict)
 
 
@@ -118,9 +118,7 @@ def _check_new_site(spec: SiteSpec) -> dict[str, list[str]]:
     elif spec.db_server.service_type("db") == "null":
         errors["db_server"] = [f"{spec.db_server.title} has no database service."]
     if not errors.get("uri"):
-        alias_problems = check_aliases(spec.aliases, spec.uri)
-        if alias_problems:
-            errors["aliases"] = alias_problems
+        errors.update(check_alias_lists(spec.aliases, spec.redirect_aliases, spec.uri))
     errors.update(plugins.check_field_values("site", spec.plugin_fields))
     return errors
 
@@ -131,7 +129,8 @@ def create_site(spec: SiteSpec, *, user: User | None = None) -> Site:
     Raises ValidationError, having written nothing, on bad input.
     """
     spec.uri = normalise(spec.uri)
-    spec.aliases = list(dict.fromkeys(normalise(alias) for alias in spec.aliases))
+    spec.aliases = [normalise(alias) for alias in spec.aliases]
+    spec.redirect_aliases = [normalise(alias) for alias in spec.redirect_aliases]
     spec.language = spec.language.strip().lower() or "en"
     errors = _check_new_site(spec)
     if errors:
@@ -149,7 +148,7 @@ def create_site(spec: SiteSpec, *, user: User | None = None) -> Site:
             status=SiteStatus.QUEUED,
             plugin_fields=spec.plugin_fields,
         )
-        site.aliases = _alias_rows(spec.aliases, spec.redirection)
+        site.aliases = alias_rows(site, spec.uri, spec.aliases, spec.redirect_aliases)
         db.session.add(site)
         db.session.flush()
         contexts.register(site, contexts.suggested_name(site))
@@ -157,29 +156,24 @@ def create_site(spec: SiteSpec, *, user: User | None = None) -> Site:
     return site
 
 
-def _alias_rows(aliases: Iterable[str], redirection: bool) -> list[SiteAlias]:
-    return [SiteAlias(alias=alias, redirection=redirection) for alias in aliases]
-
-
 def update_site(
     site: Site,
     *,
     client: Client | None,
     aliases: list[str],
-    redirection: bool,
+    redirect_aliases: list[str],
     plugin_fields: dict[str, str] | None = None,
     user: User | None = None,
 ) -> Site:
-    """Change a site's client, aliases and plugin fields (all that may change after creation);
-    queues verify when the site's state allows it. Raises ValidationError, having written
-    nothing."""
-    aliases = list(dict.fromkeys(normalise(a) for a in aliases))
+    """Change a site's client, aliases (those that serve it, those that redirect; its automatic
+    ones are made again) and plugin fields (all that may change after creation); queues verify
+    when the site's state allows it. Raises ValidationError, having written nothing."""
+    aliases = [normalise(a) for a in aliases]
+    redirect_aliases = [normalise(a) for a in redirect_aliases]
     errors: dict[str, list[str]] = plugins.check_field_values("site", plugin_fields or {})
     if client is None:
         errors["client"] = ["Choose the client that owns the site."]
-    problems = check_aliases(aliases, site.uri, ignore_site_id=site.id)
-    if problems:
-        errors["aliases"] = problems
+    errors.update(check_alias_lists(aliases, redirect_aliases, site.uri, ignore_site_id=site.id))
     if site.status == SiteStatus.DELETED:
         errors[""] = [f"{site.uri} is deleted; its client and aliases can no longer change."]
     if errors:
@@ -188,10 +182,7 @@ def update_site(
         site.client = client
         if plugin_fields:
             site.plugin_fields = {**(site.plugin_fields or {}), **plugin_fields}
-        kept = {a.alias: a for a in site.aliases}
-        site.aliases = [kept.get(alias) or SiteAlias(alias=alias) for alias in aliases]
-        for row in site.aliases:
-            row.redirection = redirection
+        site.aliases = alias_rows(site, site.uri, aliases, redirect_aliases)
         # A disabled site is not verified (its enable writes the new aliases); a pending
         # verify will send the new values anyway.
         if tasks.why_unavailable(site, "verify") is None:

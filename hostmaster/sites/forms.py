@@ -7,14 +7,14 @@ from typing import Any
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
 from .. import access
 from ..extensions import db
 from ..models import Client, Platform, Server, Site, store_id
 from ..plugin_forms import plugin_values
-from ..services import clients, features, settings, sites
+from ..services import clients, features, settings, site_aliases, sites
 from ..services.site_domains import MAX_DOMAIN, parse_aliases
 
 
@@ -31,26 +31,33 @@ class _SiteClientAliases(FlaskForm):
     client = SelectField("Client", coerce=store_id, validate_choice=False)
     aliases = TextAreaField(
         "Aliases",
-        description="Other domains of the site, one per line, e.g. example.com for "
+        description="Other domains that serve the site, one per line, e.g. example.com for "
         "www.example.com.",
         render_kw={"rows": 3, "spellcheck": "false", "autocomplete": "off"},
     )
-    redirection = BooleanField("Redirect aliases to the main domain")
+    redirect_aliases = TextAreaField(
+        "Aliases that redirect",
+        description="Other domains whose visitors are sent on to the site's domain (a "
+        "permanent redirect that keeps the path), one per line.",
+        render_kw={"rows": 2, "spellcheck": "false", "autocomplete": "off"},
+    )
 
     def chosen_client(self) -> Client | None:
         """The client picked (None: the default client, when no client exists yet)."""
         chosen = self.client.data
         return db.session.get(Client, chosen) if isinstance(chosen, int) else None
 
-    #: The site's aliases as stored (a new site has none); kept while the feature is off.
-    kept_aliases: tuple[str, ...] = ()
+    #: The site's served and redirecting aliases as stored (a new site has none); kept while
+    #: the feature is off.
+    kept_aliases: tuple[list[str], list[str]] = ([], [])
 
-    def alias_list(self) -> list[str]:
-        """The aliases typed, one per line; while the site aliases feature is off, the
-        site's own aliases, whatever was sent."""
+    def alias_lists(self) -> tuple[list[str], list[str]]:
+        """The aliases typed that serve the site and those that redirect, one per line; while
+        the site aliases feature is off, the site's own, whatever was sent."""
         if not features.enabled("site_aliases"):
-            return list(self.kept_aliases)
-        return parse_aliases(self.aliases.data or "")
+            return self.kept_aliases
+        return (parse_aliases(self.aliases.data or ""),
+                parse_aliases(self.redirect_aliases.data or ""))
 
 
 class SiteAddForm(_SiteClientAliases):
@@ -103,6 +110,7 @@ class SiteAddForm(_SiteClientAliases):
         """The new site as the service takes it."""
         platform = self.platform.data
         server = self.db_server.data
+        aliases, redirect_aliases = self.alias_lists()
         return sites.SiteSpec(
             uri=self.uri.data or "",
             platform=db.session.get(Platform, platform) if isinstance(platform, int) else None,
@@ -110,8 +118,8 @@ class SiteAddForm(_SiteClientAliases):
             profile=self.profile.data or "",
             language=self.language.data or "",
             db_server=db.session.get(Server, server) if isinstance(server, int) else None,
-            aliases=self.alias_list(),
-            redirection=bool(self.redirection.data),
+            aliases=aliases,
+            redirect_aliases=redirect_aliases,
             plugin_fields=plugin_values(self),
         )
 
@@ -124,10 +132,13 @@ class SiteEditForm(_SiteClientAliases):
     def __init__(self, site: Site, *args: Any, **kwargs: Any) -> None:
         # The stored values, which a submitted form overrides.
         kwargs.setdefault("client", site.client_id)
-        kwargs.setdefault("aliases", "\n".join(a.alias for a in site.aliases))
-        kwargs.setdefault("redirection", any(a.redirection for a in site.aliases))
+        # Automatic aliases are made again on saving: only those that redirect are listed.
+        kwargs.setdefault("aliases", "\n".join(site_aliases.typed_served(site)))
+        kwargs.setdefault("redirect_aliases", "\n".join(site_aliases.redirected(site)))
         super().__init__(*args, **kwargs)
         self.client.choices = _client_choices()
-        self.kept_aliases = tuple(a.alias for a in site.aliases)
-        if not features.enabled("site_aliases"):
-            self.redirection.data = any(a.redirection for a in site.aliases)
+        self.kept_aliases = (site_aliases.typed_served(site), site_aliases.redirected(site))
+        automatic = [a for a in site_aliases.automatic(site) if a not in self.kept_aliases[1]]
+        if automatic:
+            self.aliases.description += (
+                f" Automatic, and served unless listed as redirecting: {', '.join(automatic)}.")

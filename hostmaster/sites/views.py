@@ -79,13 +79,14 @@ def edit(entity_id: int) -> Response | str:
     site = access.get_or_404(Site, entity_id, action="edit")
     form = with_plugin_fields(SiteEditForm, "site", editing=True)(site, **stored_values(site))
     if form.validate_on_submit():
+        aliases, redirect_aliases = form.alias_lists()
         try:
             _check_choices(None, form.chosen_client() or site.client)
             sites.update_site(
                 site,
                 client=form.chosen_client() or site.client,
-                aliases=form.alias_list(),
-                redirection=bool(form.redirection.data),
+                aliases=aliases,
+                redirect_aliases=redirect_aliases,
                 plugin_fields=plugin_values(form),
                 user=current_user._get_current_object(),
             )

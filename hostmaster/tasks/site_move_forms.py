@@ -159,6 +159,11 @@ class SiteMigrateForm(TaskForm):
         validators=[Length(max=SITE_DOMAIN_MAX)],
         description="Leave it as it is to keep the site's domain.",
     )
+    keep_old_uri = BooleanField(
+        "Keep the old domain as an alias that redirects",
+        false_values=(False, "", "false", "False", "0"),
+        description="After the rename, visitors of the old domain are sent on to the new one.",
+    )
     allow_downgrade = BooleanField(
         "Allow a downgrade",
         false_values=(False, "", "false", "False", "0"),  # as the API's JSON false arrives
@@ -204,10 +209,16 @@ class SiteMigrateForm(TaskForm):
             return False
         uri = normalise(self.new_uri.data or "") or self.site.uri
         if uri != self.site.uri:
-            problem = check_site_domain(uri)
+            # One of the site's own aliases may become its domain (foo.com to www.foo.com).
+            problem = check_site_domain(uri, ignore_site_id=self.site.id)
             if problem:
                 self.new_uri.errors.append(problem)
                 return False
+        elif self.keep_old_uri is not None and self.keep_old_uri.data:
+            self.keep_old_uri.errors.append(
+                "The old domain can only be kept when the domain changes; enter the new "
+                "domain, or leave this unchecked.")
+            return False
         elif (
             self.target_platform.data == self.site.platform_id
             and self.target_db_server.data == self.site.db_server_id
@@ -231,12 +242,15 @@ class SiteMigrateForm(TaskForm):
         }
         if self.allow_downgrade.data:
             arguments["allow_downgrade"] = True
+        if self.keep_old_uri is not None and self.keep_old_uri.data:
+            arguments["keep_old_uri"] = True
         return arguments
 
 
 class SiteCloneForm(SiteMigrateForm):
     """Clone: a new domain, on the same or another platform."""
 
+    keep_old_uri = None  # the original keeps its domain
     submit = SubmitField("Clone")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

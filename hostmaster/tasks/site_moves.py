@@ -65,7 +65,7 @@ TASK_TYPES = [
         "stays where it is.",
         form=SiteMigrateForm,
         feature="migrate",
-        options=_with_arguments(site_moves.move_options),
+        options=_with_arguments(site_moves.migrate_options),
         related=_with_arguments(site_moves.move_targets),
         on_success=lambda task, site, result: site_moves.migrated(
             site, task.arguments or {}, result),

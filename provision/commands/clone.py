@@ -27,7 +27,8 @@ from . import Invocation
 
 CONTEXT = "required"
 #: What the copy does not inherit: its database, aliases, cron key and state are its own.
-NOT_COPIED = (*DATABASE_PROPERTIES, "aliases", "redirection", "cron_key", "site_enabled")
+NOT_COPIED = (*DATABASE_PROPERTIES, "aliases", "redirect_aliases", "redirection", "cron_key",
+              "site_enabled")
 
 
 def run(invocation: Invocation) -> dict[str, Any]:
@@ -56,7 +57,8 @@ def run(invocation: Invocation) -> dict[str, Any]:
     with steps.step("target", source):
         properties = {key: value for key, value in original.items() if key not in NOT_COPIED}
         properties.update(uri=new_uri, platform=platform, db_server=db_server,
-                          site_enabled=True, aliases=[], redirection=False)
+                          site_enabled=True, aliases=[], redirect_aliases=[],
+                          redirection=False)
         contexts.save(target_name, {"context_type": "site", **properties})
     target = Invocation("clone", target_name, contexts, logger, options=options,
                         context=contexts.load(target_name))

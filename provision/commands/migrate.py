@@ -1,4 +1,5 @@
-"""``provision @site migrate --target_platform=@p [--target_db_server=@s] [--new_uri=x]``.
+"""``provision @site migrate --target_platform=@p [--target_db_server=@s] [--new_uri=x]
+[--keep_old_uri] [--aliases=a,b] [--redirect_aliases=c]``.
 
 Moves a site to another platform, another database server and/or a new domain in one run:
 maintenance, backup, the target context, deploy (new database, settings, dump, schema check,
@@ -6,6 +7,9 @@ updates, domain, caches), vhost, verify; only then the old folder, vhost, databa
 go, as the cleanup after the commit point. When any step fails, or provision is killed
 before the commit point, the journal undoes every step done: the site is served from where it
 was, with its database, vhost and settings, and the log names the step that failed.
+
+A renamed site takes the aliases given (else its own, never the new domain) and, with
+keep_old_uri, its old domain as an alias that redirects to the new one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from ..sites.deploy import deploy_archive
 from ..sites.moves import (
     DATABASE_PROPERTIES,
     declare_source_cleanup,
+    renamed_aliases,
     serve,
     stored_properties,
     take_offline,
@@ -70,6 +75,7 @@ def run(invocation: Invocation) -> dict[str, Any]:
         properties.update(uri=new_uri, platform=platform, db_server=db_server,
                           site_enabled=True)
         if renamed:
+            properties.update(renamed_aliases(original, source.uri, new_uri, options))
             contexts.save(target_name, {"context_type": "site", **properties})
         else:
             contexts.save(target_name, {**properties, **{key: "null"
@@ -89,7 +95,9 @@ def run(invocation: Invocation) -> dict[str, Any]:
     invocation.context = target.context
     assert isinstance(target.context, SiteContext)
     result = {**backup, **verified, "uri": new_uri, "updates": deployed.updates,
-              "profile": target.context.raw("profile")}
+              "profile": target.context.raw("profile"),
+              "aliases": target.context.served_aliases,
+              "redirect_aliases": target.context.redirected_aliases}
     with steps.step("cleanup", source):
         finish(invocation, result)
     logger.success(f"Migrated {source.uri} to {new_uri} on {platform}.")

@@ -31,6 +31,24 @@ def _files(value: Any) -> list[str]:
     return files
 
 
+def _aliases(value: Any) -> list[str]:
+    """Site domains, as a list or one comma-separated string of them."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise InvalidValue("Give the aliases as a list or as domains separated by commas.")
+    return validation.alias_list(item for item in items if str(item).strip())
+
+
+def _flag(value: Any) -> bool:
+    """On or off: true or false, or one of the words 1/0, yes/no, on/off, true/false."""
+    word = str(value).strip().lower()
+    if value is True or word in ("1", "true", "yes", "on"):
+        return True
+    if value is False or word in ("0", "false", "no", "off", ""):
+        return False
+    raise InvalidValue(f"{validation.shown(value)} is neither on nor off; give true or false.")
+
+
 def _seconds(value: Any) -> float:
     try:
         seconds = float(value) if not isinstance(value, bool) else -1.0
@@ -56,6 +74,9 @@ def _days(value: Any) -> float:
 #: Each option's own rule; the result replaces the value given.
 OPTION_RULES: dict[str, Callable[[Any], Any]] = {
     "new_uri": validation.site_domain,
+    "aliases": _aliases,
+    "redirect_aliases": _aliases,
+    "keep_old_uri": _flag,
     "target_platform": _names,
     "target_db_server": _names,
     "backup_file": lambda value: validation.text(value, "backup file"),

@@ -176,6 +176,21 @@ class SiteContext(Context):
         return str(self.raw("uri") or self.short_name)
 
     @property
+    def served_aliases(self) -> list[str]:
+        """The other addresses that serve the site (none while ``redirection`` is on)."""
+        if self.raw("redirection"):
+            return []
+        return [str(alias) for alias in self.raw("aliases") or [] if alias != self.uri]
+
+    @property
+    def redirected_aliases(self) -> list[str]:
+        """The other addresses that answer with a permanent redirect to the uri: the
+        ``redirect_aliases``, and every alias while the site-wide ``redirection`` is on."""
+        every = [*(self.raw("aliases") if self.raw("redirection") else []),
+                 *(self.raw("redirect_aliases") or [])]
+        return [str(alias) for alias in dict.fromkeys(every) if alias != self.uri]
+
+    @property
     def platform(self) -> PlatformContext:
         """The platform the site runs on."""
         platform = self.get("platform")

@@ -229,8 +229,11 @@ SITE_PROPERTIES = (
              check=validation.language),
     Property("aliases", "other addresses of the site", kind="list", default=[],
              check=validation.alias_list),
-    Property("redirection", "whether the aliases answer with a redirect to the uri",
-             kind="bool", default=False),
+    Property("redirect_aliases", "other addresses of the site that answer with a permanent "
+             "redirect to the uri (never also in aliases)", kind="list", default=[],
+             check=validation.alias_list),
+    Property("redirection", "whether every alias answers with a redirect to the uri (the "
+             "original's switch for all of them at once)", kind="bool", default=False),
     Property("https", "HTTPS: off, enabled (HTTP and HTTPS serve) or required (HTTP answers "
              "301 to HTTPS)", default="off", check=validation.https_mode),
     Property("hsts", "whether HTTPS answers tell browsers to use only HTTPS for a year "

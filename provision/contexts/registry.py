@@ -220,7 +220,8 @@ class Contexts:
             uri = validation.site_domain(stored.get("uri") or name.removeprefix("@"))
             if uri != name.removeprefix("@"):
                 stored["uri"] = uri  # @Example.COM serves example.com, in every file it names
-            validation.alias_list(stored.get("aliases") or [], uri)
+            validation.alias_lists(stored.get("aliases") or [],
+                                   stored.get("redirect_aliases") or [], uri)
         elif context_type == "server" and stored.get("platform_base_path"):
             validation.platform_base(stored["platform_base_path"], self.root)
         elif context_type == "platform" and "root" in stored:

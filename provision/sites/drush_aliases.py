@@ -61,8 +61,8 @@ def alias_values(site: SiteContext) -> dict[str, Any]:
         "language": str(site.raw("language") or ""),
         "profile": str(site.raw("profile") or ""),
         "client_name": str(site.raw("client_name") or ""),
-        "aliases": [str(alias) for alias in site.raw("aliases") or []],
-        "redirection": bool(site.raw("redirection")),
+        "aliases": site.served_aliases,
+        "redirect_aliases": site.redirected_aliases,
     }
 
 

@@ -56,6 +56,25 @@ def stored_properties(contexts: Contexts, name: str) -> dict[str, Any]:
     return dict(stored.properties)
 
 
+def renamed_aliases(original: dict[str, Any], old_uri: str, new_uri: str,
+                    options: dict[str, Any]) -> dict[str, Any]:
+    """The aliases of a site renamed from ``old_uri`` to ``new_uri``: those the options give
+    (``aliases``, ``redirect_aliases``), else the site's own, never the new uri; with
+    ``keep_old_uri`` the old uri becomes an alias that redirects to the new one."""
+    served = options["aliases"] if "aliases" in options else original.get("aliases") or []
+    redirected = (options["redirect_aliases"] if "redirect_aliases" in options
+                  else original.get("redirect_aliases") or [])
+    if original.get("redirection") and "aliases" not in options:
+        served, redirected = [], [*served, *redirected]  # the site-wide switch, spelt out
+    kept = [old_uri] if options.get("keep_old_uri") else []
+    return {
+        "aliases": [alias for alias in served if alias not in (new_uri, old_uri)],
+        "redirect_aliases": list(dict.fromkeys(
+            alias for alias in [*redirected, *kept] if alias != new_uri)),
+        "redirection": False,
+    }
+
+
 def take_offline(site: SiteContext, logger: Logger) -> SiteCredentials:
     """Send the site's visitors to the "site disabled" page (the journal puts its vhost back
     should the command be undone)."""

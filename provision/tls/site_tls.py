@@ -45,9 +45,9 @@ class SiteCertificate:
 
 
 def domains(site: SiteContext) -> list[str]:
-    """The names a site's certificate must cover: its uri, then its aliases."""
-    aliases = [str(alias) for alias in site.raw("aliases") or [] if alias != site.uri]
-    return [site.uri, *aliases]
+    """The names a site's certificate must cover: its uri, then its aliases (those that redirect
+    too: they answer HTTPS with their redirect)."""
+    return [site.uri, *dict.fromkeys([*site.served_aliases, *site.redirected_aliases])]
 
 
 def https_mode(site: SiteContext) -> str:

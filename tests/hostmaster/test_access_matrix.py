@@ -127,7 +127,7 @@ class Rule:
 
     ``public``: anyone may (only "no server error" is checked). ``api``: authenticated by
     tokens, not sessions (anonymous gets 401, not the login page). ``body``: the JSON body of
-    an API POST. ``ends_at_login``: success sends the user to the login page (log out).
+    an API POST or PATCH. ``ends_at_login``: success sends the user to the login page (log out).
     """
 
     allowed: frozenset[str]
@@ -237,6 +237,8 @@ ACCESS: dict[str, Rule] = {
     "api.queue_task": Rule(A_ONLY, lambda w: {"collection": "sites", "entity_id": w.site},
                            api=True, body={"type": "verify"}),
     "api.set_site_https": Rule(A_ONLY, lambda w: {"entity_id": w.site}, api=True),
+    "api.edit_site_aliases": Rule(A_ONLY, lambda w: {"site_id": w.site}, api=True,
+                                  body={"aliases": ["api-alias.example.com"]}),
 }
 #: Task routes: checked once per registered task type (see ``task_rule``).
 TASK_ROUTES = {"tasks.run", "tasks.confirm"}
@@ -315,7 +317,7 @@ def _request(app: Flask, client: FlaskClient, who: str, endpoint: str, method: s
     if rule.api:
         headers = {} if who == "anon" else {"Authorization": f"Bearer {world.tokens[who]}"}
         return lambda: client.open(path, method=method, headers=headers,
-                                   json=rule.body if method == "POST" else None)
+                                   json=rule.body if method in ("POST", "PATCH") else None)
     auth = AuthActions(client)
     if who != "anon":
         response = auth.login(f"user{who}")

@@ -83,19 +83,42 @@ def test_site_add_edit_and_the_tasks_a_site_offers(app: Flask, runner: Any) -> N
         server = master_server()
         ready_platform(server)
         made = invoke(runner, "site", "add", "shop.example.com", "--platform", "drupal7",
-                      "--db-server", "master.example.com", "--alias", "example.com", "--json")
+                      "--db-server", "master.example.com", "--alias", "example.com",
+                      "--redirect-alias", "old.example.com", "--json")
         assert made["site"]["aliases"] == ["example.com"]
+        assert made["site"]["redirect_aliases"] == ["old.example.com"]
         assert (made["task"]["type"], made["task"]["status"]) == ("install", "queued")
         site = db.session.scalars(select(Site)).one()
         finish_install(site)
         invoke(runner, "client", "add", "Jane Doe", "--email", "jane@example.com")
+        twice = invoke(runner, "site", "edit", "shop.example.com", "--alias", "example.com",
+                       "--redirect-alias", "EXAMPLE.com", "--json", code=1)
+        assert twice["error"] == ("--redirect-alias: example.com is listed twice; give each "
+                                  "alias once, either as served or as redirecting.")
+        swapped = invoke(runner, "site", "edit", "shop.example.com", "--alias", "old.example.com",
+                         "--redirect-alias", "example.com", "--json")
+        assert (swapped["aliases"], swapped["redirect_aliases"]) == (
+            ["old.example.com"], ["example.com"])
+        assert "aliases that redirect: example.com" in invoke(
+            runner, "site", "show", "shop.example.com")
+        both = invoke(runner, "site", "edit", "shop.example.com", "--no-aliases", "--alias",
+                      "x.example.com", code=2)
+        assert "Give --no-aliases or the aliases the site keeps, not both." in both
         edited = invoke(runner, "site", "edit", "shop.example.com", "--client", "janedoe",
                         "--no-aliases", "--json")
-        assert edited["aliases"] == [] and edited["client_id"] is not None
+        assert edited["aliases"] == edited["redirect_aliases"] == []
+        assert edited["client_id"] is not None
         shown = invoke(runner, "site", "show", "shop.example.com")
         assert "delete         not now: Disable shop.example.com before deleting it" in shown
         assert "verify         not now: A verify task is already queued" in shown
         assert "backup         available" in shown
+        kept = invoke(runner, "site", "migrate", "shop.example.com", "--keep-old-uri", "--json",
+                      code=1)
+        assert "The old domain can only be kept when the domain changes" in kept["error"]
+        renamed = invoke(runner, "site", "migrate", "shop.example.com", "--domain",
+                         "new.example.com", "--keep-old-uri", "--json")
+        assert (renamed["arguments"]["new_uri"], renamed["arguments"]["keep_old_uri"]) == (
+            "new.example.com", True)
 
 
 def finish_install(site: Site) -> None:

@@ -33,6 +33,7 @@ def save_contexts(root: Path) -> None:
     save(root, SITE, "--context_type=site", "--uri=shop.example.test",
          "--platform=@platform_shop", "--db_server=@server_master", "--profile=minimal",
          "--language=fr", "--aliases=www.shop.example.test", "--redirection=1",
+         "--redirect_aliases=old.shop.example.test",
          "--db_name=shopexampletest")
 
 
@@ -51,8 +52,9 @@ def test_a_site_context_imports_its_platform_and_server_and_queues_their_verify(
         site = db.session.scalars(select(Site)).one()
         assert (site.uri, site.profile, site.language, site.db_name, site.status) == (
             "shop.example.test", "minimal", "fr", "shopexampletest", SiteStatus.ENABLED)
+        # The site-wide switch of provision: every alias redirects.
         assert [(a.alias, a.redirection) for a in site.aliases] == [
-            ("www.shop.example.test", True)]
+            ("old.shop.example.test", True), ("www.shop.example.test", True)]
         assert site.platform.root == f"{aegir_root}/platforms/shop"
         server = site.platform.web_server
         assert server is site.db_server and contexts.name_of(server) == "@server_master"
@@ -69,7 +71,9 @@ def test_a_site_context_imports_its_platform_and_server_and_queues_their_verify(
         assert [tuple(row) for row in queued] == [
             ("server", "verify"), ("platform", "verify"), ("site", "verify")]
         # The front end then sends the same values back to provision.
-        assert contexts.site_properties(site)["aliases"] == ["www.shop.example.test"]
+        sent = contexts.site_properties(site)
+        assert (sent["aliases"], sent["redirection"]) == ([], False)
+        assert sent["redirect_aliases"] == ["old.shop.example.test", "www.shop.example.test"]
 
 
 def test_importing_again_updates_the_records_instead_of_adding_new_ones(

@@ -55,15 +55,15 @@ def test_a_new_site_through_the_api_refuses_hostile_fields_or_stores_them_harmle
     fresh = itertools.count(1)
     ids = world.ids
     keys = ("uri", "aliases", "platform_id", "client_id", "db_server_id", "profile",
-            "language", "redirection")
+            "language", "redirect_aliases")
     for index, key in enumerate(keys):
         # The whole corpus for the domain, each kind of attack for every other field.
         spread = {"uri": HOSTILE, "aliases": HOSTILE[::2]}.get(key, HOSTILE[index::len(keys)])
         for value in [*spread, *FEW, *JSON_VALUES]:
             body = {"uri": f"api{next(fresh)}.example.com", "platform_id": ids["platform"],
                     "db_server_id": ids["master"], key: value}
-            if key == "aliases" and isinstance(value, str):
-                body["aliases"] = [value]
+            if key in ("aliases", "redirect_aliases") and isinstance(value, str):
+                body[key] = [value]
             response = call(client, world, "POST", "/sites", json=body)
             count(hostile_tally, f"POST /sites {key}", value, response.status_code)
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from hostmaster.extensions import db
+from tests.fixtures.app import one_store
+from tests.hostmaster.site_helpers import master_server, new_site, ready_platform
 
 
 def same_on_sqlite(context: Any, inspected_column: Any, metadata_column: Any,
@@ -42,3 +48,22 @@ def test_the_comparison_sees_a_column_type_that_differs(app: Flask) -> None:
         differences = compare_metadata(context, metadata)
     assert any(item[0][0] == "modify_type" and item[0][3] == "uri" for item in differences
                if isinstance(item, list)), differences
+
+
+@one_store
+def test_upgrading_keeps_one_row_of_an_alias_a_site_had_twice(app: Flask) -> None:
+    with app.app_context():
+        server = master_server()
+        site = new_site(ready_platform(server), server, aliases=["a.example.com"])
+        site_id = site.id
+        downgrade(revision="3c9f1a7b2d45")  # before one row per alias
+        insert = text("INSERT INTO site_alias (site_id, alias, redirection, automatic) "
+                      "VALUES (:site, 'a.example.com', 1, 0)")
+        db.session.execute(insert, {"site": site_id})
+        db.session.commit()
+        upgrade()
+        found = db.session.execute(text("SELECT alias, redirection FROM site_alias")).all()
+        assert [tuple(row) for row in found] == [("a.example.com", 0)]
+        with pytest.raises(IntegrityError):
+            db.session.execute(insert, {"site": site_id})
+        db.session.rollback()

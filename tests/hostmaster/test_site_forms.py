@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hostmaster.extensions import db
 from hostmaster.models import (
@@ -23,11 +24,19 @@ from hostmaster.models import (
     Task,
     TaskStatus,
 )
-from hostmaster.services import site_results, tasks
+from hostmaster.services import contexts, settings, site_aliases, site_results, tasks
+from hostmaster.services.errors import ValidationError
 from hostmaster.services.site_domains import MAX_DOMAIN
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.pages import field_error, part, rows, text
-from tests.hostmaster.site_helpers import enabled_site, finish, master_server, ready_platform
+from tests.hostmaster.site_helpers import (
+    enabled_site,
+    finish,
+    master_server,
+    new_site,
+    ready_platform,
+)
+from tests.hostmaster.test_api import the_admin, token_of
 
 
 @pytest.fixture
@@ -73,7 +82,7 @@ def test_creating_a_site_queues_its_install_under_the_default_client(
     app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
 ) -> None:
     response = logged_in.submit(
-        "/sites/add", site_form(ids, aliases="example.com\nwww.example.org", redirection="y")
+        "/sites/add", site_form(ids, aliases="example.com", redirect_aliases="www.example.org")
     )
     with app.app_context():
         site = db.session.scalars(select(Site)).one()
@@ -85,8 +94,8 @@ def test_creating_a_site_queues_its_install_under_the_default_client(
         assert (site.client.name, site.client.uname, site.client.email) == (
             "Default client", "default", "admin@example.com"
         )
-        assert [(a.alias, a.redirection) for a in site.aliases] == [
-            ("example.com", True), ("www.example.org", True)
+        assert [(a.alias, a.redirection, a.automatic) for a in site.aliases] == [
+            ("example.com", False, False), ("www.example.org", True, False)
         ]
         assert db.session.scalar(select(ContextName.name).where(ContextName.entity_id == site.id,
                                  ContextName.entity_kind == "site")) == "www.example.com"
@@ -94,7 +103,7 @@ def test_creating_a_site_queues_its_install_under_the_default_client(
         assert task is not None and task.status == TaskStatus.QUEUED
     page = text(client.get(response.location).get_data(as_text=True))
     assert "Site www.example.com created; its install task is queued." in page
-    assert "Aliases example.com (redirects), www.example.org (redirects)" in page
+    assert "Aliases example.com, www.example.org (redirects)" in page
 
 
 @pytest.mark.parametrize(
@@ -299,3 +308,132 @@ def test_the_disabled_page_answers_while_a_migrate_keeps_the_site_in_maintenance
         site = enabled_site(ready_platform(server), server)
         tasks.queue(site, "migrate", {"target_platform": ready_platform(server, "d7b").id})
     assert client.get("/hosting/disabled/www.example.com").status_code == 503
+
+
+def test_an_alias_listed_twice_the_sites_own_domain_or_one_taken_is_refused_and_nothing_made(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        new_site(*_platform_and_server(ids), "taken.example.com",
+                 redirect_aliases=["old.taken.example.com"])
+    before = rows(app, Site, SiteAlias, Task)
+
+    def refusal(field: str, **aliases: str) -> str:
+        response = logged_in.submit("/sites/add", site_form(ids, **aliases))
+        assert response.status_code == 200
+        return field_error(response.get_data(as_text=True), field)
+
+    assert refusal("aliases", aliases="a.example.com\nA.example.com") == (
+        "a.example.com is listed twice; give each alias once, either as served or as "
+        "redirecting.")
+    assert refusal("redirect_aliases", aliases="b.example.com",
+                   redirect_aliases="b.example.com").startswith("b.example.com is listed twice")
+    assert refusal("redirect_aliases", redirect_aliases="WWW.example.com") == (
+        "www.example.com is the site's own domain; it needs no alias.")
+    assert refusal("redirect_aliases", redirect_aliases="old.taken.example.com") == (
+        "old.taken.example.com is already used by an alias of taken.example.com; remove it or "
+        "choose another.")
+    assert rows(app, Site, SiteAlias, Task) == before
+
+
+def test_automatic_aliases_come_with_a_new_site_follow_the_redirect_list_and_show_as_automatic(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        # Taken before the settings were on: the automatic alias www.three... is left out.
+        new_site(*_platform_and_server(ids), "other.example.org",
+                 aliases=["www.three.example.org"])
+        with pytest.raises(ValidationError, match="is not a valid domain"):
+            settings.save({"alias_automatic_subdomain": "not a domain"})
+        settings.save({"alias_automatic_subdomain": "Hosting.example.net",
+                       "alias_automatic_www": True})
+        assert site_aliases.automatic_aliases("www.shop.example.org") == [
+            "www-shop-example-org.hosting.example.net", "shop.example.org"]
+        assert site_aliases.automatic_aliases("a.hosting.example.net") == [
+            "www.a.hosting.example.net"]
+    made = logged_in.submit("/sites/add", site_form(
+        ids, uri="my-shop.example.com", redirect_aliases="www.my-shop.example.com"))
+    third = logged_in.submit("/sites/add", site_form(ids, uri="three.example.org"))
+    assert made.status_code == third.status_code == 302
+    with app.app_context():
+        site = db.session.scalars(select(Site).where(Site.uri == "my-shop.example.com")).one()
+        assert [(a.alias, a.redirection, a.automatic) for a in site.aliases] == [
+            ("my--shop-example-com.hosting.example.net", False, True),
+            ("www.my-shop.example.com", True, True)]
+        sent = contexts.site_properties(site)
+        assert sent["aliases"] == ["my--shop-example-com.hosting.example.net"]
+        assert sent["redirect_aliases"] == ["www.my-shop.example.com"]
+        three = db.session.scalars(select(Site).where(Site.uri == "three.example.org")).one()
+        assert [a.alias for a in three.aliases] == ["three-example-org.hosting.example.net"]
+    page = text(client.get(made.location).get_data(as_text=True))
+    assert ("Aliases my--shop-example-com.hosting.example.net (automatic), "
+            "www.my-shop.example.com (automatic, redirects)") in page
+    form = client.get(f"{made.location}/edit").get_data(as_text=True)
+    assert "served unless listed as redirecting: my--shop-example-com.hosting.example.net" in (
+        text(form))
+    # Left out of the redirect list, the automatic www alias serves the site; it stays.
+    saved = logged_in.submit(f"{made.location}/edit", {"client": "", "aliases": "extra.example.com",
+                                                      "redirect_aliases": ""})
+    assert saved.status_code == 302
+    with app.app_context():
+        site = db.session.scalars(select(Site).where(Site.uri == "my-shop.example.com")).one()
+        assert [(a.alias, a.redirection, a.automatic) for a in site.aliases] == [
+            ("extra.example.com", False, False),
+            ("my--shop-example-com.hosting.example.net", False, True),
+            ("www.my-shop.example.com", False, True)]
+
+
+def test_the_api_takes_aliases_that_redirect_and_refuses_one_listed_twice(
+    app: Flask, client: FlaskClient, admin: Any, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        headers = {"Authorization": f"Bearer {token_of(the_admin())}"}
+    body = {"uri": "api.example.com", "platform_id": ids["drupal"], "db_server_id": ids["server"],
+            "aliases": ["served.example.com"], "redirect_aliases": ["moved.example.com"]}
+    twice = client.post("/api/v1/sites", headers=headers,
+                        json={**body, "redirect_aliases": ["served.example.com"]})
+    old_switch = client.post("/api/v1/sites", headers=headers, json={**body, "redirection": True})
+    assert twice.status_code == old_switch.status_code == 400
+    assert twice.json["fields"]["redirect_aliases"] == [  # type: ignore[index]
+        "served.example.com is listed twice; give each alias once, either as served or as "
+        "redirecting."]
+    assert "redirect_aliases" in old_switch.json["fields"]["redirection"][0]  # type: ignore[index]
+    assert rows(app, Site) == (0,)
+    created = client.post("/api/v1/sites", headers=headers, json=body)
+    assert created.status_code == 201
+    site = created.json["site"]  # type: ignore[index]
+    assert (site["aliases"], site["redirect_aliases"], site["automatic_aliases"]) == (
+        ["served.example.com"], ["moved.example.com"], [])
+
+
+def test_the_store_keeps_one_row_per_alias_of_a_site(app: Flask, ids: dict[str, int]) -> None:
+    with app.app_context():
+        site = new_site(*_platform_and_server(ids), aliases=["a.example.com"])
+        db.session.add(SiteAlias(site_id=site.id, alias="a.example.com", redirection=True))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        assert [(a.alias, a.redirection) for a in site.aliases] == [("a.example.com", False)]
+
+
+def test_the_api_changes_a_sites_aliases_and_refuses_one_listed_twice(
+    app: Flask, client: FlaskClient, admin: Any, ids: dict[str, int]
+) -> None:
+    with app.app_context():
+        site = enabled_site(*_platform_and_server(ids))
+        site_id = site.id
+        headers = {"Authorization": f"Bearer {token_of(the_admin())}"}
+    path = f"/api/v1/sites/{site_id}"
+    moved = client.patch(path, headers=headers, json={"redirect_aliases": ["old.example.com"]})
+    twice = client.patch(path, headers=headers, json={"aliases": ["old.example.com"]})
+    assert moved.status_code == 200 and twice.status_code == 400
+    assert moved.json["redirect_aliases"] == ["old.example.com"]  # type: ignore[index]
+    assert twice.json["fields"]["redirect_aliases"][0].startswith(  # type: ignore[index]
+        "old.example.com is listed twice")
+    swapped = client.patch(path, headers=headers, json={
+        "aliases": ["old.example.com"], "redirect_aliases": []})
+    assert swapped.json["aliases"] == ["old.example.com"]  # type: ignore[index]
+    with app.app_context():
+        site = db.session.get_one(Site, site_id)
+        assert [(a.alias, a.redirection) for a in site.aliases] == [("old.example.com", False)]
+        assert tasks.pending_task(site, "verify") is not None

@@ -28,9 +28,18 @@ from hostmaster.models import (
     TaskStatus,
     User,
 )
-from hostmaster.services import api_tokens, contexts, site_moves, site_results, tasks
+from hostmaster.services import (
+    api_tokens,
+    contexts,
+    settings,
+    site_moves,
+    site_results,
+    sites,
+    tasks,
+)
 from hostmaster.services.errors import ValidationError
 from hostmaster.services.servers import ServiceSpec, create_server
+from hostmaster.services.site_domains import check_site_domain
 from hostmaster.tasks import registry
 from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform, make_drupal7_upgrade_platform
@@ -266,6 +275,48 @@ def test_migrate_and_clone_list_a_platform_on_another_web_server_and_say_why_one
         "type": "migrate", "arguments": {"target_platform": elsewhere_id}})
     assert queued.status_code == 202, queued.get_data(as_text=True)
     assert queued.get_json()["arguments"]["target_platform"] == elsewhere_id
+
+
+def test_a_rename_can_keep_the_old_domain_as_an_alias_that_redirects_to_the_new_one(
+    app: Flask, client: FlaskClient, logged_in: AuthActions,
+) -> None:
+    with app.app_context():
+        settings.save({"alias_automatic_www": True})
+        server = master_server()
+        site = enabled_site(ready_platform(server), server, "shop.example.com")
+        sites.update_site(site, client=site.client, aliases=["extra.example.com"],
+                          redirect_aliases=["moved.example.com"])
+        finish(tasks.pending_task(site, "verify"))  # type: ignore[arg-type]
+        site_id, platform_id, server_id = site.id, site.platform_id, server.id
+    path = f"/tasks/confirm/site/{site_id}/migrate"
+    same = {"target_platform": platform_id, "target_db_server": server_id,
+            "new_uri": "shop.example.com", "keep_old_uri": "y"}
+    kept_without_rename = text(logged_in.submit(path, same).get_data(as_text=True))
+    assert "The old domain can only be kept when the domain changes" in kept_without_rename
+    # Its own automatic alias www.shop.example.com may become its domain.
+    renamed = logged_in.submit(path, {**same, "new_uri": "www.shop.example.com"})
+    assert renamed.status_code == 302
+    with app.app_context():
+        site = db.session.get_one(Site, site_id)
+        task = db.session.scalars(select(Task).where(Task.type == "migrate")).one()
+        assert task.arguments["keep_old_uri"] is True
+        options = registry.get("site", "migrate").options(task, site)
+        assert (options["new_uri"], options["keep_old_uri"]) == ("www.shop.example.com", True)
+        # The automatic alias of the new domain would be the old one: provision keeps that.
+        assert (options["aliases"], options["redirect_aliases"]) == (
+            ["extra.example.com"], ["moved.example.com"])
+        finish(task, {"uri": "www.shop.example.com", "aliases": ["extra.example.com"],
+                      "redirect_aliases": ["moved.example.com", "shop.example.com"]})
+        db.session.expire_all()
+        site = db.session.get_one(Site, site_id)
+        assert site.uri == "www.shop.example.com"
+        assert [(a.alias, a.redirection, a.automatic) for a in site.aliases] == [
+            ("extra.example.com", False, False), ("moved.example.com", True, False),
+            ("shop.example.com", True, True)]
+        assert "already used by an alias of www.shop.example.com" in str(
+            check_site_domain("shop.example.com"))
+    clone = client.get(f"/tasks/confirm/site/{site_id}/clone").get_data(as_text=True)
+    assert 'name="keep_old_uri"' not in clone
 
 
 def test_a_migrate_to_an_older_version_is_refused_unless_the_downgrade_is_confirmed(

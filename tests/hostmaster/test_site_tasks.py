@@ -249,7 +249,7 @@ def test_site_tasks_send_the_servers_platform_and_site_contexts(app: Flask) -> N
     with app.app_context():
         server = master_server()
         site = new_site(ready_platform(server), server, aliases=["example.com"],
-                        redirection=True)
+                        redirect_aliases=["old.example.com"])
         sent = contexts.contexts_for(site)
         assert [c["name"] for c in sent] == ["@server_master", "@platform_drupal7",
                                              "@www.example.com"]
@@ -257,7 +257,8 @@ def test_site_tasks_send_the_servers_platform_and_site_contexts(app: Flask) -> N
         # The master carries the folder platforms lie in, which provision checks them against.
         assert sent[0]["properties"]["platform_base_path"] == platform_path("")
         props = sent[-1]["properties"]
-        assert props["aliases"] == ["example.com"] and props["redirection"] is True
+        assert props["aliases"] == ["example.com"]
+        assert props["redirect_aliases"] == ["old.example.com"] and props["redirection"] is False
         assert (props["platform"], props["db_server"], props["profile"]) == (
             "@platform_drupal7", "@server_master", "standard"
         )

@@ -282,3 +282,24 @@ def test_a_platform_outside_the_base_path_or_in_a_system_folder_is_refused(
         f"{tmp_path}/platforms/x"]
     assert "not inside the platform base path" in refused["/srv/platforms"]
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_an_alias_that_both_serves_and_redirects_is_refused_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "aegir"
+    save_server(root)
+    provision(root, "save", "@platform_x", "--context_type=platform",
+              f"--root={root}/platforms/x")
+    before = sorted(tmp_path.rglob("*"))
+
+    both = provision(root, "save", "@x.example", "--context_type=site", "--platform=@platform_x",
+                     "--aliases=a.example,b.example", "--redirect_aliases=B.example")
+    own = provision(root, "save", "@x.example", "--context_type=site", "--platform=@platform_x",
+                    "--redirect_aliases=x.example")
+
+    assert both.returncode == own.returncode == 1
+    assert "b.example is listed both as an alias that serves the site and as one that " \
+           "redirects; list it once" in both.errors
+    assert "x.example is the site's own domain; it needs no alias" in own.errors
+    assert sorted(tmp_path.rglob("*")) == before

@@ -21,7 +21,7 @@ def vhost_values(**changes: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "uri": "www.example.com",
         "aliases": ["example.com", "shop.example.com"],
-        "redirection": False,
+        "redirects": ["old.example.com"],
         "enabled": True,
         "port": 80,
         "docroot": "/var/aegir/platforms/d7",
@@ -48,6 +48,7 @@ def vhost_values(**changes: Any) -> dict[str, Any]:
 HOSTILE = {
     "uri": f"xn--bcher-kva.{LONG_LABEL}.example",
     "aliases": [f"{LONG_LABEL}.example", "xn--mnchen-3ya.example"],
+    "redirects": [f"xn--80ak6aa92e.{LONG_LABEL}.example"],
     "docroot": "/var/aegir/platforms/d+7@~x/web",
     "sites_dir": "/var/aegir/platforms/d+7@~x/web/sites",
     "variables": {"plugin_note": 'p"; Include /etc/passwd #\\ ${HOME} $uri \'x\' {}<>',
@@ -72,11 +73,11 @@ def render_both(template: str, **common: Any) -> tuple[str, str]:
 @pytest.mark.parametrize("server_type", ["apache", "nginx"])
 @pytest.mark.parametrize(
     "mode",
-    [{"enabled": True}, {"enabled": False}, {"enabled": True, "redirection": True},
-     {"enabled": True, "redirection": True, "https": "enabled", "tls": TLS, "hsts": True},
+    [{"enabled": True}, {"enabled": False}, {"enabled": True, "redirects": []},
+     {"enabled": True, "https": "enabled", "tls": TLS, "hsts": True},
      {"enabled": True, "https": "required", "tls": TLS, "https_port": 8443,
       "https_authority": ":8443"}],
-    ids=["enabled", "disabled", "redirecting", "https-enabled", "https-required"],
+    ids=["enabled", "disabled", "no-redirects", "https-enabled", "https-required"],
 )
 def test_a_vhost_with_hostile_values_has_exactly_the_templates_lines(
     server_type: str, mode: dict[str, Any]
@@ -118,10 +119,11 @@ def test_server_and_platform_files_with_hostile_values_have_the_templates_lines(
     [
         {"uri": "www.example.com\nInclude /etc/passwd"},
         {"aliases": ["a.example\r\nServerAlias evil.example"]},
+        {"redirects": ["a.example\nReturn 200"]},
         {"docroot": "/var/aegir/platforms/x\x00"},
         {"variables": {"plugin_note": "line\nbreak"}},
     ],
-    ids=["uri", "alias", "docroot", "variable"],
+    ids=["uri", "alias", "redirect", "docroot", "variable"],
 )
 def test_a_value_with_a_line_break_or_nul_stops_the_render(
     server_type: str, changes: dict[str, Any]

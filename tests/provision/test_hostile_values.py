@@ -180,7 +180,7 @@ def vhost_values(uri: str, aliases: list[str], https: str = "off") -> dict[str, 
     """What a site's vhost is rendered with."""
     tls = None if https == "off" else {"certificate": f"/var/aegir/config/x/tls/{uri}/c.pem",
                                        "key": f"/var/aegir/config/x/tls/{uri}/k.pem"}
-    return {"uri": uri, "aliases": aliases, "redirection": False, "enabled": True, "port": 80,
+    return {"uri": uri, "aliases": aliases, "redirects": [], "enabled": True, "port": 80,
             "docroot": "/var/aegir/platforms/x", "sites_dir": "/var/aegir/platforms/x/sites",
             "denied_files": [], "variables": {"db_name": "x"}, "disabled_url": "",
             "php_fpm_socket": "/run/php/php8.2-fpm.sock", "extra": [], "https": https,

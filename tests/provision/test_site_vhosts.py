@@ -15,24 +15,30 @@ from tests.provision.sites_support import MASTER_URL, SiteStack, unique_uri
 from tests.provision.standin_app import title_of
 
 
-def test_an_alias_with_redirection_answers_301_to_the_site(site_stack: SiteStack) -> None:
+def test_one_alias_answers_301_to_the_site_while_another_serves_it(
+    site_stack: SiteStack,
+) -> None:
+    uri, served, moved = unique_uri(), unique_uri("alias"), unique_uri("moved")
+    site_stack.install(uri, f"--aliases={served}", f"--redirect_aliases={moved}")
+
+    status, _body, headers = site_stack.instance_get("/some/page?q=1&r=2", moved)
+    body = site_stack.instance.wait_for_body(title_of(uri), host=served)
+
+    assert status == 301
+    assert headers["location"] == f"http://{uri}/some/page?q=1&r=2"
+    assert f"<title>{title_of(uri)}</title>" in body
+    assert title_of(uri) in site_stack.instance.wait_for_body(title_of(uri), host=uri)
+
+
+def test_the_site_wide_redirection_switch_still_redirects_every_alias(
+    site_stack: SiteStack,
+) -> None:
     uri, alias = unique_uri(), unique_uri("alias")
     site_stack.install(uri, f"--aliases={alias}", "--redirection=true")
 
     status, _body, headers = site_stack.instance_get("/some/page", alias)
 
-    assert status == 301
-    assert headers["location"] == f"http://{uri}/some/page"
-    assert title_of(uri) in site_stack.instance.wait_for_body(title_of(uri), host=uri)
-
-
-def test_an_alias_without_redirection_serves_the_site(site_stack: SiteStack) -> None:
-    uri, alias = unique_uri(), unique_uri("alias")
-    site_stack.install(uri, f"--aliases={alias}")
-
-    body = site_stack.instance.wait_for_body(title_of(uri), host=alias)
-
-    assert f"<title>{title_of(uri)}</title>" in body
+    assert status == 301 and headers["location"] == f"http://{uri}/some/page"
 
 
 def test_a_disabled_site_redirects_to_the_front_ends_page_and_enable_serves_it_again(

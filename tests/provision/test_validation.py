@@ -214,3 +214,32 @@ def test_a_refusal_shows_a_hostile_value_visibly_and_a_long_one_short() -> None:
 
     assert "\x00" not in hidden and "a\\x00b.example" in hidden
     assert len(long) < 200 and "..." in long
+
+
+@pytest.mark.parametrize("options, refusal", [
+    ({"aliases": 5}, "Give the aliases as a list or as domains separated by commas"),
+    ({"redirect_aliases": ["ok.example", "not a domain"]}, "is not a valid alias"),
+    ({"keep_old_uri": "maybe"}, "'maybe' is neither on nor off"),
+])
+def test_migrate_options_for_aliases_are_refused_unless_valid(
+    options: dict[str, object], refusal: str
+) -> None:
+    from provision.commands.options import check_options
+    from provision.errors import ProvisionError
+
+    with pytest.raises(ProvisionError, match=refusal):
+        check_options(options)
+
+
+def test_a_renamed_site_drops_its_new_domain_and_may_keep_its_old_one_as_a_redirect() -> None:
+    from provision.sites.moves import renamed_aliases
+
+    own = {"aliases": ["b.example", "new.example"], "redirect_aliases": ["c.example"]}
+    given = {"aliases": ["d.example"], "redirect_aliases": [], "keep_old_uri": True}
+
+    assert renamed_aliases(own, "old.example", "new.example", {}) == {
+        "aliases": ["b.example"], "redirect_aliases": ["c.example"], "redirection": False}
+    assert renamed_aliases(own, "old.example", "new.example", given) == {
+        "aliases": ["d.example"], "redirect_aliases": ["old.example"], "redirection": False}
+    assert renamed_aliases({**own, "redirection": True}, "old.example", "new.example", {}) == {
+        "aliases": [], "redirect_aliases": ["b.example", "c.example"], "redirection": False}

@@ -62,7 +62,7 @@ def settings_files(
         aegir_root=site.contexts.root,
     ) + plugin_settings(site, driver.kind)
     sites_php = driver.sites_dir / "sites.php"
-    aliases = [str(alias) for alias in site.get("aliases") or []]
+    aliases = site.served_aliases
     return [
         SiteFile(settings, content, group=web_group(site)),
         alias_map_file(transport, sites_php, site.uri, aliases),

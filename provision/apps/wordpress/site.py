@@ -43,7 +43,7 @@ def settings_files(
     site_file = driver.site_path(site.uri) / SITE_FILE
     salts = salts_of(read_existing(transport, site_file))
     sites_php = driver.sites_dir / "sites.php"
-    aliases = [str(alias) for alias in site.get("aliases") or []]
+    aliases = site.served_aliases
     return [
         *platform_files(driver),
         SiteFile(site_file, wp_site_php(site.uri, salts) + plugin_settings(site, driver.kind),

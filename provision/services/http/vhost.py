@@ -103,8 +103,8 @@ class SiteVhosts:
         return self.render(
             f"{self.server.service_type('http')}/vhost.conf.j2",
             uri=site.uri,
-            aliases=[alias for alias in site.raw("aliases") or [] if alias != site.uri],
-            redirection=bool(site.raw("redirection")),
+            aliases=site.served_aliases,
+            redirects=site.redirected_aliases,
             enabled=enabled,
             port=self.server.raw("http_port"),
             docroot=platform.docroot,
