@@ -280,7 +280,7 @@ def test_aliases_serve_or_redirect_automatic_ones_answer_and_a_rename_keeps_the_
 ) -> None:
     instance = request.getfixturevalue(f"{kind}_instance")
     root = make_drupal7_platform(aegir_root / "platforms" / "drupal7")
-    title = "<title>main.example.test</title>"  # the stand-in's site name, kept by the rename
+    title = "<title>main.example.test</title>"  # the stand-in's site name: its domain
     auth.login()
     with app.app_context():
         use_mailbox(mailbox)
@@ -309,6 +309,8 @@ def test_aliases_serve_or_redirect_automatic_ones_answer_and_a_rename_keeps_the_
         assert status == 301 and headers["location"] == "http://renamed.example.test/a/page"
         status, headers, _ = fetch(instance, "/", "old.example.test")
         assert status == 301 and headers["location"] == "http://renamed.example.test/"
+        # The rename rewrote the site name (it was the old domain) with the domain.
+        title = "<title>renamed.example.test</title>"
         for host in ("renamed.example.test", "other.example.test", "www.renamed.example.test",
                      "renamed-example-test.hosting.example.test"):
             assert title in instance.wait_for_body(title, host=host), host
