@@ -87,7 +87,11 @@ def configure_extensions(app: Flask) -> None:
 
 class StoreIdConverter(IntegerConverter):
     """``<int:...>`` in every route: a whole number up to MAX_ID (the largest id the store
-    holds), so a longer number in a path answers 404 instead of overflowing a query."""
+    holds), so a longer number in a path answers 404 instead of overflowing a query. At most
+    ten digits match at all: a longer number is no route's, whatever the method (werkzeug
+    answered 405 for it when another method's route had the same path)."""
+
+    regex = r"\d{1,10}"
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         from .models import MAX_ID

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..models import Platform, PlatformStatus, Server, ServerStatus, Site
+from ..models import Platform, PlatformStatus, Server, ServerStatus, Site, store_id
 from .package_comparison import (
     PlatformComparison,
     compare_packages,
@@ -108,7 +108,7 @@ def refusal_of(site: Site, platform_id: int,
     for target in migration_targets(site) if targets is None else targets:
         if target.platform.id == platform_id:
             return target.refusal
-    platform = db.session.get(Platform, platform_id)
+    platform = db.session.get(Platform, platform_id) if store_id(platform_id) else None
     if platform is None or platform.status == PlatformStatus.DELETED:
         return f"There is no platform {platform_id}."
     return (f"{platform.name} runs {platform.application or 'another application'} and "

@@ -7,7 +7,8 @@ Create Date: 2026-12-06 10:00:00.000000
 Each alias row already carries its own ``redirection`` and ``automatic`` flags (the site-wide
 "redirect aliases" choice was stored as the same flag on every alias of the site, so every
 alias keeps the behaviour it had). Upgrading removes repeated rows of one alias of one site,
-keeping the first, and adds the unique constraint; downgrading drops the constraint.
+keeping the first, and adds the unique constraint; downgrading drops the constraint (on
+MariaDB after giving the site_id foreign key an index of its own).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -39,5 +40,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name in ('mysql', 'mariadb'):
+        # InnoDB let the unique key carry the site_id foreign key (and dropped the index it had
+        # made for it): the key needs an index of its own before the unique key can go.
+        op.execute('CREATE INDEX IF NOT EXISTS ix_site_alias_site_id ON site_alias (site_id)')
     with op.batch_alter_table('site_alias', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_site_alias_site_id'), type_='unique')

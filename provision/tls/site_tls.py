@@ -134,7 +134,9 @@ def wait_until_served(http: SiteVhosts, domain: str, token: str, content: str) -
     """Fetch the challenge file the way the CA will (the web server's address, the domain as
     Host) until it has answered with ``content`` for CHALLENGE_STEADY_SECONDS: a reload still
     under way, or a vhost that does not serve challenges, is found here rather than by the CA."""
-    address = str(http.server.raw("remote_host") or "localhost")
+    from ..spoke import server_address
+
+    address = server_address(http.server) if http.transport.remote else "localhost"
     port = int(http.setting("http_port"))
     path = f"/.well-known/acme-challenge/{token}"
     deadline = time.monotonic() + CHALLENGE_SECONDS

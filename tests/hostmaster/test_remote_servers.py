@@ -21,6 +21,7 @@ from hostmaster.services import tasks
 from provision.layout import ROOT_FOLDERS
 from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.remote_hosts import RemoteHost, RemoteNetwork
+from tests.fixtures.stack_process import poll
 from tests.hostmaster.helpers import log_text, null_server, queue_noop
 from tests.hostmaster.pages import field_error, text
 
@@ -153,8 +154,9 @@ def test_a_remote_server_is_deleted_over_ssh_and_leaves_no_file_on_its_host_or_t
     assert tree(host.own_root) == sorted(ROOT_FOLDERS)
     assert [path for path in tree(aegir_root) if name in path] == []
     assert host.run(f"test -e {include}", check=False).returncode == 1
-    # The host's Apache was reloaded without the server's default vhost (which answers 404).
-    assert host.get("/", "unknown.test")[0] != 404
+    # The host's Apache was reloaded without the server's default vhost (which answers 404); a
+    # graceful reload reaches every worker a moment later.
+    assert poll(lambda: host.get("/", "unknown.test")[0] != 404, 15)
 
 
 def tree(root: Path) -> list[str]:

@@ -11,20 +11,27 @@ after which host 1 no longer has it. A server whose sshd is down fails its verif
 Across web servers: a site on the master's own Apache migrates to host 3's nginx (database on
 host 3), is cloned back to the master, and migrates back, served each time with its content and
 uploads; a migrate to host 3 that fails leaves it served by the master and nothing on host 3.
+
+HTTPS on host 1: a site's certificate comes from a real ACME CA (Pebble) that validates it
+through host 1's Apache; its key stays on host 1.
 """
 
 from __future__ import annotations
 
 import grp
 import json
+import socket
+import ssl
 import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from provision.layout import AegirRoot
+from tests.fixtures.pebble import running_pebble
 from tests.fixtures.platforms import make_wordpress_platform
 from tests.fixtures.remote_hosts import MASTER_ADDRESS, RemoteHost, RemoteNetwork
 from tests.fixtures.stack import MariaDBAdmin
@@ -328,3 +335,58 @@ def test_a_move_to_nginx_on_host_3_that_fails_at_its_last_step_leaves_the_site_o
 def _named(root: Path, server: str, uri: str) -> str:
     """The credentials file's name of ``uri`` on ``@server_<server>`` (a keyed hash)."""
     return f"{AegirRoot(root).credentials_name(f'server_{server}', uri)}.json"
+
+
+def _served_certificate(host: RemoteHost, uri: str, root_pem: str) -> x509.Certificate:
+    """The certificate host's web server serves for ``uri`` on 443, verified against
+    ``root_pem`` for that name."""
+    context = ssl.create_default_context(cadata=root_pem)
+    with socket.create_connection((host.address, 443), timeout=15) as raw, \
+            context.wrap_socket(raw, server_hostname=uri) as tls:
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return x509.load_der_x509_certificate(der)
+
+
+def test_a_site_on_host_1_gets_its_certificate_from_the_ca_through_host_1s_apache(
+        spoke: Spoke, tmp_path: Path) -> None:
+    """HTTPS on a remote web server: the challenge files go to host 1 over SSH, the CA (Pebble,
+    its fake DNS pointing the site's names at host 1) fetches them from host 1's Apache, and the
+    key and certificate stay on host 1."""
+    web1 = spoke.web1
+    spoke.platform("wp1", "@server_web1")
+    uri = unique_uri("remote")
+    with running_pebble(tmp_path, 80) as ca:
+        for name in (uri, f"www.{uri}"):
+            ca.point(name, web1.address)
+        spoke.must("save", "@server_master", f"--acme_directory_url={ca.directory_url}",
+                   f"--acme_ca_bundle={ca.ca_bundle}")
+        try:
+            spoke.must("save", f"@{uri}", "--context_type=site", f"--uri={uri}",
+                       "--platform=@platform_wp1", "--db_server=@server_master",
+                       "--https=required", f"--aliases=www.{uri}")
+            installed = spoke.must(f"@{uri}", "install")
+            root_pem = ca.root_pem()
+        finally:
+            spoke.must("save", "@server_master", "--acme_directory_url=null",
+                       "--acme_ca_bundle=null")
+    assert installed.result["certificate"]["self_signed"] is False, installed.text
+    served: list[x509.Certificate] = []
+
+    def from_the_ca() -> bool:
+        try:
+            served[:] = [_served_certificate(web1, f"www.{uri}", root_pem)]
+        except ssl.SSLCertVerificationError:
+            return False
+        return True
+
+    assert poll(from_the_ca, 30), "host 1 serves the CA's certificate for the alias"
+    assert "Pebble" in served[0].issuer.rfc4514_string()
+    status, _body = web1.get("/some/page", uri)
+    assert status == 301, "HTTP answers with the https:// address"
+    tls_on_1 = web1.own_root / "config" / "server_web1" / "tls" / uri
+    assert (tls_on_1 / "privkey.pem").stat().st_mode & 0o777 == 0o600
+    assert not (spoke.root / "config" / "server_web1" / "tls" / uri).exists(), (
+        "the key is on host 1 only")
+    spoke.must(f"@{uri}", "delete")
+    assert not tls_on_1.exists()

@@ -19,8 +19,11 @@ from provision.tls import certificates
 from tests.fixtures.certificates import private_ca
 from tests.fixtures.pebble import PebbleCA, running_pebble
 from tests.fixtures.stack_process import poll
+from tests.provision.moves_support import install_on_a, moves_stack
 from tests.provision.sites_support import SiteStack, unique_uri
 from tests.provision.standin_app import title_of
+
+__all__ = ["moves_stack"]  # the fixture, imported for pytest
 
 
 @pytest.fixture
@@ -227,3 +230,27 @@ def test_an_uploaded_certificate_is_checked_served_and_never_replaced_by_the_ca(
     assert "Test Intermediate" in served.issuer.rfc4514_string()
     assert "BEGIN PRIVATE KEY" not in site_stack.must(f"@{uri}", "verify").text
     assert https_get(site_stack, uri, root_pem=ca.root)[3].serial_number == served.serial_number
+
+
+def test_a_renamed_or_cloned_site_serves_a_certificate_for_its_new_domain(
+    moves_stack: SiteStack,
+) -> None:
+    stack = moves_stack
+    uri, renamed, copy = install_on_a(stack), unique_uri("renamed"), unique_uri("copy")
+    stack.must("save", f"@{uri}", "--https=enabled")
+    stack.must(f"@{uri}", "verify")
+    tls = stack.root / "config" / "server_master" / "tls"
+    assert (tls / uri / "privkey.pem").is_file()
+
+    stack.must(f"@{uri}", "migrate", f"--new_uri={renamed}")
+
+    served = https_get(stack, renamed,
+                       until=lambda cert: certificates.dns_names(cert) == [renamed])[3]
+    assert certificates.dns_names(served) == [renamed]
+    assert not (tls / uri).exists(), "the old domain's key and certificate went with it"
+
+    stack.must(f"@{renamed}", "clone", f"--new_uri={copy}")
+
+    assert certificates.dns_names(https_get(
+        stack, copy, until=lambda cert: certificates.dns_names(cert) == [copy])[3]) == [copy]
+    assert (tls / renamed / "privkey.pem").is_file(), "the original keeps its own"
