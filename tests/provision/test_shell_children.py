@@ -23,6 +23,14 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def command_of(pid: int) -> str:
+    """The program ``pid`` runs now ("" when it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -36,7 +44,10 @@ def test_a_program_provision_runs_dies_with_provision() -> None:
         [sys.executable, "-c", "from provision import shell; shell.run(['sleep', '300'])"],
         cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     try:
-        wait_until(lambda: bool(children_of(provision.pid)), "provision did not start sleep", 30)
+        # Once the child runs sleep, setpriv has set its parent-death signal (a kill between
+        # the fork and setpriv's prctl is a window of microseconds this test must not hit).
+        wait_until(lambda: any(command_of(pid) == "sleep" for pid in children_of(provision.pid)),
+                   "provision did not start sleep", 30)
         (child,) = children_of(provision.pid)
         provision.send_signal(signal.SIGKILL)
         provision.wait()
