@@ -97,6 +97,29 @@ def bootstrap(public_url: str | None) -> None:
     hand_over(VAR_DIR)  # run as root: the store and its keys become the aegir user's
 
 
+@click.command("publish", cls=NounCommand)
+@click.option("--upstream", default=lambda: "{}:{}".format(
+                  os.environ.get("HOSTMASTER_HOST", "127.0.0.1"),
+                  os.environ.get("HOSTMASTER_PORT", "5000")),
+              metavar="HOST:PORT", show_default="HOSTMASTER_HOST:HOSTMASTER_PORT",
+              help="Where `hostmaster serve` listens (on this machine's loopback).")
+@click.option("--off", is_flag=True, help="Stop publishing the panel.")
+def publish(upstream: str, off: bool) -> None:
+    """Publish the panel on the master's web server at https://<public address>/ (a reverse
+    proxy to `hostmaster serve`, with a certificate from the CA of the HTTPS settings)."""
+    from .services import panel_publishing, settings
+
+    if off:
+        task = panel_publishing.unpublish()
+        click.echo(f"The panel is no longer published; the verify of the master removes its "
+                   f"vhost and certificate (task {task.id}).")
+        return
+    task = panel_publishing.publish(upstream)
+    click.echo(f"The panel will answer at {settings.public_url()}/ once the verify of the "
+               f"master has run (task {task.id}), passing requests to {upstream}. Restart "
+               "`hostmaster serve` so that it believes the web server in front of it.")
+
+
 def gunicorn_argv(host: str, port: int, workers: int, threads: int,
                   control_socket: Path) -> list[str]:
     """gunicorn's command line; ``control_socket`` is this run's own (gunicorn's default, in
@@ -116,6 +139,10 @@ def gunicorn_argv(host: str, port: int, workers: int, threads: int,
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web UI (gunicorn) with a dispatcher daemon beside it, until Ctrl-C."""
     bindir = os.path.dirname(sys.executable)
+    published = _published_panel()
+    if published and "HOSTMASTER_PROXY_COUNT" not in os.environ:
+        # Behind the master's web server (hostmaster publish): believe its X-Forwarded-*.
+        os.environ["HOSTMASTER_PROXY_COUNT"] = "1"
     # A private folder (0700) per run for gunicorn's control socket, removed at the end.
     control = Path(tempfile.mkdtemp(prefix=f"hostmaster-serve-{port}-"))
     try:
@@ -125,6 +152,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
                                            control / "gunicorn.ctl")),
         ]
         click.echo(f"Hostmaster is at http://{host}:{port}/ (Ctrl-C stops it).")
+        if published:
+            click.echo(f"It is published at {published}/ through the master's web server.")
 
         def _stop(_signum: int, _frame: Any) -> None:
             for child in children:
@@ -141,6 +170,20 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         shutil.rmtree(control, ignore_errors=True)
 
 
+def _published_panel() -> str:
+    """The panel's public address when it is published (hostmaster publish), else ""."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from . import create_app
+    from .services import panel_publishing, settings
+
+    try:
+        with create_app().app_context():
+            return settings.public_url() if panel_publishing.published() else ""
+    except SQLAlchemyError:  # no store yet: serve says so on the first request
+        return ""
+
+
 def commands() -> list[click.Command]:
     """The commands create_app adds to the app's CLI (one line per module of commands)."""
     from .cli_dispatch import commands as dispatch_control_commands
@@ -150,7 +193,7 @@ def commands() -> list[click.Command]:
     from .console import commands as noun_commands
 
     return [
-        dispatch, import_context, bootstrap, serve,
+        dispatch, import_context, bootstrap, serve, publish,
         *noun_commands(),
         *dispatch_control_commands(),
         *doctor_commands(),

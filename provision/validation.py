@@ -213,6 +213,20 @@ def port(value: object, what: str = "port") -> int:
     return number
 
 
+def loopback_upstream(value: object, what: str = "panel upstream") -> str:
+    """``host:port`` of a server on this machine's loopback (``127.0.0.1:5000``, ``[::1]:5000``,
+    ``localhost:5000``): where a web server passes the published panel's requests."""
+    candidate = text(value, what).strip()
+    host_part, colon, port_part = candidate.rpartition(":")
+    bare = host_part[1:-1] if host_part.startswith("[") and host_part.endswith("]") else host_part
+    loopback = bare == "localhost" or (
+        _is_ip_address(bare) and ipaddress.ip_address(bare).is_loopback)
+    if not colon or not loopback or (":" in bare and bare == host_part):
+        raise InvalidValue(f"The {what} must be a loopback address and a port, e.g. "
+                           f"127.0.0.1:5000, not {shown(value)}.")
+    return f"{host_part}:{port(port_part, f'port of the {what}')}"
+
+
 #: The longest wait a number of seconds may ask for (a reload's settle time).
 MAX_SECONDS = 60.0
 

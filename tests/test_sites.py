@@ -66,6 +66,8 @@ def master(kind: str, instance: Any, admin: MariaDBAdmin) -> Server:
         "http_include_dir": str(instance.include_dir),
         "http_reload_settle": str(instance.reload_settle),  # a string: 0 is no option
     }
+    if getattr(instance, "https_port", None):
+        options["https_port"] = str(instance.https_port)
     if kind == "nginx":
         options["php_fpm_socket"] = str(instance.php_fpm_socket)
     server = create_server(

@@ -24,7 +24,9 @@ run_packages=(
     mariadb-server mariadb-client apache2 libapache2-mod-php php-cli php-mysql php-gd php-xml
     php-mbstring php-curl rsync ca-certificates sudo
 )
-test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium pebble)
+# libnss3-tools: certutil, which puts a test CA's root into a browser profile's trust store.
+test_packages=(nginx php-fpm php-sqlite3 openssh-server openssh-client wordpress iproute2 chromium pebble
+               libnss3-tools)
 
 say() { echo "install.sh: $*"; }
 
@@ -205,7 +207,8 @@ configure_system_apache() {
             apache_changed=1
         fi
     done
-    for module in mpm_prefork "$php_module" rewrite ssl headers; do
+    # ssl and headers: sites' HTTPS and HSTS; proxy and proxy_http: the published panel.
+    for module in mpm_prefork "$php_module" rewrite ssl headers proxy proxy_http; do
         if [ ! -e "/etc/apache2/mods-enabled/$module.load" ]; then
             a2enmod -q "$module" >/dev/null
             say "enabled Apache module $module"

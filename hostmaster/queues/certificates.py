@@ -2,7 +2,9 @@
 ``certificate_renew_days`` (or is self-signed, or not known yet) get a new one from the ACME CA
 through ``provision @site certificate``. A failure keeps the old certificate serving, is shown
 on the site's page and the dashboard, and the site waits (1 h, doubled per failure, at most a
-day) before the next try."""
+day) before the next try. The published panel's certificate is renewed by a verify of the
+master, which the queue queues when that certificate is due
+(hostmaster/services/panel_publishing.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
 from ..models import Site, SiteHttps, SiteStatus
-from ..services import site_https
+from ..services import panel_publishing, site_https, tasks
+from ..services.contexts import master_server
 from . import Batch, BatchQueue, register
 from .sites import BatchReport, SiteWorkFailed, not_busy, run_provision, work_on_each
 
@@ -70,7 +73,24 @@ def run_renewals(batch: Batch) -> str:
         site_https.renewed(site, result.get("certificate"))
 
     report = work_on_each(pick(batch.now, batch.items), work, BatchReport())
-    return report.summary("Checked the certificates of")
+    return report.summary("Checked the certificates of") + verify_for_the_panel(batch.now)
+
+
+def verify_for_the_panel(now: datetime) -> str:
+    """Queue a verify of the master (which renews the published panel's certificate) when that
+    certificate is self-signed or due; what was done, as the end of the run's sentence."""
+    master = master_server()
+    if master is None or not panel_publishing.certificate_due(now, site_https.renew_days()):
+        return ""
+    if tasks.why_unavailable(master, "verify") is not None:
+        return " The panel's certificate is due; a verify of the master is already on its way."
+    tasks.queue(master, "verify")
+    return " The panel's certificate is due: queued a verify of the master."
+
+
+def items_to_check() -> int:
+    """Sites with HTTPS from the CA, and the published panel."""
+    return sites_with_https() + int(panel_publishing.published())
 
 
 register(BatchQueue(
@@ -81,6 +101,6 @@ register(BatchQueue(
     default_frequency=3600,
     default_items=0,
     run=run_renewals,
-    total=sites_with_https,
+    total=items_to_check,
     unit=("site", "sites"),
 ))

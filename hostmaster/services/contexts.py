@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from .. import plugins
 from ..extensions import db
 from ..models import ContextName, Entity, Platform, Server, Site, load_entity
-from . import settings, site_aliases, site_https
+from . import panel_publishing, settings, site_aliases, site_https
 from .errors import ValidationError
 from .validation import platform_base_path
 
@@ -102,8 +102,12 @@ def server_properties(server: Server) -> dict[str, Any]:
     if entity_for(MASTER) is server:
         # Platforms live on the master: provision checks their roots against the same folder.
         props["platform_base_path"] = platform_base_path()
-        # The CA sites' certificates come from (provision reads it from @server_master).
-        props.update(site_https.acme_properties())
+        # The CA sites' certificates come from (provision reads it from @server_master); the
+        # unset ones as null, so that choosing no CA takes the old one out of the context.
+        props.update({"acme_directory_url": None, "acme_email": None, "acme_ca_bundle": None,
+                      **site_https.acme_properties()})
+        # The panel published on its web server, or null: not (hostmaster publish).
+        props.update(panel_publishing.properties())
     # How provision logs in when the server is remote (docs/remote-servers.md).
     ssh = {"ssh_user": server.ssh_user, "ssh_port": server.ssh_port,
            "ssh_key_file": server.ssh_key_file}

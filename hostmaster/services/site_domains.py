@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ContextName, Site, SiteAlias, SiteStatus
+from . import panel_publishing
 from .validation import check_domain, normalised, rules
 
 #: The longest domain a site may have (every file named after it must fit).
@@ -42,6 +43,8 @@ def domain_owner(domain: str, *, ignore_site_id: int | None = None) -> str | Non
     owner = db.session.scalar(alias_query.limit(1))
     if owner is not None:
         return f"an alias of {owner}"
+    if panel_publishing.published() and domain == panel_publishing.hostname():
+        return "the panel itself (published at its public address)"
     context = db.session.scalar(select(ContextName).where(ContextName.name == domain))
     if context is not None and not (
         context.entity_kind == "site" and context.entity_id == ignore_site_id

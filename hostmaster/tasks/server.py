@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Platform, PlatformStatus, Server, ServerStatus, Task, utcnow
-from ..services import contexts, server_edits, tasks
+from ..services import contexts, panel_publishing, server_edits, tasks
 from ..services.servers import ssh_login
 from .forms import ServerTrustKeyForm, TaskConfirmForm, TaskNoopForm
 from .registry import TaskType
@@ -20,6 +20,7 @@ def _verified(task: Task, server: Server, result: dict[str, Any]) -> None:
     """A verified server is ENABLED, and its platforms are verified again."""
     server.status = ServerStatus.ENABLED
     server.verified_at = utcnow()
+    panel_publishing.record_certificate(server, result)
     platforms = db.session.scalars(
         select(Platform).where(
             Platform.web_server_id == server.id, Platform.status != PlatformStatus.DELETED

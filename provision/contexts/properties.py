@@ -189,6 +189,11 @@ SERVER_PROPERTIES = (
              "@server_master)", check=validation.email),
     Property("acme_ca_bundle", "the CA certificates that verify the ACME server itself "
              "(default: the machine's; a private CA's for one inside the network)", kind="path"),
+    Property("panel_hostname", "the name this server's web server publishes the control panel at "
+             "(https://<name>/, passed to panel_upstream); unset: not published",
+             check=validation.domain),
+    Property("panel_upstream", "where the published panel's own server listens, on this "
+             "machine's loopback (default 127.0.0.1:5000)", check=validation.loopback_upstream),
     Property("platform_base_path", "the folder every platform of this server lies in "
              "(default: <aegir root>/platforms); never a system folder", kind="path"),
 )

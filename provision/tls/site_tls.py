@@ -21,7 +21,7 @@ from ..errors import ProvisionError
 from . import certificates
 
 if TYPE_CHECKING:
-    from ..contexts.model import SiteContext
+    from ..contexts.model import Context, SiteContext
     from ..journal import Journal
     from ..log import Logger
     from ..services.http.vhost import SiteVhosts
@@ -54,13 +54,14 @@ def https_mode(site: SiteContext) -> str:
     return str(site.raw("https") or "off")
 
 
-class SiteTls:
-    """The certificate files of ``site`` on the web server ``http``."""
+class CertificateFiles:
+    """The certificate and key a web server serves for ``names``, in ``tls/<folder>/`` of its
+    configuration: a site's (its uri) or the published panel's (``.panel``)."""
 
-    def __init__(self, http: SiteVhosts, site: SiteContext) -> None:
+    def __init__(self, http: SiteVhosts, folder: str, names: list[str]) -> None:
         self.http = http
-        self.site = site
-        self.folder = http.config_dir / "tls" / site.uri
+        self.names = names
+        self.folder = http.config_dir / "tls" / folder
 
     @property
     def certificate_file(self) -> Path:
@@ -81,11 +82,11 @@ class SiteTls:
         return SiteCertificate(chain, key)
 
     def serving(self) -> SiteCertificate | None:
-        """The current certificate if it covers the site's domains and its key matches."""
+        """The current certificate if it covers ``names`` and its key matches."""
         current = self.current()
         if current is None:
             return None
-        problems = certificates.upload_problems(current.chain, current.key, domains(self.site),
+        problems = certificates.upload_problems(current.chain, current.key, self.names,
                                                 roots=[])
         # Self-signed or from a CA: only the names and the key matter here, not the chain.
         if any(not problem.startswith("The chain is") for problem in problems):
@@ -103,18 +104,26 @@ class SiteTls:
             logger.info(f"Wrote {self.certificate_file}")
 
     def ensure(self, checkpoint: Checkpoint, logger: Logger) -> None:
-        """Give the site a self-signed certificate when none on the server covers it."""
+        """Write a self-signed certificate when none on the server covers ``names``."""
         if self.serving() is not None:
             return
         key = certificates.new_key()
-        self.write(checkpoint, SiteCertificate(certificates.self_signed(domains(self.site), key),
-                                               key), logger)
-        logger.info(f"{self.site.uri} serves HTTPS with a self-signed certificate until one "
+        self.write(checkpoint, SiteCertificate(certificates.self_signed(self.names, key), key),
+                   logger)
+        logger.info(f"{self.names[0]} serves HTTPS with a self-signed certificate until one "
                     "from a CA arrives.")
 
     def paths(self) -> dict[str, str]:
         """What the vhost template needs: the certificate and key files."""
         return {"certificate": str(self.certificate_file), "key": str(self.key_file)}
+
+
+class SiteTls(CertificateFiles):
+    """The certificate files of ``site`` on the web server ``http``."""
+
+    def __init__(self, http: SiteVhosts, site: SiteContext) -> None:
+        super().__init__(http, site.uri, domains(site))
+        self.site = site
 
 
 def challenge_folder(http: SiteVhosts) -> Path:
@@ -175,14 +184,53 @@ def _site_http(site: SiteContext) -> SiteVhosts:
     return http
 
 
+def order_from_ca(master: Context, tls: CertificateFiles,
+                  logger: Logger) -> certificates.CertificateFacts:
+    """A new certificate for ``tls.names`` from the ACME CA that ``master`` names (its
+    ``acme_directory_url``), its HTTP-01 challenges answered by ``tls.http``; written and the
+    web server reloaded. A refusal of the CA raises a ProvisionError and changes nothing."""
+    from .acme_order import AcmeCA, order_certificate
+
+    directory = str(master.raw("acme_directory_url"))
+    ca = AcmeCA(directory, ca_bundle=master.raw("acme_ca_bundle") or None,
+                email=str(master.raw("acme_email") or ""))
+    http = tls.http
+    folder = challenge_folder(http)
+    transport = http.transport
+    key = certificates.new_key()
+    logger.info(f"Asking {directory} for a certificate for {', '.join(tls.names)}.")
+
+    def publish(domain: str, token: str, content: str) -> None:
+        transport.write_file(folder / token, content, 0o644)
+        wait_until_served(http, domain, token, content)
+
+    chain = order_certificate(
+        ca, master.contexts.root / "config" / ".acme", tls.names, key,
+        publish=publish, withdraw=lambda token: transport.remove(folder / token))
+    certificate = SiteCertificate(chain, key)
+    with http.config_lock() as lock:
+        checkpoint = Checkpoint(transport)
+        tls.write(checkpoint, certificate, logger)
+        http.apply(checkpoint, lock, logger)
+    facts = certificate.facts
+    logger.success(f"{tls.names[0]} serves a certificate from {facts.issuer}, valid until "
+                   f"{facts.not_after:%Y-%m-%d}.")
+    return facts
+
+
+def certificate_due(serving: SiteCertificate | None, renew_days: float, force: bool) -> bool:
+    """Whether a certificate should come from the CA: none covers the names, the one served is
+    self-signed or expires within ``renew_days``, or ``force``."""
+    return (serving is None or serving.facts.self_signed or force
+            or serving.facts.days_left() < renew_days)
+
+
 def order_for_site(site: SiteContext, logger: Logger, *, renew_days: float = 30.0,
                    force: bool = False) -> certificates.CertificateFacts | None:
     """A certificate from the ACME CA for a site whose current one is self-signed, does not
     cover its domains or expires within ``renew_days`` (or always, with ``force``); written
     and the web server reloaded. The facts of the certificate now served; None when the site
     has no HTTPS. A refusal of the CA raises a ProvisionError and changes nothing."""
-    from .acme_order import AcmeCA, order_certificate
-
     if https_mode(site) == "off":
         return None
     http = _site_http(site)
@@ -196,35 +244,13 @@ def order_for_site(site: SiteContext, logger: Logger, *, renew_days: float = 30.
         return serving.facts if serving is not None else None
     master = site.contexts.load("@server_master")
     directory = master.raw("acme_directory_url")
-    due = (serving is None or serving.facts.self_signed or force
-           or serving.facts.days_left() < renew_days)
+    due = certificate_due(serving, renew_days, force)
     if not directory or not due:
         if not directory and serving is not None and serving.facts.self_signed:
             logger.info(f"No ACME CA is set (acme_directory_url of @server_master): "
                         f"{site.uri} keeps its self-signed certificate.")
         return serving.facts if serving else None
-    ca = AcmeCA(str(directory), ca_bundle=master.raw("acme_ca_bundle") or None,
-                email=str(master.raw("acme_email") or ""))
-    folder = challenge_folder(http)
-    transport = http.transport
-    key = certificates.new_key()
-    logger.info(f"Asking {directory} for a certificate for {', '.join(domains(site))}.")
-    def publish(domain: str, token: str, content: str) -> None:
-        transport.write_file(folder / token, content, 0o644)
-        wait_until_served(http, domain, token, content)
-
-    chain = order_certificate(
-        ca, site.contexts.root / "config" / ".acme", domains(site), key,
-        publish=publish, withdraw=lambda token: transport.remove(folder / token))
-    certificate = SiteCertificate(chain, key)
-    with http.config_lock() as lock:
-        checkpoint = Checkpoint(transport)
-        tls.write(checkpoint, certificate, logger)
-        http.apply(checkpoint, lock, logger)
-    facts = certificate.facts
-    logger.success(f"{site.uri} serves a certificate from {facts.issuer}, valid until "
-                   f"{facts.not_after:%Y-%m-%d}.")
-    return facts
+    return order_from_ca(master, tls, logger)
 
 
 #: Where the panel leaves an uploaded certificate and key for provision (aegir root).

@@ -248,9 +248,12 @@ def test_an_uploaded_certificate_is_checked_before_anything_changes_then_queued(
 
     mismatched = post(leaf + ca.intermediate + ca.root, tls_certificates.new_key())
     uncovered = post(ca.leaf(["other.example.com"])[0] + ca.intermediate + ca.root, key)
+    old_leaf, old_key = ca.leaf([uri], days=5, start_days_ago=10)
+    expired = post(old_leaf + ca.intermediate + ca.root, old_key)
 
     assert "The key does not match the certificate" in mismatched.get_data(as_text=True)
     assert "does not cover www.example.com" in uncovered.get_data(as_text=True)
+    assert "The certificate expired on" in expired.get_data(as_text=True)
     assert not uploads.exists() or list(uploads.iterdir()) == []
     with app.app_context():
         site = db.session.get(Site, site_id)

@@ -93,7 +93,7 @@ def test_a_vhost_with_hostile_values_has_exactly_the_templates_lines(
 def test_server_and_platform_files_with_hostile_values_have_the_templates_lines(
     server_type: str,
 ) -> None:
-    def server_files(root: str, name: str) -> str:
+    def server_files(root: str, name: str, panel: str, upstream: str) -> str:
         server = SimpleNamespace(name=name)
         folders = {kind: f"{root}/config/{name[1:]}/{kind}"
                    for kind in ("pre.d", "platform.d", "vhost.d", "post.d")}
@@ -101,14 +101,22 @@ def test_server_and_platform_files_with_hostile_values_have_the_templates_lines(
         return "\n".join([
             render(f"{server_type}/server.conf.j2", server=server, port=80, folders=folders,
                    default_page="No site is configured for this address.",
-                   include_file=f"/etc/{server_type}/conf.d/aegir-{name[1:]}.conf", extra=[]),
+                   include_file=f"/etc/{server_type}/conf.d/aegir-{name[1:]}.conf", extra=[],
+                   panel_file=f"{root}/config/{name[1:]}/{server_type}/panel.conf"),
+            render(f"{server_type}/panel.conf.j2", server=server, hostname=panel,
+                   upstream=upstream, port=80, https_port=443, https_authority="",
+                   challenge_folder=f"{root}/config/{name[1:]}/acme-challenge",
+                   tls={"certificate": f"{root}/tls/.panel/fullchain.pem",
+                        "key": f"{root}/tls/.panel/privkey.pem"},
+                   tls_ciphers="ECDHE-ECDSA-AES128-GCM-SHA256", hsts=False),
             render(f"{server_type}/include.conf.j2", config_file=f"{root}/config/x.conf"),
             render(f"{server_type}/platform.conf.j2", platform=platform, docroot=platform.root,
                    htaccess=f"{platform.root}/.htaccess", extra=[]),
         ])
 
-    benign = server_files("/var/aegir", "@server_master")
-    hostile = server_files("/var/aegir/a+b@c~d", f"@server_{LONG_LABEL}.x-y_z")
+    benign = server_files("/var/aegir", "@server_master", "panel.example.com", "127.0.0.1:5000")
+    hostile = server_files("/var/aegir/a+b@c~d", f"@server_{LONG_LABEL}.x-y_z",
+                           f"{LONG_LABEL}.xn--bcher-kva.example", "[::1]:65535")
 
     assert config_skeleton(hostile) == config_skeleton(benign)
 

@@ -50,6 +50,7 @@ def test_server_verify_installs_the_include_and_serves_the_catch_all_page(
         "config_file": str(config),
         "include_file": str(include),
         "reloaded": True,
+        "panel": None,  # the panel is not published on this server
     }
     assert str(config) in include.read_text()
     instance.configtest()

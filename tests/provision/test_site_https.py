@@ -19,6 +19,7 @@ from provision.tls import certificates
 from tests.fixtures.certificates import private_ca
 from tests.fixtures.pebble import PebbleCA, running_pebble
 from tests.fixtures.stack_process import poll
+from tests.fixtures.trusting_chromium import chromium_trusting
 from tests.provision.moves_support import install_on_a, moves_stack
 from tests.provision.sites_support import SiteStack, unique_uri
 from tests.provision.standin_app import title_of
@@ -94,7 +95,7 @@ def from_ca(certificate: x509.Certificate) -> bool:
 
 
 def test_required_https_serves_the_cas_certificate_for_every_alias_and_http_redirects(
-    site_stack: SiteStack, pebble: PebbleCA,
+    site_stack: SiteStack, pebble: PebbleCA, tmp_path: Path,
 ) -> None:
     uri = unique_uri()
     alias = f"www.{uri}"
@@ -108,6 +109,14 @@ def test_required_https_serves_the_cas_certificate_for_every_alias_and_http_redi
     assert "Pebble" in served.issuer.rfc4514_string()
     assert https_get(site_stack, alias, "/", root, until=from_ca)[0] == 200
     assert installed.result["certificate"]["serial"] == format(served.serial_number, "x")
+    # A browser that trusts the CA's root opens the site over HTTPS with no warning.
+    with chromium_trusting(root, tmp_path / "chromium-home",
+                           f"MAP {uri} 127.0.0.1, MAP {alias} 127.0.0.1") as chromium:
+        page = chromium.new_page()
+        opened = page.goto(f"https://{alias}:{site_stack.instance.https_port}/")
+        assert opened is not None and opened.ok
+        assert "Pebble" in str((opened.security_details() or {}).get("issuer"))
+        assert page.title() == title_of(uri)
     # HTTP answers with the https:// address, same host, path and query.
     status, _body, http_headers = site_stack.instance_get("/a/page?x=1", alias)
     assert status == 301

@@ -26,6 +26,7 @@ from ...layout import (
 from ...locks import ConfigLock
 from ...tls.site_tls import CHALLENGE_FOLDER_MODE, challenge_folder
 from ..base import Service
+from .panel import PanelVhost
 from .vhost import SiteVhosts
 
 if TYPE_CHECKING:
@@ -140,11 +141,14 @@ class HttpService(SiteVhosts, Service):
             folders={name: self.folder(name) for name in HTTP_FOLDERS},
             default_page=DEFAULT_PAGE,
             include_file=self.include_file,
+            panel_file=PanelVhost(self).file,
             extra=self.extra_config(self.server, "server"),
         )
         include = self.render(f"{self.type}/include.conf.j2", config_file=self.config_file)
+        panel = PanelVhost(self)
         with self.config_lock() as lock:
             checkpoint = Checkpoint(self.transport)
+            panel.write(checkpoint, logger)
             if checkpoint.write(self.config_file, server_config, CONFIG_MODE):
                 logger.info(f"Wrote {self.config_file}")
             if checkpoint.write(self.include_file, include, CONFIG_MODE):
@@ -155,6 +159,7 @@ class HttpService(SiteVhosts, Service):
             "config_file": str(self.config_file),
             "include_file": str(self.include_file),
             "reloaded": reloaded,
+            "panel": panel.certificate(logger),
         }
 
     def verify_platform(self, platform: PlatformContext, logger: Logger) -> dict[str, Any]:
