@@ -19,6 +19,7 @@ validates it through host 1's Apache or host 3's nginx; its key stays on that ho
 from __future__ import annotations
 
 import grp
+import http.client
 import json
 import socket
 import ssl
@@ -348,6 +349,19 @@ def _served_certificate(host: RemoteHost, uri: str, root_pem: str) -> x509.Certi
     return x509.load_der_x509_certificate(der)
 
 
+def _redirect_of(host: RemoteHost, path: str, name: str) -> tuple[int, str]:
+    """The status and Location header of GET ``path`` from host's web server on port 80
+    (``name`` as the Host header)."""
+    connection = http.client.HTTPConnection(host.address, 80, timeout=15)
+    try:
+        connection.request("GET", path, headers={"Host": name})
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location") or ""
+    finally:
+        connection.close()
+
+
 def _https_from_the_ca_on(spoke: Spoke, host: RemoteHost, server: str, platform: str,
                           db_server: str, tmp_path: Path) -> None:
     """A site on ``@platform_<platform>`` of ``server`` (``host``), with required HTTPS and an
@@ -383,8 +397,9 @@ def _https_from_the_ca_on(spoke: Spoke, host: RemoteHost, server: str, platform:
 
     assert poll(from_the_ca, 30), f"{host.name} serves the CA's certificate for the alias"
     assert "Pebble" in served[0].issuer.rfc4514_string()
-    status, _body = host.get("/some/page", uri)
-    assert status == 301, "HTTP answers with the https:// address"
+    # A static file (the web server's own answer, not WordPress's canonical redirect).
+    assert _redirect_of(host, "/readme.html?x=1", uri) == (
+        301, f"https://{uri}/readme.html?x=1"), "HTTP answers with the https:// address"
     tls_on_host = host.own_root / "config" / server.removeprefix("@") / "tls" / uri
     assert (tls_on_host / "privkey.pem").stat().st_mode & 0o777 == 0o600
     assert not (spoke.root / "config" / server.removeprefix("@") / "tls" / uri).exists(), (
