@@ -7,6 +7,7 @@ name that would leave the machine fails, naming it.
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # The suite's private web servers, aegir roots and stores belong to root, so provision and
 # hostmaster may run as root here; tests/test_make_run.py runs them as the aegir user.
 os.environ[ALLOW_ROOT_VARIABLE] = "1"
+
+# Child processes (provision started by the dispatcher, the CLIs the tests run) import the code
+# of this checkout, as the tests do: a venv that several git worktrees share has its editable
+# install pointing at one of them, and a test would otherwise run another worktree's provision.
+PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
+os.environ["PYTHONPATH"] = ":".join(dict.fromkeys(
+    [PROJECT_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(":"))]))
 
 GUARD = pytest.StashKey[resolver_guard.Guard]()
 

@@ -60,14 +60,14 @@ def fetch(instance: Any, path: str, host: str,
 
 
 def master(kind: str, instance: Any, admin: MariaDBAdmin) -> Server:
-    """``@server_master`` with the private web server and the real MariaDB, verified."""
+    """``@server_master`` with the private web server (and its HTTPS port, where sites' HTTPS
+    vhosts listen) and the real MariaDB, verified."""
     options: dict[str, Any] = {
         "http_configtest_cmd": instance.configtest_cmd,
         "http_include_dir": str(instance.include_dir),
         "http_reload_settle": str(instance.reload_settle),  # a string: 0 is no option
+        "https_port": str(instance.https_port),
     }
-    if getattr(instance, "https_port", None):
-        options["https_port"] = str(instance.https_port)
     if kind == "nginx":
         options["php_fpm_socket"] = str(instance.php_fpm_socket)
     server = create_server(

@@ -27,7 +27,7 @@ from ..services.setting_checks import parse
 from ..services.setting_registry import SettingSpec, in_group
 
 #: The groups the Settings page edits itself (the others have pages of their own).
-EDITED_HERE = ("panel", "mail", "sites")
+EDITED_HERE = ("panel", "mail", "sites", "https")
 FORGET = "forget_"
 
 

@@ -18,7 +18,7 @@ from hostmaster import store_secrets
 from hostmaster.extensions import db
 from hostmaster.models import MailStatus, OutgoingMail, Setting
 from hostmaster.queues.retention import FIELDS
-from hostmaster.services import dispatch_control, secret_keys, settings
+from hostmaster.services import dispatch_control, secret_keys, settings, site_https
 from hostmaster.services.errors import ValidationError
 from hostmaster.services.setting_registry import ENVIRONMENT, REGISTRY
 from tests.fixtures.app import AuthActions
@@ -131,6 +131,31 @@ def test_the_settings_page_saves_a_group_and_shows_errors_beside_the_fields(
     assert field_error(markup, "mail-smtp_port") == "smtp_port takes whole numbers, not 'many'."
     with app.app_context():
         assert settings.get("smtp_port") == 587
+
+
+def test_the_https_certificate_settings_are_a_form_of_the_settings_page(
+    app: Flask, client: FlaskClient, logged_in: AuthActions, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    form = {"https-acme_ca": "custom", "https-acme_directory_url": "https://acme.example.com/dir",
+            "https-acme_email": "admin@example.com", "https-acme_ca_bundle": str(bundle),
+            "https-certificate_renew_days": "45"}
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'id="save-https"' in page and "settings.index" not in page
+
+    saved = logged_in.submit("/admin/settings", form, post_path="/admin/settings/https")
+    too_wide = logged_in.submit("/admin/settings", {**form, "https-certificate_renew_days": "400"},
+                                post_path="/admin/settings/https")
+
+    assert saved.status_code == 302
+    assert too_wide.status_code == 200 and field_error(
+        too_wide.get_data(as_text=True), "https-certificate_renew_days")
+    with app.app_context():
+        assert site_https.acme_properties() == {
+            "acme_directory_url": "https://acme.example.com/dir",
+            "acme_email": "admin@example.com", "acme_ca_bundle": str(bundle)}
+        assert site_https.renew_days() == 45
 
 
 def test_the_smtp_password_is_never_shown_and_a_blank_field_keeps_it(

@@ -12,13 +12,14 @@ Across web servers: a site on the master's own Apache migrates to host 3's nginx
 host 3), is cloned back to the master, and migrates back, served each time with its content and
 uploads; a migrate to host 3 that fails leaves it served by the master and nothing on host 3.
 
-HTTPS on host 1: a site's certificate comes from a real ACME CA (Pebble) that validates it
-through host 1's Apache; its key stays on host 1.
+HTTPS on host 1 and host 3: a site's certificate comes from a real ACME CA (Pebble) that
+validates it through host 1's Apache or host 3's nginx; its key stays on that host.
 """
 
 from __future__ import annotations
 
 import grp
+import http.client
 import json
 import socket
 import ssl
@@ -348,22 +349,36 @@ def _served_certificate(host: RemoteHost, uri: str, root_pem: str) -> x509.Certi
     return x509.load_der_x509_certificate(der)
 
 
-def test_a_site_on_host_1_gets_its_certificate_from_the_ca_through_host_1s_apache(
-        spoke: Spoke, tmp_path: Path) -> None:
-    """HTTPS on a remote web server: the challenge files go to host 1 over SSH, the CA (Pebble,
-    its fake DNS pointing the site's names at host 1) fetches them from host 1's Apache, and the
-    key and certificate stay on host 1."""
-    web1 = spoke.web1
-    spoke.platform("wp1", "@server_web1")
+def _redirect_of(host: RemoteHost, path: str, name: str) -> tuple[int, str]:
+    """The status and Location header of GET ``path`` from host's web server on port 80
+    (``name`` as the Host header)."""
+    connection = http.client.HTTPConnection(host.address, 80, timeout=15)
+    try:
+        connection.request("GET", path, headers={"Host": name})
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location") or ""
+    finally:
+        connection.close()
+
+
+def _https_from_the_ca_on(spoke: Spoke, host: RemoteHost, server: str, platform: str,
+                          db_server: str, tmp_path: Path) -> None:
+    """A site on ``@platform_<platform>`` of ``server`` (``host``), with required HTTPS and an
+    alias, gets its certificate from Pebble, whose fake DNS points the site's names at ``host``:
+    the challenge files go to the host over SSH and the CA fetches them from its web server.
+    Checked from the master: the certificate verifies against Pebble's root for the alias, HTTP
+    answers 301, the key is on the host alone (0600), and delete removes it."""
+    spoke.platform(platform, server)
     uri = unique_uri("remote")
     with running_pebble(tmp_path, 80) as ca:
         for name in (uri, f"www.{uri}"):
-            ca.point(name, web1.address)
+            ca.point(name, host.address)
         spoke.must("save", "@server_master", f"--acme_directory_url={ca.directory_url}",
                    f"--acme_ca_bundle={ca.ca_bundle}")
         try:
             spoke.must("save", f"@{uri}", "--context_type=site", f"--uri={uri}",
-                       "--platform=@platform_wp1", "--db_server=@server_master",
+                       f"--platform=@platform_{platform}", f"--db_server={db_server}",
                        "--https=required", f"--aliases=www.{uri}")
             installed = spoke.must(f"@{uri}", "install")
             root_pem = ca.root_pem()
@@ -375,18 +390,32 @@ def test_a_site_on_host_1_gets_its_certificate_from_the_ca_through_host_1s_apach
 
     def from_the_ca() -> bool:
         try:
-            served[:] = [_served_certificate(web1, f"www.{uri}", root_pem)]
+            served[:] = [_served_certificate(host, f"www.{uri}", root_pem)]
         except ssl.SSLCertVerificationError:
             return False
         return True
 
-    assert poll(from_the_ca, 30), "host 1 serves the CA's certificate for the alias"
+    assert poll(from_the_ca, 30), f"{host.name} serves the CA's certificate for the alias"
     assert "Pebble" in served[0].issuer.rfc4514_string()
-    status, _body = web1.get("/some/page", uri)
-    assert status == 301, "HTTP answers with the https:// address"
-    tls_on_1 = web1.own_root / "config" / "server_web1" / "tls" / uri
-    assert (tls_on_1 / "privkey.pem").stat().st_mode & 0o777 == 0o600
-    assert not (spoke.root / "config" / "server_web1" / "tls" / uri).exists(), (
-        "the key is on host 1 only")
+    # A static file (the web server's own answer, not WordPress's canonical redirect).
+    assert _redirect_of(host, "/readme.html?x=1", uri) == (
+        301, f"https://{uri}/readme.html?x=1"), "HTTP answers with the https:// address"
+    tls_on_host = host.own_root / "config" / server.removeprefix("@") / "tls" / uri
+    assert (tls_on_host / "privkey.pem").stat().st_mode & 0o777 == 0o600
+    assert not (spoke.root / "config" / server.removeprefix("@") / "tls" / uri).exists(), (
+        f"the key is on {host.name} only")
     spoke.must(f"@{uri}", "delete")
-    assert not tls_on_1.exists()
+    assert not tls_on_host.exists()
+
+
+def test_a_site_on_host_1_gets_its_certificate_from_the_ca_through_host_1s_apache(
+        spoke: Spoke, tmp_path: Path) -> None:
+    """HTTPS on a remote Apache; the site's database is the master's."""
+    _https_from_the_ca_on(spoke, spoke.web1, "@server_web1", "wp1", "@server_master", tmp_path)
+
+
+def test_a_site_on_host_3_gets_its_certificate_from_the_ca_through_host_3s_nginx(
+        spoke: Spoke, web3: RemoteHost, tmp_path: Path) -> None:
+    """HTTPS on a remote nginx (its vhosts listen on 443 themselves); the site's database is
+    host 3's own."""
+    _https_from_the_ca_on(spoke, web3, "@server_web3", "wp3", "@server_web3", tmp_path)
