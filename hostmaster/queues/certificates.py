@@ -82,8 +82,9 @@ def verify_for_the_panel(now: datetime) -> str:
     master = master_server()
     if master is None or not panel_publishing.certificate_due(now, site_https.renew_days()):
         return ""
-    if tasks.why_unavailable(master, "verify") is not None:
-        return " The panel's certificate is due; a verify of the master is already on its way."
+    why_not = tasks.why_unavailable(master, "verify")
+    if why_not is not None:
+        return f" The panel's certificate is due; no verify of the master was queued: {why_not}"
     tasks.queue(master, "verify")
     return " The panel's certificate is due: queued a verify of the master."
 

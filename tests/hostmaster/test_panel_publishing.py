@@ -96,7 +96,7 @@ def test_the_queue_verifies_the_master_when_the_panels_certificate_is_due(app: F
         assert certificates.items_to_check() == 1
 
         # A verify of the master is queued already (by publish): the queue says so.
-        assert "already on its way" in certificates.verify_for_the_panel(now)
+        assert "already queued or running" in certificates.verify_for_the_panel(now)
         db.session.delete(tasks.pending_task(server, "verify"))
         db.session.commit()
         assert "queued a verify" in certificates.verify_for_the_panel(now)
