@@ -70,6 +70,20 @@ def public_address(value: Any) -> str | None:
     if loopback:
         return (f"{host} is a loopback address: a visitor's browser would look for the panel on "
                 "the visitor's own machine. Give the name or address people reach the panel at.")
+    return _published_elsewhere(parts.scheme, host, parts.port, parts.path)
+
+
+def _published_elsewhere(scheme: str, host: str, port: int | None, path: str) -> str | None:
+    """While the panel is published (hostmaster publish), its address keeps its name and stays
+    https://<name>: the master's web server answers that name with the panel's certificate."""
+    from . import panel_publishing
+
+    if not panel_publishing.published():
+        return None
+    if (scheme, host, port, path.rstrip("/")) != ("https", panel_publishing.hostname(), None, ""):
+        return (f"The panel is published at https://{panel_publishing.hostname()}/ (hostmaster "
+                "publish): run `hostmaster publish --off`, change the address, then publish "
+                "again.")
     return None
 
 

@@ -71,6 +71,12 @@ def test_published_the_master_tells_provision_and_no_site_may_take_the_name(
             "panel.example.net", "127.0.0.1:8000")
         with pytest.raises(ValidationError, match="the panel itself"):
             create_site(SiteSpec("panel.example.net", platform, db_server=server))
+        # Its address keeps its name while it is published.
+        for moved in ("https://other.example.net", "http://panel.example.net",
+                      "https://panel.example.net:8443"):
+            with pytest.raises(ValidationError, match="publish --off"):
+                settings.save({"public_url": moved})
+        settings.save({"public_url": "https://panel.example.net/"})
         panel_publishing.unpublish()
         props = contexts.server_properties(server)
         assert props["panel_hostname"] is None and props["panel_upstream"] is None
