@@ -86,8 +86,9 @@ def _field(spec: SettingSpec) -> Field:
 
 
 def group_form(group: str, *, submitted: bool = False) -> SettingsGroupForm:
-    """The form of ``group``, holding the stored values (``submitted``: the request's)."""
-    specs = in_group(group)
+    """The form of ``group``, holding the stored values (``submitted``: the request's); the
+    settings that commands set (``hostmaster publish`` ...) are not in it."""
+    specs = [spec for spec in in_group(group) if spec.settable]
     attributes: dict[str, Any] = {"specs": specs, "submit": SubmitField("Save")}
     data: dict[str, Any] = {}
     for spec in specs:

@@ -29,13 +29,17 @@ def _page(forms: dict[str, SettingsGroupForm] | None = None,
           test_form: SettingsTestMailForm | None = None) -> str:
     forms = {group: (forms or {}).get(group) or group_form(group) for group in EDITED_HERE}
     elsewhere = {group: in_group(group) for group in GROUPS if group not in EDITED_HERE}
+    # What commands set in the groups edited here (the published panel ...), shown only.
+    by_commands = {group: [spec for spec in in_group(group) if not spec.settable]
+                   for group in EDITED_HERE}
     return render_template(
         "settings/index.html",
         groups=GROUPS,
         forms=forms,
         elsewhere=elsewhere,
+        by_commands=by_commands,
         values={spec.name: settings.get(spec.name)
-                for specs in elsewhere.values() for spec in specs},
+                for specs in [*elsewhere.values(), *by_commands.values()] for spec in specs},
         test_form=test_form or SettingsTestMailForm(formdata=None,
                                                     data={"to": current_user.email}),
         environment=[(name, variable, text, current_app.config.get(name))

@@ -326,3 +326,22 @@ def test_the_cli_never_takes_or_prints_a_secret_on_the_command_line(
     assert "from-the-environment" not in shown.output and "(set)" in shown.output
     with app.app_context():
         assert settings.get("smtp_password") == "from-the-environment"
+
+
+def test_the_panel_group_saves_and_shows_what_hostmaster_publish_set_without_a_field(
+    app: Flask, client: FlaskClient, logged_in: AuthActions
+) -> None:
+    with app.app_context():
+        settings.put("panel_upstream", "127.0.0.1:8123")
+        db.session.commit()
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'id="set-by-commands-panel"' in page and "127.0.0.1:8123" in page
+    assert 'name="panel-panel_published"' not in page, "set by hostmaster publish only"
+
+    saved = logged_in.submit("/admin/settings", {"panel-public_url": "https://panel.example.org"},
+                             post_path="/admin/settings/panel")
+
+    assert saved.status_code == 302
+    with app.app_context():
+        assert settings.public_url() == "https://panel.example.org"
+        assert settings.get("panel_published") is False
