@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 
+from provision.services.db.connection import on_this_machine
+
 from .private_files import (
     FILE_MODE,
     FOLDER_MODE,
@@ -28,12 +30,18 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # The dispatcher and the web process write at the same time: wait for locks, not fail.
         return {"connect_args": {"timeout": 30}}
-    return {
+    options: dict[str, Any] = {
         "pool_pre_ping": True,
         "pool_recycle": 3600,
         # Each poll of the dispatcher must see what other processes committed.
         "isolation_level": "READ COMMITTED",
     }
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "mysql" and on_this_machine(
+            parsed.host, parsed.query.get("unix_socket")):  # type: ignore[arg-type]
+        # A store on this machine: no TLS context per connection (see provision's connect).
+        options["connect_args"] = {"ssl_disabled": True}
+    return options
 
 
 def configure_sqlite(engine: Engine) -> None:

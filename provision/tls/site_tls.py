@@ -5,7 +5,9 @@ A site set to HTTPS always has a certificate there: a self-signed one is written
 vhost when none covers its domains, and a certificate from the ACME CA named by
 ``@server_master``'s ``acme_directory_url`` replaces it (see :func:`order_for_site`). Files are
 written through the vhost's checkpoint (and so through the journal), and a failed
-configuration test puts them back with it.
+configuration test puts them back with it. (``certificates``, which loads cryptography, is
+imported where a certificate is handled: every provision command loads this module with the
+web server's service.)
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from typing import TYPE_CHECKING
 
 from ..checkpoint import Checkpoint
 from ..errors import ProvisionError
-from . import certificates
 
 if TYPE_CHECKING:
     from ..contexts.model import Context, SiteContext
     from ..journal import Journal
     from ..log import Logger
     from ..services.http.vhost import SiteVhosts
+    from . import certificates
 
 KEY_MODE = 0o600
 CERTIFICATE_MODE = 0o644
@@ -41,6 +43,7 @@ class SiteCertificate:
 
     @property
     def facts(self) -> certificates.CertificateFacts:
+        from . import certificates
         return certificates.facts(self.chain)
 
 
@@ -83,6 +86,7 @@ class CertificateFiles:
 
     def serving(self) -> SiteCertificate | None:
         """The current certificate if it covers ``names`` and its key matches."""
+        from . import certificates
         current = self.current()
         if current is None:
             return None
@@ -105,6 +109,7 @@ class CertificateFiles:
 
     def ensure(self, checkpoint: Checkpoint, logger: Logger) -> None:
         """Write a self-signed certificate when none on the server covers ``names``."""
+        from . import certificates
         if self.serving() is not None:
             return
         key = certificates.new_key()
@@ -189,6 +194,7 @@ def order_from_ca(master: Context, tls: CertificateFiles,
     """A new certificate for ``tls.names`` from the ACME CA that ``master`` names (its
     ``acme_directory_url``), its HTTP-01 challenges answered by ``tls.http``; written and the
     web server reloaded. A refusal of the CA raises a ProvisionError and changes nothing."""
+    from . import certificates
     from .acme_order import AcmeCA, order_certificate
 
     directory = str(master.raw("acme_directory_url"))
@@ -262,6 +268,7 @@ def install_uploaded(site: SiteContext, certificate_file: str, key_file: str,
     """Serve the certificate and key the panel left in ``config/.uploads/``, checked again
     (provision trusts no caller): the key matches, it is valid now, it covers the site's domains
     and its chain is complete. Both files are removed whatever happens."""
+    from . import certificates
     folder = (site.contexts.root / UPLOADS).resolve()
     paths = [Path(certificate_file), Path(key_file)]
     try:
