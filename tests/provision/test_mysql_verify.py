@@ -129,3 +129,27 @@ def test_the_fixture_account_is_a_real_mariadb_login(mariadb_admin: MariaDBAdmin
     with pytest.raises(pymysql.err.OperationalError):
         pymysql.connect(host=mariadb_admin.host, port=mariadb_admin.port,
                         user=mariadb_admin.user, password="wrong", connect_timeout=5)
+
+
+@pytest.mark.mariadb
+def test_a_database_server_on_this_machine_is_reached_without_a_tls_context(
+    mariadb_admin: MariaDBAdmin,
+) -> None:
+    """PyMySQL would otherwise read every system CA certificate for each connection (its
+    "preferred" TLS), most of a short provision command's time; a remote server keeps it."""
+    from provision.services.db.connection import Credentials, connect, on_this_machine
+
+    for local in (("127.0.0.1", None), ("::1", None), ("localhost", None),
+                  ("10.99.1.2", "/run/mysqld/mysqld.sock")):
+        assert on_this_machine(*local), local
+    for remote in ("10.99.1.2", "db.example.com", "192.0.2.1"):
+        assert not on_this_machine(remote)
+    connection = connect(Credentials(mariadb_admin.host, mariadb_admin.port, mariadb_admin.user,
+                                     mariadb_admin.password))
+    try:
+        assert connection.ssl is False
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+    finally:
+        connection.close()
