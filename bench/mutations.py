@@ -224,6 +224,20 @@ MUTATIONS = [
         "HSTS without HTTPS is accepted", "hostmaster/services/site_https.py",
         '    if hsts and checked == "off":', '    if False:',
         ("tests/hostmaster/test_site_https.py",), "bad_https_input and sqlite"),
+    Mutation(
+        "the published panel does not believe its proxy (every visitor has the proxy's address)",
+        "hostmaster/cli.py",
+        '        os.environ["HOSTMASTER_PROXY_COUNT"] = "1"', "        pass",
+        ("tests/test_panel_published.py",), "secure_cookie"),
+    Mutation(
+        "the panel's upstream may be any host", "provision/validation.py",
+        "    if not colon or not loopback or", "    if not colon or",
+        ("tests/provision/test_panel_vhost.py",), "hostile_panel_values and apache"),
+    Mutation(
+        "a site may take the published panel's name", "hostmaster/services/site_domains.py",
+        "    if panel_publishing.published() and domain == panel_publishing.hostname():",
+        "    if False:",
+        ("tests/hostmaster/test_panel_publishing.py",), "no_site_may_take_the_name and sqlite"),
 ]
 
 
