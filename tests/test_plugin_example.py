@@ -22,6 +22,7 @@ from hostmaster.services.platforms import create_platform
 from tests.fixtures.app import AuthActions, one_store
 from tests.fixtures.platforms import make_drupal7_platform
 from tests.fixtures.stack import MariaDBAdmin
+from tests.fixtures.stack_process import poll
 from tests.hostmaster.pages import text
 from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
 from tests.test_sites import confirm, create_in_ui, fetch, ready, run_task
@@ -37,9 +38,17 @@ ENV_PAGE = "<?php print 'environment=' . ($_SERVER['HOSTMASTER_ENVIRONMENT'] ?? 
 
 
 def served_environment(instance: Any, uri: str) -> str:
-    status, _, body = fetch(instance, "/env.php", uri)
-    assert status == 200, body[:300]
-    return body.strip().removeprefix("environment=")
+    """The environment the site's page shows, asked until it answers 200: `nginx -s reload`
+    returns before nginx has read the new configuration, which under load may be a moment
+    after the task ends (a move's middle sends the site to the "disabled" page, 302)."""
+    answers: list[tuple[int, dict[str, str], str]] = []
+
+    def served() -> bool:
+        answers[:] = [fetch(instance, "/env.php", uri)]
+        return answers[0][0] == 200
+
+    assert poll(served, 15), answers[0][2][:300]
+    return answers[0][2].strip().removeprefix("environment=")
 
 
 def settings_constant(root: Path, uri: str) -> str | None:

@@ -30,6 +30,7 @@ from tests.fixtures.drupal_core import CORES, UnpackedCores
 from tests.fixtures.platforms import make_drupal7_platform, make_wordpress_platform
 from tests.fixtures.site_browser import SiteBrowser, set_wordpress_password_and_log_in
 from tests.fixtures.stack import MariaDBAdmin
+from tests.fixtures.stack_process import poll
 from tests.hostmaster.helpers import log_text
 from tests.hostmaster.pages import text
 from tests.hostmaster.site_helpers import Mailbox, mailbox, use_mailbox
@@ -307,10 +308,16 @@ def test_aliases_serve_or_redirect_automatic_ones_answer_and_a_rename_keeps_the_
             "new_uri": "renamed.example.test", "keep_old_uri": "y"}).status_code == 302
         with app.app_context():
             run_task(app, instance, site_id, "migrate")
-        status, headers, _ = fetch(instance, "/a/page", "main.example.test")
-        assert status == 301 and headers["location"] == "http://renamed.example.test/a/page"
-        status, headers, _ = fetch(instance, "/", "old.example.test")
-        assert status == 301 and headers["location"] == "http://renamed.example.test/"
+        # (`nginx -s reload` returns before nginx has read the new configuration: ask again
+        # until it has, a moment later under load.)
+        def redirects_to_the_new_domain(host: str, path: str) -> bool:
+            status, headers, _ = fetch(instance, path, host)
+            return status == 301 and headers.get("location") == (
+                f"http://renamed.example.test{path}")
+
+        for host, path in (("main.example.test", "/a/page"), ("old.example.test", "/")):
+            assert poll(lambda host=host, path=path: redirects_to_the_new_domain(host, path),
+                        15), (host, fetch(instance, path, host)[:2])
         # The rename rewrote the site name (it was the old domain) with the domain.
         title = "<title>renamed.example.test</title>"
         for host in ("renamed.example.test", "other.example.test", "www.renamed.example.test",

@@ -201,6 +201,17 @@ def _wait_for(app: Flask, task_id: int, status: TaskStatus, seconds: float = 30)
     pytest.fail(f"task {task_id} never became {status.name}")
 
 
+def _wait_until_claimed(app: Flask, task_id: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            if db.session.get_one(Task, task_id).status != TaskStatus.QUEUED:
+                return
+            time.sleep(0.05)
+    pytest.fail(f"task {task_id} was never claimed")
+
+
 def test_pause_waits_for_the_running_task_and_later_tasks_stay_queued(
     app: Flask, runner: Any
 ) -> None:
@@ -215,7 +226,9 @@ def test_pause_waits_for_the_running_task_and_later_tasks_stay_queued(
     )
     try:
         _wait_for(app, running_id, TaskStatus.PROCESSING)
-        # the pass claimed both tasks; queue a third that arrives after the pause
+        # the pass claims the other task too (its verify may be done already); then a third
+        # task arrives after the pause
+        _wait_until_claimed(app, waiting_id)
         result = runner.invoke(args=["pause", "--timeout", "60"])
         assert result.exit_code == 0, result.output
         assert "Waiting for" in result.output and f"#{running_id} noop" in result.output
