@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 FOLDER = "journal"
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
+#: The suffix of a journal file between its creation and its lock (never recovered; one
+#: left by a kill in that instant is removed after an hour).
+OPENING = ".opening"
 #: Outcomes of journals that ended by rollback or recovery, kept for the dispatcher this long.
 OUTCOME_DAYS = 7
 #: A test-only switch (fault injection): ``record:N`` (the N-th line), ``step:NAME``, ``step#N``
@@ -101,8 +104,12 @@ class Journal:
         folder = folder_of(contexts.root)
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
         path = folder / f"{stamp}-{os.getpid()}-{secrets.token_hex(3)}.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, FILE_MODE)
+        # Locked before it gets the name recovery looks for: recovery never finds it unlocked
+        # while its command lives.
+        opening = path.with_suffix(OPENING)
+        fd = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, FILE_MODE)
         fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(opening, path)
         _fsync_folder(folder)
         journal = cls(contexts, logger, path, fd)
         journal._append({"type": "begin", "command": command, "context": context,
@@ -322,7 +329,7 @@ class Journal:
     def resume(cls, contexts: Contexts, logger: Logger, path: Path) -> Journal | None:
         """The journal at ``path`` if its process is gone (its lock is free); else None."""
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            fd = os.open(path, os.O_RDWR | os.O_APPEND)
         except FileNotFoundError:
             return None
         try:
@@ -330,8 +337,11 @@ class Journal:
         except BlockingIOError:
             os.close(fd)
             return None
+        if os.fstat(fd).st_nlink == 0:  # its command ended it between our open and our lock
+            os.close(fd)
+            return None
         journal = cls(contexts, logger, path, fd)
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in _read_all(fd).decode("utf-8").splitlines():
             try:
                 journal.records.append(json.loads(line))
             except ValueError:
@@ -347,6 +357,13 @@ def describe(action: dict[str, Any], *, undo: bool = False) -> str:
     if undo:
         return f"undo the {kind} change of {where}"
     return f"{kind.replace('_', ' ')} {where}".strip()
+
+
+def _read_all(fd: int) -> bytes:
+    data = b""
+    while chunk := os.pread(fd, 65536, len(data)):
+        data += chunk
+    return data
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -501,6 +518,7 @@ def recover(contexts: Contexts, logger: Logger, *, context: str | None = None
             continue
         outcomes.append(recover_one(journal))
     _prune_outcomes(contexts.root)
+    _prune_openings(contexts.root)
     return outcomes
 
 
@@ -555,6 +573,16 @@ def _prune_outcomes(root: Path) -> None:
     for path in folder.glob("*.json"):
         if path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
+
+
+def _prune_openings(root: Path) -> None:
+    limit = time.time() - 3600
+    for path in (Path(root) / FOLDER).glob(f"*{OPENING}"):
+        try:
+            if path.stat().st_mtime < limit and not is_running(path):
+                path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 @contextmanager
