@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import lazyload
 
 from .. import access
 from ..extensions import db
@@ -108,7 +109,8 @@ def interrupted(entity: Entity) -> Task | None:
 
 
 def entity_titles(tasks: Iterable[Task]) -> dict[tuple[str, int], str]:
-    """The title of each task's entity, keyed by (kind, id), in one query per kind."""
+    """The title of each task's entity, keyed by (kind, id), in one query per kind (and none
+    for the entities' collections: every page's queue block asks)."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for task in tasks:
         wanted[task.entity_kind].add(task.entity_id)
@@ -117,7 +119,8 @@ def entity_titles(tasks: Iterable[Task]) -> dict[tuple[str, int], str]:
         model: Any = ENTITY_MODELS.get(kind)  # a union of model classes confuses the checker
         if model is None:
             continue
-        entities: Iterable[Entity] = db.session.scalars(select(model).where(model.id.in_(ids)))
+        entities: Iterable[Entity] = db.session.scalars(
+            select(model).where(model.id.in_(ids)).options(lazyload("*")))
         for entity in entities:
             titles[(kind, entity.id)] = entity.title
     return titles
