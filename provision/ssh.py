@@ -141,9 +141,14 @@ class SshTransport:
             "not trust it: something may stand between this machine and the server."
         )
 
+    @property
+    def _key(self) -> tuple[str, str, int, str]:
+        """What names this server's connection among the process's open ones."""
+        return (self.address, self.user, self.port, str(self.key_file or ""))
+
     def _client(self) -> Any:
         """The open paramiko client of this server (one per process, reused)."""
-        key = (self.address, self.user, self.port, str(self.key_file or ""))
+        key = self._key
         connection = _open.get(key)
         if connection is not None and connection.is_connected:
             return connection.client
@@ -193,7 +198,10 @@ class SshTransport:
         return connection.client
 
     def _sftp(self) -> Any:
-        return self._client().open_sftp()
+        """The connection's SFTP session (one per connection, reused: each new one is a
+        round trip and a process on the server)."""
+        self._client()
+        return _open[self._key].sftp()
 
     # Commands --------------------------------------------------------------------------------
 
@@ -261,8 +269,6 @@ class SshTransport:
         except OSError as error:
             self.run(["rm", "-f", str(temporary)], check=False)
             raise ServiceError(f"Could not write {path} on {self.where}: {error}") from None
-        finally:
-            sftp.close()
 
     def read_file(self, path: Path) -> bytes:
         """A file's content; raises FileNotFoundError when it does not exist."""
@@ -274,8 +280,6 @@ class SshTransport:
             raise
         except OSError as error:
             raise ServiceError(f"Could not read {path} on {self.where}: {error}") from None
-        finally:
-            sftp.close()
 
     def _lstat(self, path: Path) -> Any:
         sftp = self._sftp()
@@ -283,8 +287,6 @@ class SshTransport:
             return sftp.lstat(str(path))
         except FileNotFoundError:
             return None
-        finally:
-            sftp.close()
 
     def exists(self, path: Path) -> bool:
         """Whether ``path`` exists (a dangling symbolic link counts as existing)."""
@@ -297,14 +299,13 @@ class SshTransport:
             return stat.S_IMODE(sftp.stat(str(path)).st_mode)
         except FileNotFoundError:
             return None
-        finally:
-            sftp.close()
 
     def makedirs(self, path: Path, mode: int = 0o755) -> None:
         """Create a folder and its parents; ``mode`` is set on the folder even if it existed."""
         note_folder(self, Path(path))
-        self.run(["mkdir", "-p", "--", str(path)])
-        self.chmod(path, mode)
+        # One round trip: install -d makes the parents as mkdir -p does and sets the mode as
+        # chmod does (a folder's setgid bit stays unless the mode clears it).
+        self.run(["install", "-d", "-m", format(mode, "o"), "--", str(path)])
 
     def remove(self, path: Path) -> None:
         """Remove a file or a folder tree; nothing happens when it is already gone.

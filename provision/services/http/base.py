@@ -106,9 +106,15 @@ class HttpService(SiteVhosts, Service):
         settle = float(self.setting("http_reload_settle"))
         return ConfigLock(self.config_dir / ".config.lock", settle)
 
+    #: Whether this command has made or repaired the folders already (every vhost written
+    #: asks; on a remote server each look is a round trip).
+    _folders_ensured = False
+
     def ensure_folders(self, logger: Logger) -> None:
         """Create the server's configuration folders and its sites' credentials folder (setgid,
-        the web group's), or repair their modes and group."""
+        the web group's), or repair their modes and group; once per command."""
+        if self._folders_ensured:
+            return
         self.transport.makedirs(self.config_dir, SERVER_CONFIG_MODE)
         folders = {self.folder(name): HTTP_FOLDER_MODE for name in HTTP_FOLDERS}
         folders[self.config_dir / CREDENTIALS_FOLDER] = CREDENTIALS_FOLDER_MODE
@@ -122,6 +128,7 @@ class HttpService(SiteVhosts, Service):
         self.transport.set_group(credentials, str(self.setting("web_group")))
         # An unprivileged chgrp may clear the setgid bit: set the mode again after it.
         self.transport.chmod(credentials, CREDENTIALS_FOLDER_MODE)
+        self._folders_ensured = True
 
     # Verify ------------------------------------------------------------------------------
 
