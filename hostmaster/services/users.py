@@ -8,6 +8,7 @@ import re
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Role, User, utcnow
@@ -190,8 +191,10 @@ def list_users() -> list[User]:
 
 
 def get(user_id: int) -> User | None:
-    """The user with this id."""
-    return db.session.get(User, user_id)
+    """The user with this id, with their roles and permissions in the same query (every
+    request of a logged-in user asks)."""
+    return db.session.get(
+        User, user_id, options=[joinedload(User.roles).joinedload(Role.permissions)])
 
 
 def for_session(session_id: str) -> User | None:
