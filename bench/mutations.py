@@ -96,6 +96,21 @@ MUTATIONS = [
         "                    if False:",
         ("tests/provision/test_journal.py",), "between_the_check"),
     Mutation(
+        "a journal gets its name before its lock (recovery may take it)", "provision/journal.py",
+        "        opening = path.with_suffix(OPENING)\n",
+        "        opening = path\n",
+        ("tests/provision/test_journal_races.py",), "being_opened"),
+    Mutation(
+        "recovery reads a journal its command ended meanwhile", "provision/journal.py",
+        "        if os.fstat(fd).st_nlink == 0:",
+        "        if False:",
+        ("tests/provision/test_journal_races.py",), "ends_while"),
+    Mutation(
+        "WordPress runs its cron on page views", "provision/apps/wordpress/settings.py",
+        "define('DISABLE_WP_CRON', true);",
+        "define('DISABLE_WP_CRON', false);",
+        ("tests/provision/test_site_real_drivers.py",), "wordpress-apache"),
+    Mutation(
         "children of a killed provision live on", "provision/shell.py",
         '        _SETPRIV = [found, "--pdeathsig", "KILL", "--"] if found else []',
         "        _SETPRIV = []",
