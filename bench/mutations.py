@@ -128,6 +128,10 @@ MUTATIONS = [
         '``permission``."""\n    return True\n',
         ("tests/hostmaster/test_permissions.py",), "sqlite"),
     Mutation(
+        "every client sees every client's sites", "hostmaster/access/scope.py",
+        "    return Site.client_id.in_(ids)\n", "    return None\n",
+        ("tests/hostmaster/test_access_matrix.py",), "mariadb and tasks.run-site-backup"),
+    Mutation(
         "the settings file keeps an archive's credentials in $_SERVER (no cloaking cleanup)",
         "provision/apps/sitefiles.py",
         '        "    unset($_SERVER[$aegir_key], $_SERVER[\'REDIRECT_\' . $aegir_key]);",\n',

@@ -35,7 +35,15 @@ from hostmaster.models import (
 )
 from hostmaster.services import api_tokens, tasks, users
 from hostmaster.tasks import registry
-from tests.fixtures.app import ADMIN_PASSWORD, AuthActions
+from tests.fixtures.app import (
+    ADMIN_PASSWORD,
+    AuthActions,
+    Rows,
+    fresh_app,
+    restore_rows,
+    store_rows,
+)
+from tests.fixtures.stack_process import make_traversable_dir, remove_tree
 from tests.hostmaster.site_helpers import master_server, new_site, ready_platform, run_pending
 
 USERS = ("a", "b", "pm", "admin", "anon")
@@ -309,46 +317,94 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     return found
 
 
+@dataclass
+class Matrix:
+    """The world of one store, built once: its rows (put back before every case), and each
+    user's session cookie (a real login through the login form) and form token."""
+
+    world: World
+    rows: Rows
+    cookies: dict[str, str]
+    csrf_tokens: dict[str, str]
+
+    def client(self, app: Flask, who: str) -> FlaskClient:
+        """A browser of ``who``, logged in (``anon``: not, but with its form token's session)."""
+        client = app.test_client()
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], self.cookies[who])
+        return client
+
+
+@pytest.fixture(scope="module")
+def matrix(store_url: str, stack_base_dir: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
+    """The world on ``store_url``'s store, and its users logged in once."""
+    root = make_traversable_dir(stack_base_dir, "matrix-")  # beside the tests' aegir roots:
+    # the same key of the store's secrets
+    with fresh_app(store_url, tmp_path_factory.mktemp("matrix"), root) as app:
+        with app.app_context():
+            world = build_world()
+        cookies, csrf_tokens = {}, {}
+        for who in USERS:
+            client = app.test_client()
+            auth = AuthActions(client)
+            if who != "anon":
+                assert auth.login(f"user{who}").status_code == 302, f"user{who} cannot log in"
+            csrf_tokens[who] = auth.csrf_token("/account" if who != "anon" else "/login")
+            cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+            assert cookie is not None, f"no session cookie for {who}"
+            cookies[who] = cookie.value
+        with app.app_context():
+            rows = store_rows()
+    yield Matrix(world, rows, cookies, csrf_tokens)
+    remove_tree(root)
+
+
 def _request(app: Flask, client: FlaskClient, who: str, endpoint: str, method: str,
-             rule: Rule, world: World) -> Any:
-    """Log ``who`` in (not for the API), then send the request with a valid CSRF token."""
+             rule: Rule, matrix: Matrix) -> Any:
+    """The request of ``who`` (its session or its API token), with a valid CSRF token."""
+    world = matrix.world
     with app.test_request_context():
         path = url_for(endpoint, **rule.values(world))
     if rule.api:
         headers = {} if who == "anon" else {"Authorization": f"Bearer {world.tokens[who]}"}
         return lambda: client.open(path, method=method, headers=headers,
                                    json=rule.body if method in ("POST", "PATCH") else None)
-    auth = AuthActions(client)
-    if who != "anon":
-        response = auth.login(f"user{who}")
-        assert response.status_code == 302, f"user{who} could not log in"
-    token = auth.csrf_token("/account" if who != "anon" else "/login")  # light pages
-    data = {"csrf_token": token} if method == "POST" else None
+    data = {"csrf_token": matrix.csrf_tokens[who]} if method == "POST" else None
     return lambda: client.open(path, method=method, data=data)
 
 
-def _cases_by_store() -> Iterator[Any]:
-    """Every case on SQLite; on MariaDB the POST cases, where a refused request must leave the
-    store as it was (the access rules themselves are the panel's, whatever the store)."""
-    for case in _cases():
-        endpoint, method, task = case.values
-        yield pytest.param("sqlite", endpoint, method, task, id=f"sqlite-{case.id}")
-        if method == "POST":
-            yield pytest.param("mariadb", endpoint, method, task, id=f"mariadb-{case.id}")
+def _post_cases_of_the_matrix() -> Iterator[Any]:
+    return (case for case in _cases() if case.values[1] == "POST")
 
 
-@pytest.mark.parametrize(("store_url", "endpoint", "method", "task"), list(_cases_by_store()),
-                         indirect=["store_url"])
+@pytest.mark.parametrize(("endpoint", "method", "task"), list(_cases()))
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_only_the_allowed_users_reach_a_route(
-    app: Flask, endpoint: str, method: str, task: tuple[str, str] | None
+    app: Flask, matrix: Matrix, endpoint: str, method: str, task: tuple[str, str] | None
 ) -> None:
+    check_route(app, matrix, endpoint, method, task)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "task"), list(_post_cases_of_the_matrix()))
+@pytest.mark.parametrize("store_url", ["mariadb"], indirect=True)
+def test_on_mariadb_only_the_allowed_users_post_and_the_refused_change_nothing(
+    app: Flask, matrix: Matrix, endpoint: str, method: str, task: tuple[str, str] | None
+) -> None:
+    """The POST cases again on MariaDB: a refused request must leave that store as it was
+    too (the access rules themselves are the panel's, whatever the store)."""
+    check_route(app, matrix, endpoint, method, task)
+
+
+def check_route(app: Flask, matrix: Matrix, endpoint: str, method: str,
+                task: tuple[str, str] | None) -> None:
+    """Each user in turn, the refused first, against the world as built."""
     with app.app_context():
-        world = build_world()
+        restore_rows(matrix.rows)
     rule = task_rule(task[0], task[1], endpoint) if task else ACCESS[endpoint]
     # The refused go first: each must leave the store as it was for the next one.
     for who in sorted(USERS, key=lambda u: (u in rule.allowed, USERS.index(u))):
-        client = app.test_client()
-        send = _request(app, client, who, endpoint, method, rule, world)
+        client = matrix.client(app, who)
+        send = _request(app, client, who, endpoint, method, rule, matrix)
         refused = not rule.public and who not in rule.allowed
         with app.app_context():
             before = snapshot() if refused else {}  # compared below for the refused only
@@ -385,20 +441,19 @@ def _post_cases() -> Iterator[Any]:
 
 @pytest.mark.parametrize("endpoint", list(_post_cases()))
 def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(
-    app: Flask, endpoint: str
+    app: Flask, matrix: Matrix, endpoint: str
 ) -> None:
     with app.app_context():
-        world = build_world()
+        restore_rows(matrix.rows)
     # The administrator may do anything, so only the missing token can stop the request.
     if endpoint in TASK_ROUTES:
         rule = Rule(ADMIN, lambda w: {"kind": "site", "entity_id": w.site,
                                       "type_name": "verify"})
     else:
         rule = ACCESS[endpoint]
-    client = app.test_client()
-    assert AuthActions(client).login("useradmin").status_code == 302
+    client = matrix.client(app, "admin")
     with app.test_request_context():
-        path = url_for(endpoint, **rule.values(world))
+        path = url_for(endpoint, **rule.values(matrix.world))
     with app.app_context():
         before = snapshot()
     response = client.post(path, data={})

@@ -1,6 +1,7 @@
 """The hostile corpus through the REST API: every field of a new site, every argument of every
 task a server, platform or site offers, ids, paging and headers, as strings and as every JSON
-type. Never a server error; what is stored is harmless (tests/hostmaster/hostile_store.py)."""
+type. Never a server error; what is stored is harmless (tests/hostmaster/hostile_store.py).
+Every kind of attack on both stores, the rest of the corpus on MariaDB (``on_mariadb``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from flask.testing import FlaskClient
 
 from hostmaster.models import User
 from hostmaster.tasks import registry
-from tests.fixtures.hostile import FEW, HOSTILE, Tally
+from tests.fixtures.hostile import FEW, HOSTILE, Tally, on_mariadb
 from tests.hostmaster.hostile_store import stored_harm
 from tests.hostmaster.hostile_world import World, make_world
 
@@ -59,7 +60,7 @@ def test_a_new_site_through_the_api_refuses_hostile_fields_or_stores_them_harmle
     for index, key in enumerate(keys):
         # The whole corpus for the domain, each kind of attack for every other field.
         spread = {"uri": HOSTILE, "aliases": HOSTILE[::2]}.get(key, HOSTILE[index::len(keys)])
-        for value in [*spread, *FEW, *JSON_VALUES]:
+        for value in [*on_mariadb(app, spread), *FEW, *JSON_VALUES]:
             body = {"uri": f"api{next(fresh)}.example.com", "platform_id": ids["platform"],
                     "db_server_id": ids["master"], key: value}
             if key in ("aliases", "redirect_aliases") and isinstance(value, str):
@@ -93,6 +94,7 @@ def test_every_task_through_the_api_refuses_hostile_arguments(
         tried_forms.add(form)
         for name in [*arguments, "a\nb"]:
             share = [next(spread) for _ in range(len(HOSTILE) // 20)] if whole else []
+            share = on_mariadb(app, share)
             for value in [*FEW, *share, *JSON_VALUES] if whole else FEW[::5]:
                 body = {"type": type_name, "arguments": {name: value}}
                 response = call(client, world, "POST", path, json=body)
@@ -116,9 +118,10 @@ def test_every_task_through_the_api_refuses_hostile_arguments(
 
 
 def test_hostile_ids_paging_bodies_and_tokens_answer_without_a_server_error(
-    client: FlaskClient, world: World, hostile_tally: Tally
+    app: Flask, client: FlaskClient, world: World, hostile_tally: Tally
 ) -> None:
-    for value in [*FEW, *HOSTILE[::5], "99999999999999999999", "2147483648", "0", "-1"]:
+    for value in [*FEW, *on_mariadb(app, HOSTILE[::5]), "99999999999999999999", "2147483648",
+                  "0", "-1"]:
         segment = quote(value, safe="")
         if segment in ("", "."):
             continue
