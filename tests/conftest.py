@@ -20,6 +20,7 @@ from tests.fixtures.drupal_core import real_core_summary
 from tests.fixtures.hostile import hostile_tally  # noqa: F401
 from tests.fixtures.platforms import *  # noqa: F403
 from tests.fixtures.remote_hosts import remote_network  # noqa: F401
+from tests.fixtures.schedule import longest_first
 from tests.fixtures.stack import *  # noqa: F403
 from tests.fixtures.store_dumps import scratch_store_url  # noqa: F401
 from tests.fixtures.summary import figure, reported_figures  # noqa: F401
@@ -56,6 +57,12 @@ GUARD = pytest.StashKey[resolver_guard.Guard]()
 def pytest_configure(config: pytest.Config) -> None:
     """Switch the resolver guard on before any test runs."""
     config.stash[GUARD] = resolver_guard.start()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest test files first, so that no worker ends the run alone on one
+    (tests/fixtures/schedule.py)."""
+    longest_first(items)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

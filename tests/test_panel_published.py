@@ -99,68 +99,69 @@ def test_the_published_panel_logs_in_over_https_with_a_secure_cookie(
     console.processes.append(serve)
     wait_until(lambda: port_answers(serve_port), "hostmaster serve did not start", 60)
 
-    resolver_guard.map_name(name, "127.0.0.1")
-    https_port = instance.https_port  # type: ignore[attr-defined]
-    browser = Browser(f"https://{name}:{https_port}", "127.0.0.3", verify=root)
-    answers: list[requests.Response] = []
+    # The name answers 127.0.0.1 in this test only (the worker runs other files after it).
+    with resolver_guard.name_mapped(name, "127.0.0.1"):
+        https_port = instance.https_port  # type: ignore[attr-defined]
+        browser = Browser(f"https://{name}:{https_port}", "127.0.0.3", verify=root)
+        answers: list[requests.Response] = []
 
-    def login_page() -> bool:
+        def login_page() -> bool:
+            try:
+                answers[:] = [browser.get("/login")]
+            except requests.exceptions.SSLError:
+                return False  # a worker from before the CA's certificate
+            return answers[0].status_code == 200
+
+        wait_until(login_page, "the published panel did not answer over https://", 30)
+        page = answers[0]
+        assert 'name="csrf_token"' in page.text
+        assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+        # The panel sees each client's own address through the proxy: a stranger who keeps
+        # guessing at 127.0.0.2 is slowed down, the admin at 127.0.0.3 is not.
+        stranger = Browser(browser.base_url, "127.0.0.2", verify=root)
+        guesses = [stranger.login("admin", f"guess-{n}").text for n in range(5)]
+        assert "Too many failed logins" in guesses[-1]
+        logged_in = browser.login("admin", PASSWORD)
+        assert logged_in.status_code == 302, logged_in.text
+        assert logged_in.headers["Location"].startswith("/") or logged_in.headers[
+            "Location"].startswith(f"https://{name}")
+        cookie = logged_in.headers["Set-Cookie"]
+        assert "session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+        assert browser.get("/").status_code == 200, "the session holds over https://"
+        # A real browser that trusts the CA's root logs in with no certificate warning.
+        with chromium_trusting(root.read_text(), tmp_path / "chromium-home",
+                               f"MAP {name} 127.0.0.1") as chromium:
+            page_in_chromium = chromium.new_page()
+            opened = page_in_chromium.goto(f"https://{name}:{https_port}/login")
+            assert opened is not None and opened.ok
+            details = opened.security_details() or {}
+            assert "Pebble" in str(details.get("issuer")), details
+            page_in_chromium.fill("input[name=username]", "admin")
+            page_in_chromium.fill("input[name=password]", PASSWORD)
+            page_in_chromium.click("button[type=submit], input[type=submit]")
+            page_in_chromium.wait_for_url(f"https://{name}:{https_port}/**")
+            cookies = {c["name"]: c for c in page_in_chromium.context.cookies()}
+            assert cookies["session"]["secure"] is True
+            assert "Log out" in page_in_chromium.content()
+        # Without the CA's root the panel's certificate is not trusted (no self-signed fallback).
         try:
-            answers[:] = [browser.get("/login")]
+            requests.get(f"https://{name}:{https_port}/login", timeout=10)
+            raise AssertionError("the certificate verified without Pebble's root")
         except requests.exceptions.SSLError:
-            return False  # a worker from before the CA's certificate
-        return answers[0].status_code == 200
+            pass
+        status, headers, _body = fetch(instance, "/login?next=%2F", name)
+        assert status == 301 and headers["location"] == f"https://{name}:{https_port}/login?next=%2F"
 
-    wait_until(login_page, "the published panel did not answer over https://", 30)
-    page = answers[0]
-    assert 'name="csrf_token"' in page.text
-    assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
-    # The panel sees each client's own address through the proxy: a stranger who keeps
-    # guessing at 127.0.0.2 is slowed down, the admin at 127.0.0.3 is not.
-    stranger = Browser(browser.base_url, "127.0.0.2", verify=root)
-    guesses = [stranger.login("admin", f"guess-{n}").text for n in range(5)]
-    assert "Too many failed logins" in guesses[-1]
-    logged_in = browser.login("admin", PASSWORD)
-    assert logged_in.status_code == 302, logged_in.text
-    assert logged_in.headers["Location"].startswith("/") or logged_in.headers[
-        "Location"].startswith(f"https://{name}")
-    cookie = logged_in.headers["Set-Cookie"]
-    assert "session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
-    assert browser.get("/").status_code == 200, "the session holds over https://"
-    # A real browser that trusts the CA's root logs in with no certificate warning.
-    with chromium_trusting(root.read_text(), tmp_path / "chromium-home",
-                           f"MAP {name} 127.0.0.1") as chromium:
-        page_in_chromium = chromium.new_page()
-        opened = page_in_chromium.goto(f"https://{name}:{https_port}/login")
-        assert opened is not None and opened.ok
-        details = opened.security_details() or {}
-        assert "Pebble" in str(details.get("issuer")), details
-        page_in_chromium.fill("input[name=username]", "admin")
-        page_in_chromium.fill("input[name=password]", PASSWORD)
-        page_in_chromium.click("button[type=submit], input[type=submit]")
-        page_in_chromium.wait_for_url(f"https://{name}:{https_port}/**")
-        cookies = {c["name"]: c for c in page_in_chromium.context.cookies()}
-        assert cookies["session"]["secure"] is True
-        assert "Log out" in page_in_chromium.content()
-    # Without the CA's root the panel's certificate is not trusted (no self-signed fallback).
-    try:
-        requests.get(f"https://{name}:{https_port}/login", timeout=10)
-        raise AssertionError("the certificate verified without Pebble's root")
-    except requests.exceptions.SSLError:
-        pass
-    status, headers, _body = fetch(instance, "/login?next=%2F", name)
-    assert status == 301 and headers["location"] == f"https://{name}:{https_port}/login?next=%2F"
-
-    # Unpublished: the vhost, key and certificate go (run by this test's dispatcher).
-    stop_processes([serve.pid], [serve.pid, *child_pids(serve.pid)])
-    serve.wait(timeout=60)
-    off = console.hostmaster("publish", "--off")
-    assert off.returncode == 0, off.stderr
-    _run_master_verify(console)
-    assert not (console.root / "config" / "server_master" / "tls" / ".panel").joinpath(
-        "privkey.pem").exists()
-    wait_until(lambda: fetch(instance, "/login", name)[0] == 404,
-               "the web server still answers the panel's name", 15)
+        # Unpublished: the vhost, key and certificate go (run by this test's dispatcher).
+        stop_processes([serve.pid], [serve.pid, *child_pids(serve.pid)])
+        serve.wait(timeout=60)
+        off = console.hostmaster("publish", "--off")
+        assert off.returncode == 0, off.stderr
+        _run_master_verify(console)
+        assert not (console.root / "config" / "server_master" / "tls" / ".panel").joinpath(
+            "privkey.pem").exists()
+        wait_until(lambda: fetch(instance, "/login", name)[0] == 404,
+                   "the web server still answers the panel's name", 15)
 
 
 def log_text_of(console: Console, task_id: int) -> str:

@@ -6,6 +6,11 @@ hostmaster/plugins.py). A feature with no row in the store has its default state
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
 from ..extensions import db
 from ..hookspecs import FeatureSpec
 from ..models import Feature
@@ -49,11 +54,33 @@ def known() -> dict[str, FeatureSpec]:
 
 def enabled(name: str) -> bool:
     """Whether feature ``name`` is on (its default when nobody switched it)."""
-    row = db.session.get(Feature, name)
-    if row is not None:
-        return row.enabled
+    switched = _switches()
+    if name in switched:
+        return switched[name]
     spec = known().get(name)
     return spec.enabled_by_default if spec is not None else False
+
+
+#: Where a session keeps the switches it read (hostmaster/services/features.py).
+_SWITCHES = "hostmaster.feature_switches"
+
+
+def _switches() -> dict[str, bool]:
+    """Every stored switch, read once per transaction: a page asks about several features,
+    each several times, and the table holds a handful of rows. Kept as the session keeps the
+    rows it loaded, until the transaction ends (``switch`` ends it: it commits)."""
+    switches: dict[str, bool] | None = db.session.info.get(_SWITCHES)
+    if switches is None:
+        switches = {row.name: row.enabled for row in db.session.scalars(select(Feature))}
+        db.session.info[_SWITCHES] = switches
+    return switches
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_switches(session: Session, _transaction: Any) -> None:
+    """The next transaction reads the switches again (another process may have changed
+    them)."""
+    session.info.pop(_SWITCHES, None)
 
 
 def switch(name: str, on: bool) -> None:

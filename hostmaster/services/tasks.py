@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
@@ -54,13 +54,20 @@ def why_unavailable(entity: Entity, type_name: str) -> str | None:
         task_type = registry.get(entity.entity_kind, type_name)
     except KeyError:
         return f"There is no '{type_name}' task for a {entity.entity_kind}."
+    return _refusal(entity, task_type, lambda name: pending_task(entity, name) is not None)
+
+
+def _refusal(entity: Entity, task_type: registry.TaskType,
+             is_pending: Callable[[str], bool]) -> str | None:
+    """Why ``task_type`` may not be queued on ``entity`` now (None when it may);
+    ``is_pending(type name)`` tells whether a task of that type is queued or running there."""
     if task_type.feature and not features.enabled(task_type.feature):
         title = features.known().get(task_type.feature)
         name = title.title if title is not None else task_type.feature
         return f"The {name} feature is switched off; an administrator can switch it on."
     if entity.status in (SiteStatus.DELETED, ServerStatus.DELETED):
         return f"{entity.title} is deleted."
-    if not task_type.allow_duplicates and pending_task(entity, type_name) is not None:
+    if not task_type.allow_duplicates and is_pending(task_type.name):
         return f"A {task_type.title.lower()} task is already queued or running on {entity.title}."
     return task_type.refusal(entity)
 
@@ -135,22 +142,20 @@ def queue(
 
 
 def available_tasks(entity: Entity) -> list[tuple[registry.TaskType, Task | None, str | None]]:
-    """Each visible task type of ``entity`` with its last task and why it is unavailable."""
+    """Each visible task type of ``entity`` with its last task and why it is unavailable (two
+    queries for all of them: the newest task of each type, the types queued or running)."""
+    of_entity = (Task.entity_kind == entity.entity_kind, Task.entity_id == entity.id)
+    newest = select(func.max(Task.id)).where(*of_entity).group_by(Task.type)
+    last = {task.type: task for task in db.session.scalars(select(Task).where(
+        Task.id.in_(newest)))}
+    pending = set(db.session.scalars(select(Task.type).where(
+        *of_entity, Task.status.in_(PENDING))))
     rows = []
     for task_type in registry.types_for(entity):
         if task_type.hidden or (task_type.feature and not features.enabled(task_type.feature)):
             continue
-        last = db.session.scalar(
-            select(Task)
-            .where(
-                Task.entity_kind == entity.entity_kind,
-                Task.entity_id == entity.id,
-                Task.type == task_type.name,
-            )
-            .order_by(Task.id.desc())
-            .limit(1)
-        )
-        rows.append((task_type, last, why_unavailable(entity, task_type.name)))
+        rows.append((task_type, last.get(task_type.name),
+                      _refusal(entity, task_type, pending.__contains__)))
     return rows
 
 

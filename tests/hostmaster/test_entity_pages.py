@@ -87,6 +87,34 @@ def test_the_site_page_shows_each_tasks_last_run_and_the_way_to_the_site(
     assert "/static/js/task-dialog.js" in page
 
 
+def _task_row(page: str, title: str) -> str:
+    """The row of the page's Tasks table for the task type titled ``title``."""
+    row = page[page.index(f'<span class="task-name">{title}</span>'):]
+    return row[:row.index("</tr>")]
+
+
+def test_each_task_row_links_its_newest_task_and_a_queued_type_says_it_waits(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    with app.app_context():
+        site = db.session.get(Site, world.site)
+        assert site is not None
+        backups = []
+        for _ in range(2):
+            backup = tasks.queue(site, "backup")
+            backup.status, backup.finished_at = TaskStatus.SUCCESS, utcnow()
+            db.session.commit()
+            backups.append(backup.id)
+        queued = tasks.queue(site, "verify").id
+    page = _page(client, f"/sites/{world.site}")
+    verify_row, backup_row = _task_row(page, "Verify"), _task_row(page, "Backup")
+    assert f'href="/tasks/{queued}"' in verify_row
+    assert "A verify task is already queued or running on shop.example.com." in verify_row
+    assert f'href="/tasks/{backups[1]}"' in backup_row
+    assert f'href="/tasks/{backups[0]}"' not in backup_row
+    assert 'class="unavailable"' not in backup_row
+
+
 def test_run_opens_the_tasks_form_in_a_dialog_and_the_form_still_posts(
     app: Flask, client: FlaskClient, world: World
 ) -> None:

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hostmaster.extensions import db
-from hostmaster.models import Site, SiteStatus, utcnow
+from hostmaster.models import Feature, Site, SiteStatus, utcnow
 from hostmaster.queues import get as get_queue
 from hostmaster.queues.runner import run_if_due
 from hostmaster.services import features, tasks
@@ -157,3 +157,18 @@ def test_a_batch_queue_of_a_feature_that_is_off_does_not_run(
         assert run_if_due(app, get_queue(queue_name), later) is False
         features.switch(feature, True)
         assert run_if_due(app, get_queue(queue_name), later) is True
+
+
+def test_a_switch_is_seen_at_once_here_and_by_the_next_transaction_elsewhere(
+        app: Flask) -> None:
+    # The switches are read once per transaction (features._switches): a switch here is
+    # seen at once, another process's switch by the next transaction.
+    with app.app_context():
+        assert features.enabled("signup") is False
+        features.switch("signup", True)
+        assert features.enabled("signup") is True
+        assert features.enabled("clone") is True
+        with db.engine.begin() as elsewhere:
+            elsewhere.execute(Feature.__table__.insert().values(name="clone", enabled=False))
+        db.session.rollback()
+        assert features.enabled("clone") is False
