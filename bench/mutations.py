@@ -138,6 +138,13 @@ MUTATIONS = [
         "",
         ("tests/provision/apps/test_wordpress_sites.py",), "installed_wordpress"),
     Mutation(
+        "the dump's command line carries the database admin's password",
+        "provision/services/db/dump.py",
+        'f"--result-file={raw}", database], pass_fds',
+        'f"--result-file={raw}", f"--ignore-table={database}.{credentials.password}", '
+        'database], pass_fds',
+        ("tests/provision/test_site_secrets.py",), "only_in_context_and_credentials"),
+    Mutation(
         "the credentials file is readable by everyone", "provision/layout.py",
         "CREDENTIALS_MODE = 0o640\n", "CREDENTIALS_MODE = 0o644\n",
         ("tests/provision/test_site_secrets.py",), "only_in_context_and_credentials"),

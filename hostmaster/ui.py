@@ -13,6 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -31,11 +33,34 @@ CONTENT_SECURITY_POLICY = (
 QUEUE_BLOCK_SIZE = 5
 
 
+class CompiledTemplates(BytecodeCache):
+    """The templates' compiled code, kept for the life of the process: each app made in it
+    (the tests make one per test, as ``hostmaster`` commands and gunicorn workers make their
+    own) compiles a template once. Jinja compares each template's source with the checksum
+    kept beside its code, so an edited template is compiled again. The key holds no Jinja
+    option: every app has those of ``register_template_helpers``."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def register_template_helpers(app: Flask) -> None:
     """Install the filters, globals, sidebar context, error pages and headers of the UI."""
     app.jinja_env.add_extension("jinja2.ext.do")  # the form macros build attribute lists
     app.jinja_env.trim_blocks = True  # block tags leave no blank lines in the HTML
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_size, "filesize")

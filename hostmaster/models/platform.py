@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, IntEnumType, PlatformStatus, Timestamp, utcnow
@@ -51,7 +52,7 @@ class Platform(Base):
     def _encrypt_secret_fields(self, _key: str, values: dict[str, Any]) -> dict[str, Any]:
         return encrypt_plugin_values(self.entity_kind, values)
 
-    @property
+    @hybrid_property
     def title(self) -> str:
-        """What the interface calls this platform."""
+        """What the interface calls this platform (also an SQL expression)."""
         return self.name

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, IntEnumType, ServerStatus, Timestamp, utcnow
@@ -84,10 +85,16 @@ class Server(Base):
     def _encrypt_secret_fields(self, _key: str, values: dict[str, Any]) -> dict[str, Any]:
         return encrypt_plugin_values(self.entity_kind, values)
 
-    @property
+    @hybrid_property
     def title(self) -> str:
-        """What the interface calls this server."""
+        """What the interface calls this server (also an SQL expression: task_queries reads
+        titles without loading servers)."""
         return self.human_name or self.hostname
+
+    @title.inplace.expression
+    @classmethod
+    def _title_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(func.nullif(cls.human_name, ""), cls.hostname)
 
     def service(self, name: str) -> ServerService | None:
         """The server's ``name`` service ("http", "db"), or None."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .base import Base, IntEnumType, SiteStatus, Timestamp, utcnow
@@ -60,9 +61,9 @@ class Site(Base):
     def _encrypt_secret_fields(self, _key: str, values: dict[str, Any]) -> dict[str, Any]:
         return encrypt_plugin_values(self.entity_kind, values)
 
-    @property
+    @hybrid_property
     def title(self) -> str:
-        """What the interface calls this site."""
+        """What the interface calls this site (also an SQL expression)."""
         return self.uri
 
 

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ApiToken, User, utcnow
+from ..models import ApiToken, Role, User, utcnow
 from .errors import ValidationError
 from .transaction import transaction
 from .validation import check_name
 
 PREFIX = "hm_"
+#: How old the recorded last use of a token may be before a call records it again.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _digest(token: str) -> str:
@@ -39,15 +43,21 @@ def create(user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def user_for(token: str) -> User | None:
-    """The active user a token acts for; None for an unknown, revoked or malformed token, or
-    an account that is disabled. Records when it was last used."""
+    """The active user a token acts for, loaded with the user's roles and permissions in the
+    same query; None for an unknown, revoked or malformed token, or an account that is
+    disabled. Records when it was last used, to the minute (the token list shows no more, and
+    a write on every call would make each API request a transaction of its own)."""
     if not token.startswith(PREFIX) or len(token) > 128:
         return None
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    record = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token))
+        .options(joinedload(ApiToken.user).joinedload(User.roles).joinedload(Role.permissions)))
     if record is None or record.revoked_at is not None or not record.user.is_active:
         return None
-    record.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if record.last_used_at is None or now - record.last_used_at >= LAST_USED_PRECISION:
+        record.last_used_at = now
+        db.session.commit()
     return record.user
 
 

@@ -6,8 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Select, false, func, literal, or_, select, union_all
 
 from .. import access
 from ..extensions import db
@@ -109,21 +108,20 @@ def interrupted(entity: Entity) -> Task | None:
 
 
 def entity_titles(tasks: Iterable[Task]) -> dict[tuple[str, int], str]:
-    """The title of each task's entity, keyed by (kind, id), in one query per kind (and none
-    for the entities' collections: every page's queue block asks)."""
+    """The title of each task's entity, keyed by (kind, id), in one query for all kinds that
+    loads no entity (every page's queue block asks)."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for task in tasks:
         wanted[task.entity_kind].add(task.entity_id)
-    titles: dict[tuple[str, int], str] = {}
-    for kind, ids in wanted.items():
-        model: Any = ENTITY_MODELS.get(kind)  # a union of model classes confuses the checker
-        if model is None:
-            continue
-        entities: Iterable[Entity] = db.session.scalars(
-            select(model).where(model.id.in_(ids)).options(lazyload("*")))
-        for entity in entities:
-            titles[(kind, entity.id)] = entity.title
-    return titles
+    selects = [
+        select(literal(kind), model.id, model.title).where(model.id.in_(ids))
+        for kind, ids in sorted(wanted.items())
+        if (model := ENTITY_MODELS.get(kind)) is not None
+    ]
+    if not selects:
+        return {}
+    return {(kind, entity_id): title
+            for kind, entity_id, title in db.session.execute(union_all(*selects))}
 
 
 def type_title(task: Task) -> str:

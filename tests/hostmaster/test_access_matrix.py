@@ -400,14 +400,12 @@ def check_route(app: Flask, matrix: Matrix, endpoint: str, method: str,
     """Each user in turn, the refused first, against the world as built."""
     with app.app_context():
         restore_rows(matrix.rows)
+        before = snapshot()
     rule = task_rule(task[0], task[1], endpoint) if task else ACCESS[endpoint]
-    # The refused go first: each must leave the store as it was for the next one.
+    # The refused go first: each must leave the store exactly as it was built.
     for who in sorted(USERS, key=lambda u: (u in rule.allowed, USERS.index(u))):
         client = matrix.client(app, who)
         send = _request(app, client, who, endpoint, method, rule, matrix)
-        refused = not rule.public and who not in rule.allowed
-        with app.app_context():
-            before = snapshot() if refused else {}  # compared below for the refused only
         response = send()
         response.close()
         where = f"{method} {endpoint} {task or ''} as {who}"

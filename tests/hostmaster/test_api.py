@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.serving import make_server
 
 from hostmaster.api.openapi import document
@@ -33,6 +34,7 @@ from hostmaster.models import (
     SiteStatus,
     Task,
     User,
+    utcnow,
 )
 from hostmaster.services import api_tokens, tasks, users
 from tests.fixtures.app import AuthActions, one_store
@@ -119,6 +121,49 @@ def test_a_token_is_shown_once_stored_hashed_and_refused_once_revoked(
     assert auth.submit("/api-tokens", {}, post_path=f"/api-tokens/{record_id}/revoke")
     refused = live_api.call("GET", "/sites", token)
     assert refused.status_code == 401 and "A valid API token" in refused.json()["error"]
+
+
+
+def test_a_tokens_last_use_is_recorded_to_the_minute_without_a_write_on_every_call(
+    app: Flask, admin: User,
+) -> None:
+    with app.app_context():
+        token = token_of(the_admin())
+    caller = app.test_client()
+
+    def last_used() -> datetime | None:
+        with app.app_context():
+            return api_tokens.tokens_of(the_admin())[0].last_used_at
+
+    def call_writes() -> list[str]:
+        """Call the API once; the statements that wrote to the store."""
+        statements: list[str] = []
+        with app.app_context():
+            engine = db.engine
+
+        def note(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            assert caller.get("/api/v1/sites", headers={"Authorization": f"Bearer {token}"}
+                              ).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        return [statement for statement in statements if statement.startswith("UPDATE")]
+
+    assert last_used() is None
+    assert len(call_writes()) == 1
+    first = last_used()
+    assert first is not None and utcnow() - first < timedelta(seconds=30)
+    assert call_writes() == []  # the same minute: nothing written
+    assert last_used() == first
+    with app.app_context():
+        api_tokens.tokens_of(the_admin())[0].last_used_at = first - timedelta(minutes=2)
+        db.session.commit()
+    assert len(call_writes()) == 1
+    later = last_used()
+    assert later is not None and later >= first
 
 
 @one_store

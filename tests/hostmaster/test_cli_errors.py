@@ -1,4 +1,5 @@
-"""User errors through the installed console scripts: each is one sentence saying what to do,
+"""User errors through the console scripts (in one process through their entry points, and a
+sample through the installed scripts themselves): each is one sentence saying what to do,
 never a traceback, with exit code 1 (a refused input changes nothing); ``--debug`` shows the
 traceback. The table covers a missing store and store folder, an empty store, an unreachable
 MariaDB, a wrong MariaDB password or database, a bad store URL, unknown names of every noun,
@@ -100,6 +101,13 @@ def refusing_store(console: Console) -> Console:
     return console
 
 
+#: The cases also run through the installed scripts themselves (the rest run in one process
+#: through the scripts' own entry points): a store that is missing, MariaDB that does not
+#: answer, an unknown name, a bad option value, and provision's.
+THROUGH_THE_SCRIPTS = {("site", "list"), ("task", "list"), ("site", "show", "nope.example.com"),
+                       ("task", "list", "--status", "bogus"), ("bogus",)}
+
+
 def test_every_user_error_is_one_sentence_with_exit_code_1_and_no_traceback(
         refusing_store: Console, mariadb_admin: MariaDBAdmin, tmp_path: Path) -> None:
     console = refusing_store
@@ -107,10 +115,19 @@ def test_every_user_error_is_one_sentence_with_exit_code_1_and_no_traceback(
     with sqlite3.connect(tmp_path / "other.db") as other:  # a database, not a store
         other.execute("CREATE TABLE notes (text TEXT)")
     other.close()
+    table = cases(tmp_path, mariadb_admin)
+    envs = [{**case.env, **({"HOSTMASTER_DATABASE_URL": case.store} if case.store else {})}
+            for case in table]
+    outcomes = list(zip(table, console.run_in_one_process(
+        [(case.script, list(case.words), env) for case, env in zip(table, envs, strict=True)]),
+        strict=True))
+    scripted = [(case, console.run(case.script, *case.words, env=env, timeout=120))
+                for case, env in zip(table, envs, strict=True)
+                if case.words in THROUGH_THE_SCRIPTS]
+    assert {case.words for case, _done in scripted} == THROUGH_THE_SCRIPTS
+    outcomes += scripted
     failures = []
-    for case in cases(tmp_path, mariadb_admin):
-        env = {**case.env, **({"HOSTMASTER_DATABASE_URL": case.store} if case.store else {})}
-        done = console.run(case.script, *case.words, env=env, timeout=120)
+    for case, done in outcomes:
         shown = f"{case.script} {' '.join(case.words)}"
         output = done.stdout + done.stderr
         if done.returncode != case.code or case.says not in done.stderr or "Traceback" in output:

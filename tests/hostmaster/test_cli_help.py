@@ -6,10 +6,7 @@ completion scripts (click's own)."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,38 +46,6 @@ def hostmaster_commands(console: Console) -> list[list[str]]:
         with root:
             walk(main, root, [])
     return found
-
-
-#: Runs what the ``hostmaster`` or the ``provision`` script runs once per word list read from
-#: stdin (provision's on the aegir root given after the script's name).
-IN_ONE_PROCESS = """
-import contextlib, io, json, sys
-from hostmaster.cli import main as hostmaster_main
-from provision.cli import main as provision_main
-script, words_list = json.load(sys.stdin)
-answers = []
-for words in words_list:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        if script == "hostmaster":
-            code = hostmaster_main.main(args=words, prog_name="hostmaster",
-                                        standalone_mode=False)
-        else:
-            code = provision_main(["--root", sys.argv[1], *words])
-    answers.append([" ".join([script, *words]), code, out.getvalue(), err.getvalue()])
-json.dump(answers, sys.stdout)
-"""
-
-
-def run_help_in_one_process(console: Console, script: str,
-                            runs: list[list[str]]) -> list[tuple[str, int, str, str]]:
-    """(command, exit code, stdout, stderr) of each word list given to ``script``, run in
-    one process."""
-    done = subprocess.run([sys.executable, "-c", IN_ONE_PROCESS, str(console.root)],
-                          input=json.dumps([script, runs]), capture_output=True, text=True,
-                          env=console.env, timeout=900)
-    assert done.returncode == 0, done.stderr
-    return [tuple(answer) for answer in json.loads(done.stdout)]  # type: ignore[misc]
 
 
 def provision_commands() -> list[list[str]]:
@@ -154,9 +119,12 @@ def test_help_on_every_command_of_both_command_lines_changes_nothing(
     # Every form in one process through each console script's own entry point (a process
     # per form would take minutes on a busy machine); the nouns, and provision's general
     # forms and one of each kind for a verb, through the installed scripts themselves.
-    in_one = run_help_in_one_process(console, "hostmaster",
-                                     [["--help"]] + [[*w, "--help"] for w in commands])
-    in_one += run_help_in_one_process(console, "provision", provision_commands())
+    in_one = [(" ".join(done.args), done.returncode, done.stdout, done.stderr)
+              for done in console.run_in_one_process(
+                  [("hostmaster", words, {}) for words in
+                   [["--help"]] + [[*w, "--help"] for w in commands]]
+                  + [("provision", ["--root", str(console.root), *words], {})
+                     for words in provision_commands()])]
     runs = [("hostmaster", [*words, "--help"]) for words in commands if len(words) == 1]
     runs += [("hostmaster", ["site", "migrate", "--help"]), ("hostmaster", ["--help"])]
     runs += [("provision", words) for words in provision_commands()

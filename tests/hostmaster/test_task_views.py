@@ -8,16 +8,17 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from hostmaster.dispatcher import dispatch_once
 from hostmaster.extensions import db
 from hostmaster.models import Server, Task, TaskStatus, utcnow
-from hostmaster.services import tasks
+from hostmaster.services import task_queries, tasks
 from hostmaster.services.servers import create_server
 from tests.fixtures.app import AuthActions
 from tests.hostmaster.helpers import LOCAL
 from tests.hostmaster.pages import part, rows, text
+from tests.hostmaster.site_helpers import enabled_site, master_server, ready_platform
 
 
 @pytest.fixture
@@ -275,3 +276,28 @@ def test_after_a_real_dispatch_pass_the_task_page_shows_provisions_log_and_the_r
     assert data["finished"] is True and data["status"] == "success" and data["lines"]
     servers_page = client.get("/servers").get_data(as_text=True)
     assert "Enabled" in text(part(servers_page, "content", "</table>"))  # the result applied
+
+
+def test_entity_titles_are_read_in_one_query_as_each_entity_names_itself(app: Flask) -> None:
+    with app.app_context():
+        master = master_server()  # titled "Master"
+        unnamed = create_server("db9.example.com", human_name="")
+        platform = ready_platform(master, "d7")
+        site = enabled_site(platform, master, "shop.example.com")
+        db.session.commit()
+        wanted = [Task(type="verify", entity_kind=kind, entity_id=entity_id)
+                  for kind, entity_id in (("server", master.id), ("server", unnamed.id),
+                                          ("platform", platform.id), ("site", site.id),
+                                          ("site", 9999), ("client", 1))]
+        expected = {("server", master.id): "Master", ("server", unnamed.id): "db9.example.com",
+                    ("platform", platform.id): "d7", ("site", site.id): "shop.example.com"}
+        assert {(kind, entity_id): entity.title for (kind, entity_id), entity in (
+            (("server", master.id), master), (("server", unnamed.id), unnamed),
+            (("platform", platform.id), platform), (("site", site.id), site))} == expected
+        db.session.expire_all()
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda *args: statements.append(args[2]))
+        assert task_queries.entity_titles(wanted) == expected
+        assert len(statements) == 1
+        assert task_queries.entity_titles([]) == {}
