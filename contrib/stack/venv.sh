@@ -28,8 +28,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 # provision starts once per task: compiled bytecode saves it a recompile each time, even where
-# PYTHONDONTWRITEBYTECODE is set (that only stops Python writing .pyc files on import).
-compile_bytecode() { "$venv/bin/python" -m compileall -q hostmaster provision >/dev/null || true; }
+# PYTHONDONTWRITEBYTECODE is set (that only stops Python writing .pyc files on import). The
+# tests' fixtures too: every Python process the tests start loads their resolver guard.
+compile_bytecode() {
+    "$venv/bin/python" -m compileall -q hostmaster provision tests/fixtures >/dev/null || true
+}
 
 # The example plugin (contrib/plugins/) is installed too: the tests drive it, and it stays off
 # until its feature is switched on.
