@@ -27,7 +27,7 @@ from tests.fixtures.stack_process import (
     stop_processes,
     wait_until,
 )
-from tests.fixtures.trusting_chromium import chromium_trusting
+from tests.fixtures.trusting_chromium import chromium_trusting, open_page
 from tests.hostmaster.helpers import log_text
 from tests.provision.sites_support import unique_uri
 from tests.test_sites import fetch, master
@@ -132,7 +132,7 @@ def test_the_published_panel_logs_in_over_https_with_a_secure_cookie(
         with chromium_trusting(root.read_text(), tmp_path / "chromium-home",
                                f"MAP {name} 127.0.0.1") as chromium:
             page_in_chromium = chromium.new_page()
-            opened = page_in_chromium.goto(f"https://{name}:{https_port}/login")
+            opened = open_page(page_in_chromium, f"https://{name}:{https_port}/login")
             assert opened is not None and opened.ok
             details = opened.security_details() or {}
             assert "Pebble" in str(details.get("issuer")), details

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shlex
+import time
 from pathlib import Path
 
 import pytest
@@ -138,6 +140,29 @@ def test_the_private_apaches_restart_command_returns_once_apache_has_re_read_its
     added = log.read_text().removeprefix(before)
     # Graceful restart requested, then: configured -- resuming normal operations.
     assert "AH00171" in added and "AH00163" in added.split("AH00171", 1)[1]
+
+
+@pytest.mark.apache
+def test_the_private_apache_keeps_compiled_php_across_reloads_and_compiles_a_rewritten_file(
+    apache_instance: ApacheInstance, aegir_root: Path
+) -> None:
+    docroot = write_php_docroot(aegir_root / "docroot")
+    add_apache_vhost(apache_instance, "php.test", docroot)
+    settings = docroot / "settings.php"
+    settings.write_text('<?php echo "one";\n')
+    settings.chmod(0o644)
+    # A minute old, as an application's code is: opcache caches no file younger than 2 s.
+    old = time.time() - 60
+    os.utime(settings, (old, old))
+    with apache_instance.expect_reload():
+        run_command(shlex.split(apache_instance.restart_cmd))
+    assert apache_instance.get("/settings.php", host="php.test") == (200, "one")
+    cached = [path.name for path in (apache_instance.directory / "opcache").rglob("*.bin")]
+    assert cached == ["settings.php.bin"], cached
+    settings.write_text('<?php echo "two";\n')  # as provision rewrites a settings file
+    with apache_instance.expect_reload():
+        run_command(shlex.split(apache_instance.restart_cmd))
+    assert apache_instance.get("/settings.php", host="php.test") == (200, "two")
 
 
 @pytest.mark.nginx

@@ -19,7 +19,7 @@ from provision.tls import certificates
 from tests.fixtures.certificates import private_ca
 from tests.fixtures.pebble import PebbleCA, running_pebble
 from tests.fixtures.stack_process import poll
-from tests.fixtures.trusting_chromium import chromium_trusting
+from tests.fixtures.trusting_chromium import chromium_trusting, open_page
 from tests.provision.moves_support import install_on_a, moves_stack
 from tests.provision.sites_support import SiteStack, unique_uri
 from tests.provision.standin_app import title_of
@@ -113,7 +113,7 @@ def test_required_https_serves_the_cas_certificate_for_every_alias_and_http_redi
     with chromium_trusting(root, tmp_path / "chromium-home",
                            f"MAP {uri} 127.0.0.1, MAP {alias} 127.0.0.1") as chromium:
         page = chromium.new_page()
-        opened = page.goto(f"https://{alias}:{site_stack.instance.https_port}/")
+        opened = open_page(page, f"https://{alias}:{site_stack.instance.https_port}/")
         assert opened is not None and opened.ok
         assert "Pebble" in str((opened.security_details() or {}).get("issuer"))
         assert page.title() == title_of(uri)
