@@ -117,16 +117,19 @@ def test_help_on_every_command_of_both_command_lines_changes_nothing(
                      "dispatch", "bootstrap"):
         assert expected in names
     # Every form in one process through each console script's own entry point (a process
-    # per form would take minutes on a busy machine); the nouns, and provision's general
-    # forms and one of each kind for a verb, through the installed scripts themselves.
+    # per form would take minutes on a busy machine, each hostmaster start-up costing a second
+    # of CPU); a sample of each kind, through the installed scripts themselves: hostmaster's
+    # own help, a noun, a subcommand, Flask-Migrate's group, and the commands that act
+    # without a noun; provision's general forms and one of each kind for a verb.
     in_one = [(" ".join(done.args), done.returncode, done.stdout, done.stderr)
               for done in console.run_in_one_process(
                   [("hostmaster", words, {}) for words in
                    [["--help"]] + [[*w, "--help"] for w in commands]]
                   + [("provision", ["--root", str(console.root), *words], {})
                      for words in provision_commands()])]
-    runs = [("hostmaster", [*words, "--help"]) for words in commands if len(words) == 1]
-    runs += [("hostmaster", ["site", "migrate", "--help"]), ("hostmaster", ["--help"])]
+    runs = [("hostmaster", words) for words in (
+        ["--help"], ["site", "--help"], ["site", "migrate", "--help"], ["db", "--help"],
+        ["dispatch", "--help"], ["bootstrap", "--help"])]
     runs += [("provision", words) for words in provision_commands()
              if "migrate" in words or words[0] in ("--help", "-h", "save", "show")
              or words == [CONTEXT, "--help"]]
