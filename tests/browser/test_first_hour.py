@@ -114,6 +114,8 @@ def test_with_no_smtp_every_mail_waiting_page_says_so_and_the_admin_sets_a_passw
     visitor.goto(f"{panel.url}/login")
     text_field = visitor.eval_on_selector("#username", FIELD_LOOK)
     visitor.get_by_role("link", name=re.compile("Forgot your password")).click()
+    # Its load event: the field exists before the stylesheet applies (a loaded run saw it).
+    visitor.wait_for_url(re.compile(r"/reset$"), wait_until="load")
     assert visitor.eval_on_selector("#email", FIELD_LOOK) == text_field  # one style for both
     visitor.fill("#email", "early@example.com")
     visitor.get_by_role("button", name="Mail me a link").click()
