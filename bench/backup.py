@@ -127,7 +127,7 @@ class Bench:
         }
         platform = {
             "context_type": "platform",
-            "root": str(self.workdir / "wordpress"),
+            "root": str(self.platform_root),
             "web_server": "@server_master",
         }
         site = {
@@ -166,14 +166,20 @@ class Bench:
         stored = json.loads((self.root / "contexts" / f"{self.uri}.json").read_text())
         return dict(stored["properties"])
 
+    @property
+    def platform_root(self) -> Path:
+        """The WordPress codebase, under the aegir root's platforms/ (provision's platform base
+        path: it refuses a platform elsewhere)."""
+        return self.root / "platforms" / "wordpress"
+
     def site_path(self) -> Path:
-        return self.workdir / "wordpress" / "sites" / self.uri
+        return self.platform_root / "sites" / self.uri
 
     # Building the site ---------------------------------------------------------------------
 
     def build(self, db_mb: int, files_mb: int) -> None:
         """Install the site, then give it ``db_mb`` MB of rows and ``files_mb`` MB of files."""
-        make_wordpress_platform(self.workdir / "wordpress")
+        make_wordpress_platform(self.platform_root)
         self.run("@server_master", "verify")
         self.run("@platform_bench", "verify")
         self.run(f"@{self.uri}", "install")
